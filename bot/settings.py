@@ -1,0 +1,76 @@
+"""One typed settings object, read from the environment and ``.env``.
+
+Secrets have no default: a missing one stops start-up with a single line naming the key and
+the file to put it in (see :func:`load_settings`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TypeVar
+
+from pydantic import Field, SecretStr, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ENV_FILE = ".env"
+
+
+class MalSettings(BaseSettings):
+    """What talking to the MyAnimeList API needs (the bot and the collector share it)."""
+
+    model_config = SettingsConfigDict(
+        env_file=ENV_FILE, env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+    )
+
+    mal_client_id: SecretStr
+    mal_api_base_url: str = "https://api.myanimelist.net/v2"
+    mal_requests_per_second: float = Field(default=1.0, ge=0)
+    mal_max_concurrency: int = Field(default=4, ge=1)
+    mal_timeout_seconds: float = Field(default=20.0, gt=0)
+    mal_max_retries: int = Field(default=4, ge=0)
+
+
+class Settings(MalSettings):
+    """Everything ``python -m bot`` needs."""
+
+    discord_token: SecretStr
+    database_url: str = "sqlite+aiosqlite:///data/anirec.db"
+    model_path: Path = Path("artifacts/model")
+    dev_guild_id: int | None = None
+    log_level: str = "INFO"
+    discord_api_base_url: str = "https://discord.com/api/v10"
+    discord_gateway_url: str = "wss://gateway.discord.gg/"
+    refresh_interval_minutes: float = Field(default=30.0, gt=0)
+    refresh_min_age_hours: float = Field(default=12.0, ge=0)
+    recommender_threads: int = Field(default=2, ge=1)
+
+    def secrets(self) -> list[str]:
+        """The secret values, for the logging redaction filter."""
+        return [s.get_secret_value() for s in (self.discord_token, self.mal_client_id)]
+
+
+class SettingsError(Exception):
+    """A setting is missing or invalid; the message is one line fit for a terminal."""
+
+
+SettingsT = TypeVar("SettingsT", bound=BaseSettings)
+
+
+def load_settings(
+    cls: type[SettingsT] = Settings, env_file: str | Path | None = ENV_FILE
+) -> SettingsT:  # type: ignore[assignment]
+    """Read settings of type ``cls``, turning validation errors into one clear line."""
+    try:
+        return cls(_env_file=env_file)  # type: ignore[call-arg]
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            key = ".".join(str(part) for part in error["loc"]).upper()
+            if error["type"] == "missing":
+                problems.append(f"{key} is not set")
+            else:
+                problems.append(f"{key} is invalid ({error['msg']})")
+        raise SettingsError(
+            "; ".join(problems)
+            + f": put it in {env_file or 'the environment'} (see .env.example) or export it."
+        ) from None

@@ -1,0 +1,48 @@
+"""The one in-memory profile type every data source becomes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+STATUSES: Final = ("watching", "completed", "on_hold", "dropped", "plan_to_watch")
+"""MAL's list statuses, as the MAL API v2 names them."""
+
+WATCHED_STATUSES: Final = frozenset({"watching", "completed", "dropped"})
+"""Statuses that enter the model's input even without a score (DESIGN.md, "Statuses")."""
+
+
+@dataclass(frozen=True, slots=True)
+class ProfileEntry:
+    """One entry of a member's list.
+
+    ``score`` is MAL's 1–10 score, 0 when unscored. ``status`` is one of :data:`STATUSES`, or
+    ``None`` when the source has no status (Kaggle ``rating.csv``): treated as completed.
+    """
+
+    anime_id: int
+    score: int = 0
+    status: str | None = None
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.score <= 10:
+            raise ValueError(f"score must be 0-10 (0 = unscored), got {self.score}")
+        if self.status is not None and self.status not in STATUSES:
+            raise ValueError(f"unknown status {self.status!r}; expected one of {STATUSES}")
+
+    @property
+    def is_scored(self) -> bool:
+        return self.score > 0
+
+    @property
+    def is_planned(self) -> bool:
+        return self.status == "plan_to_watch"
+
+    @property
+    def enters_input(self) -> bool:
+        """The status rule: scored entries and watched ones (completed/watching/dropped) count.
+
+        Unscored plan-to-watch and on-hold entries stay out of the model's input. Training and
+        serving both call this, so they cannot disagree.
+        """
+        return self.is_scored or self.status is None or self.status in WATCHED_STATUSES
