@@ -1,14 +1,21 @@
-"""``python -m model``: command-line tools around the serving engine."""
+"""``python -m model``: batch recommendations and the serving benchmark."""
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
+
+# Each module adds its sub-commands with ``register(subparsers)``; a sub-command sets
+# ``handler=`` to a function of the parsed args that returns an exit code.
+COMMAND_MODULES: list[str] = []
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m model", description=__doc__)
-    parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(subparsers)
     return parser
 
 

@@ -46,3 +46,13 @@ class ProfileEntry:
         serving both call this, so they cannot disagree.
         """
         return self.is_scored or self.status is None or self.status in WATCHED_STATUSES
+
+
+class ListFormatError(ValueError):
+    """A list file or payload could not be read; says which file (or source) and which line."""
+
+    def __init__(self, source: str, message: str, line: int | None = None) -> None:
+        self.source = source
+        self.line = line
+        where = f"{source}, line {line}" if line is not None else source
+        super().__init__(f"{where}: {message}")

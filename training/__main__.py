@@ -1,14 +1,21 @@
-"""``python -m training``: command-line tools for data, training and evaluation."""
+"""``python -m training``: data collection, dataset building, training and evaluation."""
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
+
+# Each module adds its sub-commands with ``register(subparsers)``; a sub-command sets
+# ``handler=`` to a function of the parsed args that returns an exit code.
+COMMAND_MODULES: list[str] = []
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m training", description=__doc__)
-    parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(subparsers)
     return parser
 
 
