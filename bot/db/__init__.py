@@ -1,0 +1,15 @@
+"""Storage: SQLAlchemy models, the async engine and sessions (no discord imports)."""
+
+from bot.db.engine import create_engine, session_factory
+from bot.db.models import Anime, Base, BotState, GuildSettings, LinkedAccount, ListEntry
+
+__all__ = [
+    "Anime",
+    "Base",
+    "BotState",
+    "GuildSettings",
+    "LinkedAccount",
+    "ListEntry",
+    "create_engine",
+    "session_factory",
+]

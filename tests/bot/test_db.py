@@ -1,0 +1,134 @@
+"""Storage: the migrations build exactly the models' schema, go up and down, and the engine's
+SQLite pragmas and cascades hold."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import func, inspect, select, text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
+
+from bot.db import Base, LinkedAccount, ListEntry
+from bot.db.engine import create_engine, sqlite_path
+from bot.db.url import DatabaseSettings
+from tests.bot.conftest import POSTGRES_URL, migrate
+
+TABLES = {"anime", "bot_state", "guild_settings", "linked_accounts", "list_entries"}
+
+
+async def test_migrated_schema_matches_the_models(connection: AsyncConnection) -> None:
+    def diff(sync_connection: object) -> list[object]:
+        context = MigrationContext.configure(sync_connection, opts={"compare_type": True})
+        return compare_metadata(context, Base.metadata)
+
+    assert await connection.run_sync(diff) == []
+
+
+@pytest.mark.parametrize(
+    "url_kind", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
+async def test_upgrade_downgrade_upgrade(url_kind: str, sqlite_file_url: str) -> None:
+    if url_kind == "postgresql":
+        if POSTGRES_URL is None:
+            pytest.skip("ANIREC_TEST_POSTGRES_URL is not set")
+        url = POSTGRES_URL
+    else:
+        url = sqlite_file_url
+
+    async def tables() -> set[str]:
+        engine = create_engine(url)
+        async with engine.connect() as conn:
+            names = await conn.run_sync(lambda c: set(inspect(c).get_table_names()))
+        await engine.dispose()
+        return names - {"alembic_version"}
+
+    try:
+        await migrate(url, "base", down=True)
+        assert not (await tables()) & TABLES
+        await migrate(url)
+        assert await tables() >= TABLES
+        await migrate(url, "base", down=True)
+        assert not (await tables()) & TABLES
+    finally:
+        await migrate(url)  # leave the shared PostgreSQL database migrated
+
+
+async def test_sqlite_pragmas(sqlite_file_url: str) -> None:
+    engine = create_engine(sqlite_file_url)
+    try:
+        async with engine.connect() as conn:
+            assert (await conn.exec_driver_sql("PRAGMA journal_mode")).scalar() == "wal"
+            assert (await conn.exec_driver_sql("PRAGMA foreign_keys")).scalar() == 1
+            assert (await conn.exec_driver_sql("PRAGMA busy_timeout")).scalar() >= 1000
+    finally:
+        await engine.dispose()
+    assert sqlite_path(sqlite_file_url) is not None and sqlite_path(sqlite_file_url).exists()
+
+
+def test_engine_creates_the_sqlite_directory(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    url = f"sqlite+aiosqlite:///{tmp_path / 'nested' / 'dir' / 'x.db'}"
+    engine = create_engine(url)
+    assert (tmp_path / "nested" / "dir").is_dir()
+    assert engine.url.get_backend_name() == "sqlite"
+    assert sqlite_path("postgresql+asyncpg://u:p@h/db") is None
+
+
+def test_database_url_needs_no_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
+    for key in ("DISCORD_TOKEN", "MAL_CLIENT_ID"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("DATABASE_URL", "sqlite+aiosqlite:///elsewhere.db")
+    assert DatabaseSettings(_env_file=None).database_url == "sqlite+aiosqlite:///elsewhere.db"  # type: ignore[call-arg]
+    monkeypatch.delenv("DATABASE_URL")
+    assert DatabaseSettings(_env_file=None).database_url.startswith("sqlite+aiosqlite:///")  # type: ignore[call-arg]
+
+
+async def test_deleting_an_account_deletes_its_entries(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    async with sessions() as session, session.begin():
+        session.add(LinkedAccount(discord_user_id=2**62, mal_username="someone"))
+        await session.flush()
+        session.add_all(
+            ListEntry(discord_user_id=2**62, anime_id=i, status="completed", score=i % 11)
+            for i in range(1, 6)
+        )
+    async with sessions() as session, session.begin():
+        count = select(func.count()).select_from(ListEntry)
+        assert await session.scalar(count) == 5
+        await session.execute(
+            text("DELETE FROM linked_accounts WHERE discord_user_id = :u"), {"u": 2**62}
+        )
+        assert await session.scalar(count) == 0
+
+
+async def test_datetimes_come_back_aware_and_utc(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    moment = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC) + timedelta(microseconds=7)
+    async with sessions() as session, session.begin():
+        session.add(LinkedAccount(discord_user_id=1, mal_username="a", last_sync_at=moment))
+    async with sessions() as session:
+        account = await session.scalar(
+            select(LinkedAccount)
+            .where(LinkedAccount.discord_user_id == 1)
+            .execution_options(populate_existing=True)
+        )
+        assert account is not None and account.last_sync_at == moment
+        assert account.last_sync_at.tzinfo is not None
+    with pytest.raises(Exception, match="naive"):
+        async with sessions() as session, session.begin():
+            session.add(
+                LinkedAccount(
+                    discord_user_id=3, mal_username="b", last_sync_at=datetime(2026, 1, 1)
+                )
+            )
+
+
+async def test_rows_from_other_tests_are_invisible(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    async with sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(LinkedAccount)) == 0
