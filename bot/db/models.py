@@ -75,6 +75,8 @@ class LinkedAccount(Base):
     linked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     share_opt_in: Mapped[bool] = mapped_column(Boolean, default=False)
     last_sync_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # Last time the list was looked at (a full sync or a fingerprint check that skipped one).
+    last_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     list_fingerprint: Mapped[str | None] = mapped_column(String(128), default=None)
     last_error: Mapped[str | None] = mapped_column(String(500), default=None)
     last_error_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
@@ -83,7 +85,7 @@ class LinkedAccount(Base):
         back_populates="account", cascade="all, delete-orphan", passive_deletes=True
     )
 
-    __table_args__ = (Index(None, "last_sync_at"),)
+    __table_args__ = (Index(None, "last_checked_at"),)
 
 
 class ListEntry(Base):

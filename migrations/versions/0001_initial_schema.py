@@ -61,6 +61,7 @@ def upgrade() -> None:
         sa.Column("linked_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("share_opt_in", sa.Boolean(), nullable=False),
         sa.Column("last_sync_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("last_checked_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("list_fingerprint", sa.String(length=128), nullable=True),
         sa.Column("last_error", sa.String(length=500), nullable=True),
         sa.Column("last_error_at", sa.DateTime(timezone=True), nullable=True),
@@ -68,7 +69,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("linked_accounts", schema=None) as batch_op:
         batch_op.create_index(
-            batch_op.f("ix_linked_accounts_last_sync_at"), ["last_sync_at"], unique=False
+            batch_op.f("ix_linked_accounts_last_checked_at"), ["last_checked_at"], unique=False
         )
 
     op.create_table(
@@ -93,7 +94,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("list_entries")
     with op.batch_alter_table("linked_accounts", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_linked_accounts_last_sync_at"))
+        batch_op.drop_index(batch_op.f("ix_linked_accounts_last_checked_at"))
 
     op.drop_table("linked_accounts")
     op.drop_table("guild_settings")
