@@ -34,7 +34,7 @@ def is_azathoth_header(header: list[str]) -> bool:
 
 
 def iter_rows(path: str | Path) -> Iterator[tuple[int, str, list[str]]]:
-    """(line number, username, [anime_id, my_score, my_status] texts) per data row, streamed."""
+    """(first line, username, [anime_id, my_score, my_status] texts) per data row, streamed."""
     source = str(path)
     try:
         binary = open_list_file(path)
@@ -57,16 +57,17 @@ def iter_rows(path: str | Path) -> Iterator[tuple[int, str, list[str]]]:
                 )
             user_col, *value_cols = (names.index(c) for c in REQUIRED_COLUMNS)
             width = max(user_col, *value_cols) + 1
+            end = reader.line_num
             for row in reader:
+                # a quoted field may span lines: report the line the row starts on
+                start, end = end + 1, reader.line_num
                 if not row:
                     continue
                 if len(row) < width:
                     raise ListFormatError(
-                        source,
-                        f"expected {len(names)} fields, got {len(row)}",
-                        reader.line_num,
+                        source, f"expected {len(names)} fields, got {len(row)}", start
                     )
-                yield reader.line_num, row[user_col], [row[c] for c in value_cols]
+                yield start, row[user_col], [row[c] for c in value_cols]
         except csv.Error as exc:
             raise ListFormatError(source, f"CSV error: {exc}", reader.line_num) from exc
         except UnicodeDecodeError as exc:
