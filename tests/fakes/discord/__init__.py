@@ -1,0 +1,64 @@
+"""A local fake Discord that the real discord.py client talks to over loopback.
+
+One aiohttp server on 127.0.0.1 (random port) serves the REST API under ``/api/v10``, the
+gateway at ``/gateway`` (HELLO, IDENTIFY → READY + GUILD_CREATE, heartbeats and ACKs, RESUME,
+plain JSON or zlib-stream frames) and a small CDN for attachments. Responses carry the exact
+``Content-Type: application/json`` discord.py requires.
+
+Harness API::
+
+    async with FakeDiscord.running() as fake:           # heartbeat_interval=, ack_deadline=, token=
+        fake.api_base_url   # http://127.0.0.1:PORT/api/v10   → DISCORD_API_BASE_URL
+        fake.gateway_url    # ws://127.0.0.1:PORT/gateway     → DISCORD_GATEWAY_URL
+        fake.env()          # both, plus DISCORD_TOKEN, for a bot process
+        guild = fake.add_guild("Anime Club")
+        alice = fake.add_member(guild, "alice")                       # ordinary member
+        admin = fake.add_member(guild, "mod", permissions=Permission.MANAGE_GUILD)
+        ...start the bot...
+        await fake.wait_until_ready()     # READY sent and the bot's commands registered
+        res = await fake.slash(guild, alice, "recommend", count=5)
+        res.content, res.embeds, res.components, res.ephemeral, res.messages, res.text
+        res.callback            # "message" | "defer" | "update message" | "modal" | ...
+        res.ack_s, res.elapsed_s
+        choices = await fake.autocomplete(guild, alice, "why", "title", "fma")
+        nxt = await fake.click(res, res.button("Next")["custom_id"], alice)
+        file = fake.attachment("animelist.xml", data)                 # served by the fake CDN
+        await fake.slash(guild, alice, "import", file=file)
+        await fake.ping()       # op 1 round trip ≈ the client's event-loop lag
+        fake.heartbeats.summary()   # heartbeat lateness and ping statistics
+
+``slash`` builds options from the schema the bot registered and refuses what the Discord client
+would not send (:class:`OptionError`; :class:`PermissionError` for commands hidden by
+``default_member_permissions``). It waits for the callback within ``ack_deadline`` (3 s, as
+Discord; a later callback gets Discord's 404 "Unknown interaction"), for a deferred reply to be
+filled in, then for ``settle`` seconds of quiet (:class:`InteractionTimeout` otherwise).
+"""
+
+from tests.fakes.discord.gateway import HeartbeatStats
+from tests.fakes.discord.models import (
+    FakeAttachment,
+    FakeChannel,
+    FakeGuild,
+    FakeMember,
+    FakeMessage,
+    FakeUser,
+    Permission,
+)
+from tests.fakes.discord.options import OptionError
+from tests.fakes.discord.results import InteractionResult, InteractionTimeout
+from tests.fakes.discord.server import FakeDiscord
+
+__all__ = [
+    "FakeAttachment",
+    "FakeChannel",
+    "FakeDiscord",
+    "FakeGuild",
+    "FakeMember",
+    "FakeMessage",
+    "FakeUser",
+    "HeartbeatStats",
+    "InteractionResult",
+    "InteractionTimeout",
+    "OptionError",
+    "Permission",
+]

@@ -1,0 +1,883 @@
+"""FakeDiscord: one aiohttp server on 127.0.0.1 with Discord's REST API, gateway and a CDN.
+
+The real discord.py client talks to it over loopback (``Route.BASE`` → :attr:`api_base_url`,
+``DiscordWebSocket.DEFAULT_GATEWAY`` → :attr:`gateway_url`). Tests play members: ``slash``,
+``autocomplete``, ``click`` send INTERACTION_CREATE through the gateway and wait for the bot's
+callback, edits and followups, the way Discord's servers would see them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import secrets
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+
+from tests.fakes.discord.gateway import Gateway, HeartbeatStats
+from tests.fakes.discord.models import (
+    EPHEMERAL,
+    LOADING,
+    FakeAttachment,
+    FakeChannel,
+    FakeGuild,
+    FakeMember,
+    FakeMessage,
+    FakeUser,
+    Permission,
+    iso_now,
+    permission_value,
+    snowflake,
+)
+from tests.fakes.discord.options import OptionError, build_options, nest, resolve_path
+from tests.fakes.discord.results import (
+    AUTOCOMPLETE_RESULT,
+    CHANNEL_MESSAGE,
+    DEFERRED_CHANNEL_MESSAGE,
+    DEFERRED_UPDATE_MESSAGE,
+    MODAL,
+    UPDATE_MESSAGE,
+    InteractionResult,
+    PendingInteraction,
+)
+
+log = logging.getLogger(__name__)
+
+API_PREFIX = "/api/v10"
+TOKEN_AUTHORISED = (f"{API_PREFIX}/interactions/", f"{API_PREFIX}/webhooks/")
+# Interaction types (Discord API "Interaction Type").
+APPLICATION_COMMAND, MESSAGE_COMPONENT, AUTOCOMPLETE, MODAL_SUBMIT = 2, 3, 4, 5
+
+
+def json_response(data: Any, status: int = 200) -> web.Response:
+    """A JSON response whose Content-Type is exactly ``application/json``.
+
+    discord.py parses a body as JSON only when the header equals that string; aiohttp's
+    ``json_response`` would append ``; charset=utf-8`` and discord.py would see text.
+    """
+    return web.Response(
+        body=json.dumps(data).encode(),
+        status=status,
+        headers={"Content-Type": "application/json"},
+    )
+
+
+def error(status: int, code: int, message: str) -> web.Response:
+    return json_response({"code": code, "message": message}, status=status)
+
+
+@dataclass
+class RequestRecord:
+    """One REST request the bot made (for tests that check what was called)."""
+
+    method: str
+    path: str
+    status: int
+    at: float
+
+
+class FakeDiscord:
+    """A local Discord for the real discord.py client; see the package docstring for the API."""
+
+    def __init__(
+        self,
+        *,
+        token: str | None = None,
+        heartbeat_interval: float = 41.25,
+        ack_deadline: float = 3.0,
+        app_name: str = "anirec",
+    ) -> None:
+        self.token = token
+        self.ack_deadline = ack_deadline
+        self.application_id = snowflake()
+        self.bot_user = FakeUser(self.application_id, app_name, bot=True)
+        self.owner = FakeUser(snowflake(), "owner")
+        self.users: dict[int, FakeUser] = {u.id: u for u in (self.bot_user, self.owner)}
+        self.guilds: dict[int, FakeGuild] = {}
+        self.messages: dict[int, FakeMessage] = {}
+        self.attachments: dict[int, FakeAttachment] = {}
+        self.commands: dict[int | None, dict[str, dict[str, Any]]] = {}  # guild id → name → cmd
+        self.command_syncs = 0
+        self.interactions: dict[str, PendingInteraction] = {}  # token → pending
+        self.requests: list[RequestRecord] = []
+        self.unhandled: list[str] = []
+        self.gateway = Gateway(self, heartbeat_interval=heartbeat_interval)
+        self._commands_changed = asyncio.Event()
+        self._runner: web.AppRunner | None = None
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self.port = 0
+
+    # ----------------------------------------------------------------- lifecycle
+
+    @classmethod
+    @contextlib.asynccontextmanager
+    async def running(cls, **kwargs: Any) -> AsyncIterator[FakeDiscord]:
+        """Start a fake on a random loopback port; stop it (and its sockets) on exit."""
+        fake = cls(**kwargs)
+        await fake.start()
+        try:
+            yield fake
+        finally:
+            await fake.stop()
+
+    async def start(self, port: int = 0) -> None:
+        app = web.Application(middlewares=[self._record], client_max_size=64 * 1024 * 1024)
+        self._routes(app)
+        self._runner = web.AppRunner(app, handle_signals=False, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", port)
+        await site.start()
+        self.port = self._runner.addresses[0][1]
+
+    async def stop(self) -> None:
+        await self.gateway.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def api_base_url(self) -> str:
+        """What ``DISCORD_API_BASE_URL`` should be (discord.py's ``Route.BASE``)."""
+        return f"{self.base_url}{API_PREFIX}"
+
+    @property
+    def gateway_url(self) -> str:
+        """What ``DISCORD_GATEWAY_URL`` should be."""
+        return f"ws://127.0.0.1:{self.port}/gateway"
+
+    def env(self) -> dict[str, str]:
+        """Environment variables that point a bot process at this fake."""
+        return {
+            "DISCORD_API_BASE_URL": self.api_base_url,
+            "DISCORD_GATEWAY_URL": self.gateway_url,
+            "DISCORD_TOKEN": self.token or "fake-discord-token",
+        }
+
+    def token_ok(self, token: str | None) -> bool:
+        if token is None:
+            return False
+        token = token.removeprefix("Bot ")
+        return self.token is None or token == self.token
+
+    # ----------------------------------------------------------------- the world
+
+    def add_user(self, username: str, *, global_name: str | None = None) -> FakeUser:
+        user = FakeUser(snowflake(), username, global_name=global_name)
+        self.users[user.id] = user
+        return user
+
+    def add_guild(self, name: str = "Test Server", *, channels: tuple[str, ...] = ("general",)):
+        """A new server with text channels and the bot as a member (announced if connected)."""
+        guild = FakeGuild(snowflake(), name, owner_id=self.owner.id)
+        guild.channels = [
+            FakeChannel(snowflake(), guild.id, channel, position=i)
+            for i, channel in enumerate(channels)
+        ]
+        guild.members[self.bot_user.id] = FakeMember(self.bot_user, guild.id, Permission.ALL)
+        guild.members[self.owner.id] = FakeMember(self.owner, guild.id, Permission.ALL)
+        self.guilds[guild.id] = guild
+        if self.gateway.ready.is_set():
+            self._spawn(self.gateway.dispatch("GUILD_CREATE", guild.payload()))
+        return guild
+
+    def add_member(
+        self,
+        guild: FakeGuild,
+        user: FakeUser | str,
+        *,
+        permissions: Any = None,
+        nick: str | None = None,
+    ) -> FakeMember:
+        """Make ``user`` (or a new user of that name) a member with ``permissions``.
+
+        ``permissions`` is an int of :class:`Permission` bits or a ``discord.Permissions``;
+        default: an ordinary member's. The fake resolves these as the member's permissions in
+        every channel (no roles or overwrites).
+        """
+        if isinstance(user, str):
+            user = self.add_user(user)
+        self.users[user.id] = user
+        member = FakeMember(user, guild.id, permission_value(permissions), nick=nick)
+        guild.members[user.id] = member
+        if self.gateway.ready.is_set():
+            data = {**member.payload(), "guild_id": str(guild.id)}
+            self._spawn(self.gateway.dispatch("GUILD_MEMBER_ADD", data))
+        return member
+
+    def attachment(
+        self, filename: str, data: bytes, content_type: str | None = None
+    ) -> FakeAttachment:
+        """A file a member uploads, for an attachment option; served from the fake's CDN."""
+        attachment_id = snowflake()
+        url = f"{self.base_url}/cdn/attachments/{attachment_id}/{filename}"
+        attachment = FakeAttachment(attachment_id, filename, data, content_type, url)
+        self.attachments[attachment_id] = attachment
+        return attachment
+
+    # ----------------------------------------------------------------- waiting
+
+    async def wait_until_ready(self, within: float = 30.0, *, commands: bool = True) -> None:
+        """Until a client has identified and received READY (and, by default, synced commands)."""
+        async with asyncio.timeout(within):
+            await self.gateway.ready.wait()
+            if commands:
+                await self.wait_for_commands()
+
+    async def wait_for_commands(self, *names: str, guild: FakeGuild | None = None) -> None:
+        """Until the bot has registered commands (all of ``names`` when given), any scope."""
+        while True:
+            registered = {n for scope in self.commands.values() for n in scope}
+            if (names and set(names) <= registered) or (not names and registered):
+                return
+            self._commands_changed.clear()
+            await self._commands_changed.wait()
+
+    def command(self, name: str, guild: FakeGuild | None = None) -> dict[str, Any]:
+        """The registered schema of ``name`` as a member of ``guild`` sees it (guild first)."""
+        if guild is not None and name in self.commands.get(guild.id, {}):
+            return self.commands[guild.id][name]
+        if name in self.commands.get(None, {}):
+            return self.commands[None][name]
+        known = sorted({n for scope in self.commands.values() for n in scope})
+        raise OptionError(f"no command /{name} is registered (registered: {known})")
+
+    @property
+    def heartbeats(self) -> HeartbeatStats:
+        """Heartbeat arrivals and ping round trips, for event-loop lag."""
+        return self.gateway.stats
+
+    async def ping(self, within: float = 5.0) -> float:
+        """Gateway op 1 → the client's heartbeat: round trip in seconds (≈ its loop lag)."""
+        return await self.gateway.ping(within)
+
+    # ----------------------------------------------------------------- members act
+
+    async def slash(
+        self,
+        guild: FakeGuild,
+        user: FakeUser | FakeMember,
+        name: str,
+        *,
+        channel: FakeChannel | None = None,
+        within: float = 20.0,
+        settle: float = 0.2,
+        locale: str = "en-US",
+        **options: Any,
+    ) -> InteractionResult:
+        """A member runs ``/name option=value …``; returns once the bot has finished answering.
+
+        ``name`` may hold subcommands ("config set"). Waits for the callback (within the
+        fake's ``ack_deadline``, as Discord would), for a deferred reply's edit or followup
+        (within ``within`` seconds), then for ``settle`` seconds without further requests.
+        """
+        pending, payload = self._command_interaction(
+            guild, user, name, options, channel=channel, locale=locale
+        )
+        return await self._send_and_wait(pending, payload, within=within, settle=settle)
+
+    async def autocomplete(
+        self,
+        guild: FakeGuild,
+        user: FakeUser | FakeMember,
+        name: str,
+        option: str,
+        value: str,
+        *,
+        within: float = 10.0,
+        **options: Any,
+    ) -> list[dict[str, Any]]:
+        """A member types ``value`` into ``option`` of ``/name``; the choices the bot offers."""
+        pending, payload = self._command_interaction(
+            guild, user, name, {**options, option: value}, focused=option, channel=None
+        )
+        result = await self._send_and_wait(pending, payload, within=within, settle=0.0)
+        if result.callback_type != AUTOCOMPLETE_RESULT:
+            raise AssertionError(f"autocomplete answered with callback {result.callback}")
+        return result.choices
+
+    async def click(
+        self,
+        message: FakeMessage | InteractionResult,
+        custom_id: str,
+        user: FakeUser | FakeMember,
+        *,
+        values: list[str] | None = None,
+        within: float = 20.0,
+        settle: float = 0.2,
+    ) -> InteractionResult:
+        """A member presses the button (or picks ``values`` in the select) ``custom_id``.
+
+        The component must exist and be enabled on the message, as in the Discord client.
+        """
+        if isinstance(message, InteractionResult):
+            if message.message is None:
+                raise AssertionError(f"/{message.name} left no message to click on")
+            message = message.message
+        user = user.user if isinstance(user, FakeMember) else user
+        component = message.component(custom_id)
+        if component is None:
+            ids = [c.get("custom_id") for c in message.buttons()]
+            raise OptionError(f"message {message.id} has no component {custom_id!r} ({ids})")
+        if component.get("disabled"):
+            raise OptionError(f"component {custom_id!r} is disabled")
+        guild = self.guilds.get(message.guild_id) if message.guild_id else None
+        data: dict[str, Any] = {"custom_id": custom_id, "component_type": component["type"]}
+        if component["type"] != 2:
+            data["values"] = list(values or [])
+        pending = self._new_pending(MESSAGE_COMPONENT, user, guild, message.channel_id, custom_id)
+        pending.clicked = message
+        payload = self._interaction_payload(pending, data)
+        payload["message"] = message.payload()
+        return await self._send_and_wait(pending, payload, within=within, settle=settle)
+
+    async def submit_modal(
+        self,
+        result: InteractionResult,
+        user: FakeUser | FakeMember,
+        values: dict[str, str],
+        *,
+        within: float = 20.0,
+        settle: float = 0.2,
+    ) -> InteractionResult:
+        """A member fills in the modal the bot opened (text inputs by custom_id) and submits."""
+        modal = result.modal
+        if modal is None:
+            raise AssertionError(f"/{result.name} did not open a modal")
+        user = user.user if isinstance(user, FakeMember) else user
+        rows = [
+            {"type": 1, "components": [{"type": 4, "custom_id": key, "value": value}]}
+            for key, value in values.items()
+        ]
+        data = {"custom_id": modal["custom_id"], "components": rows}
+        guild = next((g for g in self.guilds.values() if user.id in g.members), None)
+        channel_id = guild.default_channel.id if guild else 0
+        pending = self._new_pending(MODAL_SUBMIT, user, guild, channel_id, modal["custom_id"])
+        payload = self._interaction_payload(pending, data)
+        return await self._send_and_wait(pending, payload, within=within, settle=settle)
+
+    async def request_reconnect(self) -> None:
+        """Gateway op 7 RECONNECT: the client must reconnect and RESUME."""
+        await self.gateway.request_reconnect()
+
+    # ----------------------------------------------------------------- interaction plumbing
+
+    def _command_interaction(
+        self,
+        guild: FakeGuild,
+        user: FakeUser | FakeMember,
+        name: str,
+        values: dict[str, Any],
+        *,
+        channel: FakeChannel | None,
+        locale: str = "en-US",
+        focused: str | None = None,
+    ) -> tuple[PendingInteraction, dict[str, Any]]:
+        user = user.user if isinstance(user, FakeMember) else user
+        member = guild.members.get(user.id)
+        if member is None:
+            raise OptionError(f"{user.username} is not a member of {guild.name}")
+        top, *path = name.split()
+        command = self.command(top, guild)
+        required = command.get("default_member_permissions")
+        if required is not None and not member.has(int(required)):
+            raise PermissionError(
+                f"Discord does not show /{top} to {user.username}: needs permissions {required}"
+            )
+        wrappers, leaf = resolve_path(command, path)
+        options, resolved = build_options(leaf, values, guild=guild, focused=focused)
+        data: dict[str, Any] = {
+            "id": command["id"],
+            "name": top,
+            "type": command.get("type", 1),
+            "options": nest(wrappers, options),
+        }
+        if resolved:
+            data["resolved"] = resolved
+        if command.get("guild_id"):
+            data["guild_id"] = command["guild_id"]
+        kind = AUTOCOMPLETE if focused is not None else APPLICATION_COMMAND
+        channel = channel or guild.default_channel
+        pending = self._new_pending(kind, user, guild, channel.id, name)
+        return pending, self._interaction_payload(pending, data, locale=locale)
+
+    def _new_pending(
+        self, kind: int, user: FakeUser, guild: FakeGuild | None, channel_id: int, name: str
+    ) -> PendingInteraction:
+        pending = PendingInteraction(
+            id=snowflake(),
+            token="aW50ZXJhY3Rpb24" + secrets.token_urlsafe(48),
+            type=kind,
+            user=user,
+            guild=guild,
+            channel_id=channel_id,
+            name=name,
+        )
+        self.interactions[pending.token] = pending
+        return pending
+
+    def _interaction_payload(
+        self,
+        pending: PendingInteraction,
+        data: dict[str, Any],
+        *,
+        locale: str = "en-US",
+    ) -> dict[str, Any]:
+        guild = pending.guild
+        payload: dict[str, Any] = {
+            "id": str(pending.id),
+            "application_id": str(self.application_id),
+            "type": pending.type,
+            "data": data,
+            "token": pending.token,
+            "version": 1,
+            "locale": locale,
+            "app_permissions": str(Permission.ALL),
+            "entitlements": [],
+            "attachment_size_limit": 25 * 1024 * 1024,
+            "context": 0 if guild is not None else 1,
+        }
+        if guild is not None:
+            member = guild.members[pending.user.id]
+            channel = guild.channel(pending.channel_id) or guild.default_channel
+            payload.update(
+                guild_id=str(guild.id),
+                guild={"id": str(guild.id), "locale": "en-US", "features": []},
+                guild_locale="en-US",
+                channel_id=str(channel.id),
+                channel={**channel.payload(), "permissions": str(member.permissions)},
+                member=member.payload(with_permissions=True),
+                authorizing_integration_owners={"0": str(guild.id)},
+            )
+        else:
+            payload["user"] = pending.user.payload()
+            payload["authorizing_integration_owners"] = {"1": str(pending.user.id)}
+        return payload
+
+    async def _send_and_wait(
+        self,
+        pending: PendingInteraction,
+        payload: dict[str, Any],
+        *,
+        within: float,
+        settle: float,
+    ) -> InteractionResult:
+        pending.sent_at = time.perf_counter()
+        pending.deadline = pending.sent_at + self.ack_deadline
+        await self.gateway.dispatch("INTERACTION_CREATE", payload)
+        await pending.wait_done(ack_within=self.ack_deadline, within=within, settle=settle)
+        return InteractionResult.of(pending)
+
+    def _spawn(self, coro: Any) -> None:
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    # ----------------------------------------------------------------- HTTP
+
+    @web.middleware
+    async def _record(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        # Interaction callbacks and webhooks are authorised by their token, not a header.
+        by_token = request.path.startswith(TOKEN_AUTHORISED)
+        authorised = self.token_ok(request.headers.get("Authorization"))
+        if request.path.startswith(API_PREFIX) and not by_token and not authorised:
+            self.requests.append(
+                RequestRecord(request.method, request.path, 401, time.perf_counter())
+            )
+            return error(401, 0, "401: Unauthorized")
+        response: web.StreamResponse
+        try:
+            response = await handler(request)
+        except web.HTTPException as exc:
+            response = error(exc.status, 0, f"{exc.status}: {exc.reason}")
+        self.requests.append(
+            RequestRecord(request.method, request.path, response.status, time.perf_counter())
+        )
+        return response
+
+    def _routes(self, app: web.Application) -> None:
+        api = API_PREFIX
+        r = app.router
+        r.add_get("/gateway", self.gateway.handle)
+        r.add_get("/cdn/attachments/{id}/{filename}", self._cdn)
+        r.add_get(f"{api}/users/@me", self._me)
+        r.add_get(f"{api}/oauth2/applications/@me", self._application)
+        r.add_get(f"{api}/applications/@me", self._application)
+        r.add_get(f"{api}/gateway", self._get_gateway)
+        r.add_get(f"{api}/gateway/bot", self._get_gateway)
+        for prefix in (
+            f"{api}/applications/{{app_id}}/commands",
+            f"{api}/applications/{{app_id}}/guilds/{{guild_id}}/commands",
+        ):
+            r.add_get(prefix, self._list_commands)
+            r.add_put(prefix, self._put_commands)
+            r.add_post(prefix, self._post_command)
+            r.add_get(prefix + "/{command_id}", self._get_command)
+            r.add_patch(prefix + "/{command_id}", self._patch_command)
+            r.add_delete(prefix + "/{command_id}", self._delete_command)
+        r.add_post(f"{api}/interactions/{{iid}}/{{token}}/callback", self._callback)
+        r.add_post(f"{api}/webhooks/{{app_id}}/{{token}}", self._followup)
+        r.add_route(
+            "*", f"{api}/webhooks/{{app_id}}/{{token}}/messages/{{message_id}}", self._webhook_msg
+        )
+        r.add_get(f"{api}/users/{{user_id}}", self._get_user)
+        r.add_post(f"{api}/users/@me/channels", self._create_dm)
+        r.add_get(f"{api}/guilds/{{guild_id}}", self._get_guild)
+        r.add_get(f"{api}/guilds/{{guild_id}}/members/{{user_id}}", self._get_member)
+        r.add_get(f"{api}/guilds/{{guild_id}}/channels", self._get_channels)
+        r.add_get(f"{api}/channels/{{channel_id}}", self._get_channel)
+        r.add_post(f"{api}/channels/{{channel_id}}/messages", self._channel_send)
+        r.add_route(
+            "*", f"{api}/channels/{{channel_id}}/messages/{{message_id}}", self._channel_msg
+        )
+        r.add_post(f"{api}/channels/{{channel_id}}/typing", self._no_content)
+        r.add_route("*", "/{tail:.*}", self._unhandled)
+
+    async def _unhandled(self, request: web.Request) -> web.Response:
+        self.unhandled.append(f"{request.method} {request.path}")
+        log.warning("fake discord: unhandled %s %s", request.method, request.path)
+        return error(404, 0, "404: Not Found")
+
+    async def _no_content(self, request: web.Request) -> web.Response:
+        return web.Response(status=204)
+
+    async def _cdn(self, request: web.Request) -> web.Response:
+        attachment = self.attachments.get(int(request.match_info["id"]))
+        if attachment is None or attachment.filename != request.match_info["filename"]:
+            return web.Response(status=404, text="not found")
+        return web.Response(
+            body=attachment.data,
+            headers={"Content-Type": attachment.content_type or "application/octet-stream"},
+        )
+
+    async def _me(self, request: web.Request) -> web.Response:
+        return json_response({**self.bot_user.payload(), "verified": True, "mfa_enabled": False})
+
+    async def _application(self, request: web.Request) -> web.Response:
+        return json_response(
+            {
+                "id": str(self.application_id),
+                "name": self.bot_user.username,
+                "icon": None,
+                "description": "",
+                "summary": "",
+                "bot_public": True,
+                "bot_require_code_grant": False,
+                "owner": self.owner.payload(),
+                "team": None,
+                "verify_key": "0" * 64,
+                "flags": 0,
+                "bot": self.bot_user.payload(),
+                "redirect_uris": [],
+                "interactions_endpoint_url": None,
+            }
+        )
+
+    async def _get_gateway(self, request: web.Request) -> web.Response:
+        return json_response(
+            {
+                "url": self.gateway_url,
+                "shards": 1,
+                "session_start_limit": {
+                    "total": 1000,
+                    "remaining": 1000,
+                    "reset_after": 0,
+                    "max_concurrency": 1,
+                },
+            }
+        )
+
+    # commands -----------------------------------------------------------------
+
+    def _scope(self, request: web.Request) -> int | None:
+        if int(request.match_info["app_id"]) != self.application_id:
+            raise web.HTTPNotFound()
+        guild_id = request.match_info.get("guild_id")
+        return int(guild_id) if guild_id else None
+
+    def _stored_command(self, scope: int | None, body: dict[str, Any]) -> dict[str, Any]:
+        old = self.commands.get(scope, {}).get(body["name"])
+        command = {
+            "type": 1,
+            "description": "",
+            "options": [],
+            "default_member_permissions": None,
+            "dm_permission": True,
+            "nsfw": False,
+            **body,
+            "id": old["id"] if old else str(snowflake()),
+            "application_id": str(self.application_id),
+            "version": str(snowflake()),
+        }
+        if scope is not None:
+            command["guild_id"] = str(scope)
+        return command
+
+    def _commands_updated(self) -> None:
+        self.command_syncs += 1
+        self._commands_changed.set()
+
+    async def _list_commands(self, request: web.Request) -> web.Response:
+        return json_response(list(self.commands.get(self._scope(request), {}).values()))
+
+    async def _put_commands(self, request: web.Request) -> web.Response:
+        scope = self._scope(request)
+        body = await request.json()
+        commands = [self._stored_command(scope, c) for c in body]
+        self.commands[scope] = {c["name"]: c for c in commands}
+        self._commands_updated()
+        return json_response(commands)
+
+    async def _post_command(self, request: web.Request) -> web.Response:
+        scope = self._scope(request)
+        command = self._stored_command(scope, await request.json())
+        self.commands.setdefault(scope, {})[command["name"]] = command
+        self._commands_updated()
+        return json_response(command, status=201)
+
+    def _find_command(self, request: web.Request) -> tuple[int | None, dict[str, Any]]:
+        scope = self._scope(request)
+        for command in self.commands.get(scope, {}).values():
+            if command["id"] == request.match_info["command_id"]:
+                return scope, command
+        raise web.HTTPNotFound()
+
+    async def _get_command(self, request: web.Request) -> web.Response:
+        return json_response(self._find_command(request)[1])
+
+    async def _patch_command(self, request: web.Request) -> web.Response:
+        _, command = self._find_command(request)
+        command.update(await request.json())
+        self._commands_updated()
+        return json_response(command)
+
+    async def _delete_command(self, request: web.Request) -> web.Response:
+        scope, command = self._find_command(request)
+        del self.commands[scope][command["name"]]
+        self._commands_updated()
+        return web.Response(status=204)
+
+    # interaction responses -----------------------------------------------------------
+
+    async def _body(self, request: web.Request) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        """The JSON body, from plain JSON or multipart ``payload_json`` + ``files[n]``."""
+        if request.content_type != "multipart/form-data":
+            return (await request.json() if request.can_read_body else {}), []
+        form = await request.post()
+        raw = form.get("payload_json", "{}")
+        body = json.loads(raw if isinstance(raw, str | bytes) else "{}")
+        uploaded = []
+        for key, value in form.items():
+            if key.startswith("files[") and hasattr(value, "file"):
+                data = value.file.read()
+                stored = self.attachment(value.filename, data, value.content_type)
+                uploaded.append(stored.payload())
+        return body, uploaded
+
+    def _pending(self, token: str) -> PendingInteraction:
+        pending = self.interactions.get(token)
+        if pending is None:
+            raise web.HTTPNotFound()
+        return pending
+
+    async def _callback(self, request: web.Request) -> web.Response:
+        pending = self.interactions.get(request.match_info["token"])
+        if pending is None or str(pending.id) != request.match_info["iid"]:
+            return error(404, 10062, "Unknown interaction")
+        if time.perf_counter() > pending.deadline:
+            return error(404, 10062, "Unknown interaction")  # Discord's 3-second rule
+        if pending.callback_type is not None:
+            return error(400, 40060, "Interaction has already been acknowledged.")
+        body, uploaded = await self._body(request)
+        kind = int(body.get("type", 0))
+        data = body.get("data") or {}
+        resource: dict[str, Any] = {"type": kind}
+        guild_id = pending.guild.id if pending.guild else None
+        if kind in (CHANNEL_MESSAGE, DEFERRED_CHANNEL_MESSAGE):
+            flags = int(data.get("flags") or 0) & EPHEMERAL
+            message = self._new_message(pending, flags | (LOADING if kind == 5 else 0), guild_id)
+            message.apply(data)
+            message.attachments += uploaded
+            pending.original = message
+            resource["message"] = message.payload()
+        elif kind in (UPDATE_MESSAGE, DEFERRED_UPDATE_MESSAGE):
+            if pending.clicked is None:
+                return error(400, 50035, "Invalid Form Body: not a component interaction")
+            pending.original = pending.clicked
+            if kind == UPDATE_MESSAGE:
+                self._edit(pending.clicked, data, uploaded)
+                resource["message"] = pending.clicked.payload()
+        elif kind not in (AUTOCOMPLETE_RESULT, MODAL):
+            return error(400, 50035, f"Invalid Form Body: callback type {kind}")
+        pending.callback_type = kind
+        pending.callback_data = data
+        pending.callback_at = time.perf_counter()
+        pending.touch(finished=kind not in (DEFERRED_CHANNEL_MESSAGE, DEFERRED_UPDATE_MESSAGE))
+        if request.query.get("with_response") not in ("1", "true", "True"):
+            return web.Response(status=204)
+        interaction = {
+            "id": str(pending.id),
+            "type": pending.type,
+            "response_message_loading": kind == DEFERRED_CHANNEL_MESSAGE,
+            "response_message_ephemeral": bool(int(data.get("flags") or 0) & EPHEMERAL),
+        }
+        if pending.original is not None:
+            interaction["response_message_id"] = str(pending.original.id)
+        return json_response(
+            {"interaction": interaction, "resource": resource if "message" in resource else None}
+        )
+
+    def _new_message(self, pending: PendingInteraction, flags: int, guild_id: int | None):
+        message = FakeMessage(
+            id=snowflake(),
+            channel_id=pending.channel_id,
+            guild_id=guild_id,
+            author=self.bot_user,
+            flags=flags,
+            webhook_id=self.application_id,
+            interaction_user=pending.user,
+            interaction_id=pending.id,
+        )
+        self.messages[message.id] = message
+        return message
+
+    def _edit(self, message: FakeMessage, body: dict[str, Any], uploaded: list[dict]) -> None:
+        message.apply(body)
+        message.attachments += uploaded
+        message.flags &= ~LOADING
+        message.edited_timestamp = iso_now()
+        message.edits += 1
+
+    async def _followup(self, request: web.Request) -> web.Response:
+        if int(request.match_info["app_id"]) != self.application_id:
+            return error(404, 10015, "Unknown Webhook")
+        pending = self.interactions.get(request.match_info["token"])
+        if pending is None or pending.callback_type is None:
+            return error(404, 10015, "Unknown Webhook")
+        body, uploaded = await self._body(request)
+        original = pending.original
+        if pending.callback_type == DEFERRED_CHANNEL_MESSAGE and original and original.loading:
+            # The first followup after a "thinking" defer fills in the deferred message.
+            self._edit(original, body, uploaded)
+            pending.touch(finished=True)
+            return json_response(original.payload())
+        flags = int(body.get("flags") or 0) & EPHEMERAL
+        message = self._new_message(pending, flags, pending.guild.id if pending.guild else None)
+        message.apply(body)
+        message.attachments += uploaded
+        pending.followups.append(message)
+        pending.touch(finished=True)
+        return json_response(message.payload())
+
+    async def _webhook_msg(self, request: web.Request) -> web.StreamResponse:
+        if int(request.match_info["app_id"]) != self.application_id:
+            return error(404, 10015, "Unknown Webhook")
+        pending = self.interactions.get(request.match_info["token"])
+        if pending is None or pending.callback_type is None:
+            return error(404, 10015, "Unknown Webhook")
+        message_id = request.match_info["message_id"]
+        if message_id == "@original":
+            message = pending.original
+        else:
+            message = next((m for m in pending.followups if str(m.id) == message_id), None)
+            if message is None and pending.original and str(pending.original.id) == message_id:
+                message = pending.original
+        if message is None or message.deleted:
+            return error(404, 10008, "Unknown Message")
+        if request.method == "GET":
+            return json_response(message.payload())
+        if request.method == "PATCH":
+            body, uploaded = await self._body(request)
+            self._edit(message, body, uploaded)
+            pending.touch(finished=True)
+            return json_response(message.payload())
+        if request.method == "DELETE":
+            message.deleted = True
+            pending.touch(finished=True)
+            return web.Response(status=204)
+        return error(405, 0, "405: Method Not Allowed")
+
+    # plain REST --------------------------------------------------------------------
+
+    async def _get_user(self, request: web.Request) -> web.Response:
+        user = self.users.get(int(request.match_info["user_id"]))
+        if user is None:
+            return error(404, 10013, "Unknown User")
+        return json_response(user.payload())
+
+    async def _create_dm(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        user = self.users.get(int(body.get("recipient_id", 0)))
+        if user is None:
+            return error(404, 10013, "Unknown User")
+        return json_response(
+            {
+                "id": str(user.id + 1),
+                "type": 1,
+                "recipients": [user.payload()],
+                "last_message_id": None,
+            }
+        )
+
+    def _guild(self, request: web.Request) -> FakeGuild:
+        guild = self.guilds.get(int(request.match_info["guild_id"]))
+        if guild is None:
+            raise web.HTTPNotFound()
+        return guild
+
+    async def _get_guild(self, request: web.Request) -> web.Response:
+        return json_response(self._guild(request).payload())
+
+    async def _get_member(self, request: web.Request) -> web.Response:
+        member = self._guild(request).members.get(int(request.match_info["user_id"]))
+        if member is None:
+            return error(404, 10007, "Unknown Member")
+        return json_response(member.payload())
+
+    async def _get_channels(self, request: web.Request) -> web.Response:
+        return json_response([c.payload() for c in self._guild(request).channels])
+
+    def _channel(self, request: web.Request) -> FakeChannel:
+        channel_id = int(request.match_info["channel_id"])
+        for guild in self.guilds.values():
+            channel = guild.channel(channel_id)
+            if channel is not None:
+                return channel
+        raise web.HTTPNotFound()
+
+    async def _get_channel(self, request: web.Request) -> web.Response:
+        return json_response(self._channel(request).payload())
+
+    async def _channel_send(self, request: web.Request) -> web.Response:
+        channel = self._channel(request)
+        body, uploaded = await self._body(request)
+        message = FakeMessage(snowflake(), channel.id, channel.guild_id, self.bot_user)
+        message.apply(body)
+        message.attachments += uploaded
+        self.messages[message.id] = message
+        return json_response(message.payload())
+
+    async def _channel_msg(self, request: web.Request) -> web.StreamResponse:
+        self._channel(request)
+        message = self.messages.get(int(request.match_info["message_id"]))
+        if message is None or message.deleted:
+            return error(404, 10008, "Unknown Message")
+        if request.method == "GET":
+            return json_response(message.payload())
+        if request.method == "PATCH":
+            body, uploaded = await self._body(request)
+            self._edit(message, body, uploaded)
+            return json_response(message.payload())
+        if request.method == "DELETE":
+            message.deleted = True
+            return web.Response(status=204)
+        return error(405, 0, "405: Method Not Allowed")
