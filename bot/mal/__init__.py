@@ -1,0 +1,40 @@
+"""MyAnimeList API v2: the async client, its rate limiter, typed errors and payload models.
+
+Imports no discord: ``training`` (the collector) uses it too.
+"""
+
+from bot.mal.client import MalClient, validate_username
+from bot.mal.errors import (
+    AnimeNotFound,
+    InvalidResponse,
+    InvalidUsername,
+    ListPrivate,
+    MalAuthError,
+    MalError,
+    MalThrottled,
+    MalUnavailable,
+    RateLimited,
+    UserNotFound,
+)
+from bot.mal.models import AlternativeTitles, MalAnime, MalListEntry, StartSeason
+from bot.mal.ratelimit import RateLimiter
+
+__all__ = [
+    "AlternativeTitles",
+    "AnimeNotFound",
+    "InvalidResponse",
+    "InvalidUsername",
+    "ListPrivate",
+    "MalAnime",
+    "MalAuthError",
+    "MalClient",
+    "MalError",
+    "MalListEntry",
+    "MalThrottled",
+    "MalUnavailable",
+    "RateLimited",
+    "RateLimiter",
+    "StartSeason",
+    "UserNotFound",
+    "validate_username",
+]

@@ -1,0 +1,156 @@
+"""Typed views of MAL API v2 payloads: list entries and anime details.
+
+Parsing is strict about what we rely on (ids, statuses, scores) and lenient about the rest:
+a payload that lacks a required field raises :class:`~bot.mal.errors.InvalidResponse`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from bot.mal.errors import InvalidResponse
+from model.profile import STATUSES, ProfileEntry
+
+
+def parse_datetime(value: object) -> datetime | None:
+    """MAL's ISO-8601 timestamps (``2017-11-11T19:51:22+00:00``); ``None`` when absent or odd."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class MalListEntry:
+    """One entry of a user's MAL anime list (``GET /users/{name}/animelist``)."""
+
+    anime_id: int
+    status: str
+    score: int
+    num_episodes_watched: int
+    is_rewatching: bool
+    updated_at: datetime | None
+    title: str | None = None
+
+    @classmethod
+    def from_api(cls, item: Mapping[str, Any]) -> MalListEntry:
+        """From one element of the ``data`` array (``{"node": ..., "list_status": ...}``)."""
+        try:
+            node = item["node"]
+            anime_id = int(node["id"])
+            list_status = item.get("list_status") or {}
+            status = str(list_status.get("status", ""))
+            score = int(list_status.get("score") or 0)
+            episodes = int(list_status.get("num_episodes_watched") or 0)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise InvalidResponse(f"list entry without id/list_status: {exc!r}") from None
+        title = node.get("title")
+        return cls(
+            anime_id=anime_id,
+            status=status,
+            score=score,
+            num_episodes_watched=episodes,
+            is_rewatching=bool(list_status.get("is_rewatching", False)),
+            updated_at=parse_datetime(list_status.get("updated_at")),
+            title=title if isinstance(title, str) else None,
+        )
+
+    def to_profile_entry(self) -> ProfileEntry:
+        """The model's view: score clamped to 0–10, an unknown status becomes ``None``."""
+        return ProfileEntry(
+            anime_id=self.anime_id,
+            score=min(max(self.score, 0), 10),
+            status=self.status if self.status in STATUSES else None,
+        )
+
+    def to_record(self) -> dict[str, Any]:
+        """The collector's JSON form (see ``training/collect.py``)."""
+        return {
+            "anime_id": self.anime_id,
+            "status": self.status,
+            "score": self.score,
+            "num_episodes_watched": self.num_episodes_watched,
+            "updated_at": self.updated_at.isoformat() if self.updated_at else None,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class AlternativeTitles:
+    """English and Japanese titles and synonyms (empty strings / tuple when MAL has none)."""
+
+    en: str = ""
+    ja: str = ""
+    synonyms: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class StartSeason:
+    """The season an anime started airing, e.g. ``StartSeason(2015, "summer")``."""
+
+    year: int
+    season: str
+
+    def __str__(self) -> str:
+        return f"{self.season.capitalize()} {self.year}"
+
+
+ANIME_FIELDS = (
+    "id,title,main_picture,alternative_titles,media_type,genres,mean,num_list_users,nsfw,"
+    "start_season,num_episodes"
+)
+"""The ``fields`` parameter :meth:`MalClient.get_anime` asks for."""
+
+
+@dataclass(frozen=True, slots=True)
+class MalAnime:
+    """An anime's details (``GET /anime/{id}``)."""
+
+    id: int
+    title: str
+    alternative_titles: AlternativeTitles
+    main_picture: str | None
+    media_type: str
+    genres: tuple[str, ...]
+    mean: float | None
+    num_list_users: int
+    nsfw: str | None
+    start_season: StartSeason | None
+    num_episodes: int
+
+    @classmethod
+    def from_api(cls, payload: Mapping[str, Any]) -> MalAnime:
+        try:
+            anime_id = int(payload["id"])
+            title = str(payload["title"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise InvalidResponse(f"anime payload without id/title: {exc!r}") from None
+        alt = payload.get("alternative_titles") or {}
+        picture = payload.get("main_picture") or {}
+        season = payload.get("start_season") or {}
+        mean = payload.get("mean")
+        try:
+            start = StartSeason(int(season["year"]), str(season["season"])) if season else None
+        except (KeyError, TypeError, ValueError):
+            start = None
+        return cls(
+            id=anime_id,
+            title=title,
+            alternative_titles=AlternativeTitles(
+                en=str(alt.get("en") or ""),
+                ja=str(alt.get("ja") or ""),
+                synonyms=tuple(str(s) for s in alt.get("synonyms") or ()),
+            ),
+            main_picture=picture.get("large") or picture.get("medium") or None,
+            media_type=str(payload.get("media_type") or "unknown"),
+            genres=tuple(str(g["name"]) for g in payload.get("genres") or () if "name" in g),
+            mean=float(mean) if isinstance(mean, int | float) else None,
+            num_list_users=int(payload.get("num_list_users") or 0),
+            nsfw=payload.get("nsfw") if isinstance(payload.get("nsfw"), str) else None,
+            start_season=start,
+            num_episodes=int(payload.get("num_episodes") or 0),
+        )
