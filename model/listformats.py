@@ -85,7 +85,8 @@ def parse_int_text(text: str, what: str, low: int, high: int | None = None) -> i
     """An integer field given as text, within [low, high]; ``ValueError`` naming it otherwise."""
     stripped = text.strip()
     # int() also takes "1_000" and non-ASCII digits, which no list file legitimately holds.
-    if not stripped.isascii() or not stripped.lstrip("-").isdigit():
+    digits = stripped[1:] if stripped.startswith("-") else stripped
+    if not digits.isascii() or not digits.isdigit():
         raise ValueError(f"{what} must be an integer, got {text!r}")
     value = int(stripped)
     if value < low or (high is not None and value > high):
@@ -130,7 +131,8 @@ def iter_bounded_chunks(
         try:
             chunk = reader.read(CHUNK_SIZE)
         except (OSError, EOFError, zlib.error) as exc:
-            raise ListFormatError(source, f"not a valid gzip file ({exc})") from exc
+            what = "not a valid gzip file" if head == GZIP_MAGIC else "read error"
+            raise ListFormatError(source, f"{what} ({exc})") from exc
         if not chunk:
             return
         total += len(chunk)
