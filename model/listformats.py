@@ -124,8 +124,8 @@ def iter_bounded_chunks(
     head = stream.read(2)
     if not isinstance(head, bytes):
         raise TypeError(f"{source}: expected a binary stream")
-    raw: BinaryIO = _Prepended(head, stream)
-    reader: BinaryIO = gzip.GzipFile(fileobj=raw, mode="rb") if head == GZIP_MAGIC else raw
+    raw = io.BufferedReader(_Prepended(head, stream))
+    reader: io.BufferedIOBase = gzip.GzipFile(fileobj=raw, mode="rb") if head == GZIP_MAGIC else raw
     total = 0
     while True:
         try:

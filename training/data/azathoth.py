@@ -12,7 +12,7 @@ import csv
 import io
 import logging
 import zlib
-from collections.abc import Iterator
+from collections.abc import Generator
 from contextlib import closing
 from pathlib import Path
 from typing import Final, Literal
@@ -33,7 +33,7 @@ def is_azathoth_header(header: list[str]) -> bool:
     return all(column in names for column in REQUIRED_COLUMNS)
 
 
-def iter_rows(path: str | Path) -> Iterator[tuple[int, str, list[str]]]:
+def iter_rows(path: str | Path) -> Generator[tuple[int, str, list[str]], None, None]:
     """(first line, username, [anime_id, my_score, my_status] texts) per data row, streamed."""
     source = str(path)
     try:
