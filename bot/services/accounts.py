@@ -1,0 +1,126 @@
+"""Linked accounts: who is linked to which list, their stored entries, sharing, unlinking."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.db.models import LinkedAccount, ListEntry
+from bot.services.errors import NotLinked
+from model.profile import STATUSES, ProfileEntry
+
+
+@dataclass(frozen=True, slots=True)
+class AccountView:
+    discord_user_id: int
+    mal_username: str
+    source: str  # "mal" (fetched, refreshed in the background) or "import" (uploaded file)
+    linked_at: datetime
+    share_opt_in: bool
+    last_sync_at: datetime | None
+    last_checked_at: datetime | None
+    last_error: str | None
+    last_error_at: datetime | None
+
+    @classmethod
+    def from_row(cls, row: LinkedAccount) -> AccountView:
+        return cls(
+            discord_user_id=row.discord_user_id,
+            mal_username=row.mal_username,
+            source=row.source,
+            linked_at=row.linked_at,
+            share_opt_in=row.share_opt_in,
+            last_sync_at=row.last_sync_at,
+            last_checked_at=row.last_checked_at,
+            last_error=row.last_error,
+            last_error_at=row.last_error_at,
+        )
+
+    @property
+    def profile_url(self) -> str:
+        return f"https://myanimelist.net/animelist/{self.mal_username}"
+
+
+@dataclass(frozen=True, slots=True)
+class ListStats:
+    """Counts over a stored list."""
+
+    entries: int
+    scored: int
+    by_status: dict[str, int]
+    mean_score: float | None
+    last_update: datetime | None  # the newest entry's MAL update time
+
+
+def list_stats(rows: list[ListEntry]) -> ListStats:
+    scores = [r.score for r in rows if r.score > 0]
+    stamps = [r.updated_at for r in rows if r.updated_at is not None]
+    by_status = Counter(r.status for r in rows)
+    return ListStats(
+        entries=len(rows),
+        scored=len(scores),
+        by_status={s: by_status[s] for s in STATUSES if by_status[s]},
+        mean_score=sum(scores) / len(scores) if scores else None,
+        last_update=max(stamps) if stamps else None,
+    )
+
+
+def to_profile_entry(row: ListEntry) -> ProfileEntry:
+    return ProfileEntry(
+        anime_id=row.anime_id,
+        score=min(max(row.score, 0), 10),
+        status=row.status if row.status in STATUSES else None,
+    )
+
+
+class AccountService:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+
+    async def get(self, discord_user_id: int) -> AccountView | None:
+        async with self._sessions() as session:
+            row = await session.get(LinkedAccount, discord_user_id)
+            return AccountView.from_row(row) if row else None
+
+    async def require(self, discord_user_id: int, *, self_: bool = True) -> AccountView:
+        account = await self.get(discord_user_id)
+        if account is None:
+            raise NotLinked(self_=self_)
+        return account
+
+    async def _rows(self, discord_user_id: int) -> list[ListEntry]:
+        async with self._sessions() as session:
+            query = select(ListEntry).where(ListEntry.discord_user_id == discord_user_id)
+            return list((await session.scalars(query)).all())
+
+    async def profile(self, discord_user_id: int) -> list[ProfileEntry]:
+        """The stored list as the model's input entries."""
+        return [to_profile_entry(r) for r in await self._rows(discord_user_id)]
+
+    async def stats(self, discord_user_id: int) -> ListStats:
+        return list_stats(await self._rows(discord_user_id))
+
+    async def set_sharing(self, discord_user_id: int, share: bool) -> AccountView:
+        async with self._sessions() as session, session.begin():
+            row = await session.get(LinkedAccount, discord_user_id)
+            if row is None:
+                raise NotLinked()
+            row.share_opt_in = share
+            await session.flush()
+            return AccountView.from_row(row)
+
+    async def unlink(self, discord_user_id: int) -> bool:
+        """Delete the link and every stored entry; ``False`` if there was none."""
+        async with self._sessions() as session, session.begin():
+            # Entries first: do not rely on the backend enforcing ON DELETE CASCADE.
+            await session.execute(
+                delete(ListEntry).where(ListEntry.discord_user_id == discord_user_id)
+            )
+            result = await session.execute(
+                delete(LinkedAccount).where(LinkedAccount.discord_user_id == discord_user_id)
+            )
+            return bool(result.rowcount)  # type: ignore[attr-defined]

@@ -1,0 +1,152 @@
+"""The recommender behind a bounded thread pool, with micro-batching of concurrent requests.
+
+The model's NumPy work runs in ``threads`` worker threads (NumPy releases the GIL in matrix
+products), so the event loop keeps serving the gateway's heartbeats. Concurrent ``recommend``
+calls with the same options are gathered into one :meth:`Recommender.recommend_many` pass:
+requests that arrive while the workers are busy wait together and go through as one batch,
+which costs far less than one pass each.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict, deque
+from collections.abc import Callable, Collection, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from bot.services.errors import NoModel
+
+if TYPE_CHECKING:
+    from model import ProfileEntry, Recommender
+    from model.results import Recommendation
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+BatchKey = tuple[int, frozenset[str] | None, bool, frozenset[int], bool]
+_Waiting = tuple[tuple["ProfileEntry", ...], "asyncio.Future[list[Recommendation]]"]
+
+
+class RecommenderPool:
+    """Serves one :class:`~model.Recommender` (or none: every call raises :class:`NoModel`)."""
+
+    def __init__(
+        self,
+        recommender: Recommender | None,
+        *,
+        threads: int = 2,
+        max_batch: int = 32,
+        window: float = 0.002,
+    ) -> None:
+        self.recommender = recommender
+        self.threads = max(1, threads)
+        self.max_batch = max(1, max_batch)
+        self.window = window
+        self._executor: ThreadPoolExecutor | None = None
+        self._slots = asyncio.Semaphore(self.threads)
+        self._pending: dict[BatchKey, list[_Waiting]] = defaultdict(list)
+        self._drainers: dict[BatchKey, int] = defaultdict(int)
+        self._tasks: set[asyncio.Task[None]] = set()
+        self.batch_sizes: deque[int] = deque(maxlen=1000)  # recent batches (metrics, tests)
+
+    @property
+    def available(self) -> bool:
+        return self.recommender is not None
+
+    def _require(self) -> Recommender:
+        if self.recommender is None:
+            raise NoModel()
+        return self.recommender
+
+    def _pool(self) -> ThreadPoolExecutor:
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(self.threads, thread_name_prefix="recommender")
+        return self._executor
+
+    async def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run ``fn(*args, **kwargs)`` in a worker thread, within the pool's bound."""
+        async with self._slots:
+            loop = asyncio.get_running_loop()
+            return await loop.run_in_executor(self._pool(), partial(fn, *args, **kwargs))
+
+    async def recommend(
+        self,
+        entries: Sequence[ProfileEntry],
+        k: int = 10,
+        *,
+        media: Collection[str] | None = None,
+        include_planned: bool = False,
+        exclude: Collection[int] = (),
+        explain: bool = True,
+    ) -> list[Recommendation]:
+        """``Recommender.recommend``, micro-batched with concurrent calls of the same options."""
+        self._require()
+        key: BatchKey = (
+            int(k),
+            frozenset(media) if media is not None else None,
+            bool(include_planned),
+            frozenset(exclude),
+            bool(explain),
+        )
+        future: asyncio.Future[list[Recommendation]] = asyncio.get_running_loop().create_future()
+        self._pending[key].append((tuple(entries), future))
+        if self._drainers[key] < self.threads:
+            self._drainers[key] += 1
+            task = asyncio.create_task(self._drain(key))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        return await future
+
+    async def _drain(self, key: BatchKey) -> None:
+        recommender = self._require()
+        k, media, include_planned, exclude, explain = key
+        loop = asyncio.get_running_loop()
+        try:
+            if self.window:
+                await asyncio.sleep(self.window)  # let callers arriving together share a batch
+            while True:
+                async with self._slots:
+                    queue = self._pending.get(key, [])
+                    batch = [item for item in queue[: self.max_batch] if not item[1].done()]
+                    self._pending[key] = queue[self.max_batch :]
+                    if not batch:
+                        if not self._pending[key]:
+                            return
+                        continue
+                    call = partial(
+                        recommender.recommend_many,
+                        [profile for profile, _ in batch],
+                        k,
+                        media=media,
+                        include_planned=include_planned,
+                        exclude=exclude,
+                        explain=explain,
+                    )
+                    try:
+                        results = await loop.run_in_executor(self._pool(), call)
+                    except Exception as exc:
+                        log.exception("recommend_many failed for a batch of %d", len(batch))
+                        for _, future in batch:
+                            if not future.done():
+                                future.set_exception(exc)
+                        continue
+                    self.batch_sizes.append(len(batch))
+                    for (_, future), result in zip(batch, results, strict=True):
+                        if not future.done():
+                            future.set_result(result)
+        finally:
+            self._drainers[key] -= 1
+            if not self._drainers[key]:
+                del self._drainers[key]
+                if not self._pending.get(key):
+                    self._pending.pop(key, None)
+
+    async def close(self) -> None:
+        """Finish queued work, then stop the threads."""
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._executor is not None:
+            self._executor.shutdown(wait=True, cancel_futures=True)
+            self._executor = None

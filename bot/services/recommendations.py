@@ -1,0 +1,222 @@
+"""Recommendations for members: stored list → model (through the pool) → titles from the catalog.
+
+Pure data in and out (no discord): the cogs render these results with :mod:`bot.render`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Final
+
+from bot.services.accounts import AccountService, AccountView
+from bot.services.catalog import AnimeInfo, CatalogService
+from bot.services.errors import EmptyProfile, NotShared
+from bot.services.guilds import GuildConfig
+from bot.services.pool import RecommenderPool
+
+if TYPE_CHECKING:
+    from model import ProfileEntry
+
+MEDIA_CHOICES: Final[dict[str, frozenset[str] | None]] = {
+    "any": None,
+    "tv": frozenset({"tv"}),
+    "movie": frozenset({"movie"}),
+    "ova": frozenset({"ova"}),
+    "ona": frozenset({"ona"}),
+    "special": frozenset({"special", "tv_special"}),
+}
+RESULT_POOL = 50
+"""Titles computed per /recommend (pages are cut from these), fixed so that concurrent calls
+share one micro-batch whatever their page size."""
+BECAUSE_COUNT = 3
+
+
+@dataclass(frozen=True, slots=True)
+class RecommendedTitle:
+    rank: int
+    anime: AnimeInfo
+    score: float
+    predicted_score: float  # 1–10
+    match: float  # 0–1: this title's score relative to the best one in the list
+    planned: bool  # on the member's plan-to-watch
+    because: tuple[AnimeInfo, ...]  # entries that push it up most
+
+
+@dataclass(frozen=True, slots=True)
+class Recommendations:
+    account: AccountView
+    items: tuple[RecommendedTitle, ...]
+    media: str
+    include_planned: bool
+    unknown_count: int  # list entries outside the model's corpus (ignored)
+
+
+@dataclass(frozen=True, slots=True)
+class Influence:
+    anime: AnimeInfo
+    effect: float  # > 0 pushes the title up
+
+
+@dataclass(frozen=True, slots=True)
+class WhyResult:
+    account: AccountView
+    anime: AnimeInfo
+    in_corpus: bool
+    on_list: bool
+    rank: int | None
+    predicted_score: float | None
+    user_score: int | None
+    surprise: float | None
+    pushes_up: tuple[Influence, ...]
+    pushes_down: tuple[Influence, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SimilarResult:
+    anime: AnimeInfo
+    in_corpus: bool
+    items: tuple[tuple[AnimeInfo, float], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Surprise:
+    anime: AnimeInfo
+    user_score: int
+    predicted_score: float
+
+
+@dataclass(frozen=True, slots=True)
+class ProfileInsightsView:
+    most_impactful: tuple[Influence, ...]
+    most_surprising: tuple[Surprise, ...]
+    unknown_count: int
+
+
+class RecommendationService:
+    """The bot's questions to the model, answered with catalog titles."""
+
+    def __init__(
+        self, pool: RecommenderPool, accounts: AccountService, catalog: CatalogService
+    ) -> None:
+        self.pool = pool
+        self.accounts = accounts
+        self.catalog = catalog
+
+    @property
+    def available(self) -> bool:
+        return self.pool.available
+
+    async def viewable_account(
+        self, viewer_id: int, member_id: int, config: GuildConfig
+    ) -> AccountView:
+        """The account whose list answers the viewer; someone else's only if they share and
+        the server allows it."""
+        if member_id == viewer_id:
+            return await self.accounts.require(member_id)
+        account = await self.accounts.require(member_id, self_=False)
+        if not (account.share_opt_in and config.members_can_view_others):
+            raise NotShared()
+        return account
+
+    async def _profile(self, account: AccountView) -> list[ProfileEntry]:
+        entries = await self.accounts.profile(account.discord_user_id)
+        if not any(e.enters_input for e in entries):
+            raise EmptyProfile()
+        return entries
+
+    def _unknown(self, entries: list[ProfileEntry]) -> int:
+        recommender = self.pool.recommender
+        if recommender is None:
+            return 0
+        return sum(1 for e in entries if recommender.item(e.anime_id) is None)
+
+    async def recommend(
+        self,
+        account: AccountView,
+        *,
+        media: str = "any",
+        include_planned: bool = False,
+        allow_nsfw: bool = False,
+        k: int = RESULT_POOL,
+    ) -> Recommendations:
+        if media not in MEDIA_CHOICES:
+            raise ValueError(f"media must be one of {sorted(MEDIA_CHOICES)}")
+        self.pool._require()
+        entries = await self._profile(account)
+        exclude = frozenset() if allow_nsfw else self.catalog.nsfw_ids()
+        results = await self.pool.recommend(
+            entries,
+            k,
+            media=MEDIA_CHOICES[media],
+            include_planned=include_planned,
+            exclude=exclude,
+        )
+        planned = {e.anime_id for e in entries if e.is_planned}
+        top = results[0].score if results else 1.0
+        items = tuple(
+            RecommendedTitle(
+                rank=i,
+                anime=self.catalog.get(r.anime_id),
+                score=r.score,
+                predicted_score=r.predicted_score,
+                match=max(0.0, min(1.0, r.score / top)) if top > 0 else 0.0,
+                planned=r.anime_id in planned,
+                because=tuple(self.catalog.get(c.anime_id) for c in r.contributors if c.effect > 0)[
+                    :BECAUSE_COUNT
+                ],
+            )
+            for i, r in enumerate(results, start=1)
+        )
+        return Recommendations(account, items, media, include_planned, self._unknown(entries))
+
+    async def why(self, account: AccountView, anime: AnimeInfo) -> WhyResult:
+        recommender = self.pool._require()
+        entries = await self._profile(account)
+        exp = await self.pool.run(recommender.explain, entries, anime.anime_id)
+        influences = [Influence(self.catalog.get(c.anime_id), c.effect) for c in exp.contributors]
+        return WhyResult(
+            account=account,
+            anime=anime,
+            in_corpus=exp.in_corpus,
+            on_list=exp.on_list,
+            rank=exp.rank,
+            predicted_score=exp.predicted_score,
+            user_score=exp.user_score,
+            surprise=exp.surprise,
+            pushes_up=tuple(i for i in influences if i.effect > 0)[:5],
+            pushes_down=tuple(i for i in influences if i.effect < 0)[:5],
+        )
+
+    async def similar(
+        self, anime: AnimeInfo, k: int = 10, *, allow_nsfw: bool = False
+    ) -> SimilarResult:
+        recommender = self.pool._require()
+        if recommender.item(anime.anime_id) is None:
+            return SimilarResult(anime, False, ())
+        pairs = await self.pool.run(recommender.similar, anime.anime_id, k + 10)
+        items = [
+            (self.catalog.get(aid), float(sim))
+            for aid, sim in pairs
+            if aid != anime.anime_id and (allow_nsfw or not self.catalog.get(aid).is_nsfw)
+        ]
+        return SimilarResult(anime, True, tuple(items[:k]))
+
+    async def insights(self, account: AccountView, top: int = 5) -> ProfileInsightsView | None:
+        """Most impactful and most surprising entries; ``None`` without a model."""
+        recommender = self.pool.recommender
+        if recommender is None:
+            return None
+        entries = await self.accounts.profile(account.discord_user_id)
+        if not any(e.enters_input for e in entries):
+            return ProfileInsightsView((), (), 0)
+        result = await self.pool.run(recommender.insights, entries, top)
+        return ProfileInsightsView(
+            most_impactful=tuple(
+                Influence(self.catalog.get(c.anime_id), c.effect) for c in result.most_impactful
+            ),
+            most_surprising=tuple(
+                Surprise(self.catalog.get(aid), user, predicted)
+                for aid, user, predicted in result.most_surprising
+            ),
+            unknown_count=len(result.unknown_ids),
+        )
