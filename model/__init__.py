@@ -1,8 +1,20 @@
 """anirec's recommender: pure model code, served with NumPy (no JAX import here).
 
-Public API: ``from model import Recommender, ProfileEntry``.
+Public API: ``from model import Recommender, ProfileEntry``; ``Recommender.load(path)`` reads an
+artifact (:mod:`model.artifact`) and answers with the result types of :mod:`model.results`.
 """
 
+from model.artifact import ArtifactError
 from model.profile import ProfileEntry
+from model.recommender import Recommender
+from model.results import Contributor, Explanation, ProfileInsights, Recommendation
 
-__all__ = ["ProfileEntry"]
+__all__ = [
+    "ArtifactError",
+    "Contributor",
+    "Explanation",
+    "ProfileEntry",
+    "ProfileInsights",
+    "Recommendation",
+    "Recommender",
+]

@@ -1,0 +1,463 @@
+"""The recommender facade: profiles in, ranked and explained titles out (NumPy only).
+
+Ranking uses the unified score (DESIGN.md, "Score"): ``p^w · max(r̂+1, 0.001)^(1−w)`` with p the
+presence softmax and r̂ the predicted normalized rating; w comes from the artifact's metadata
+("score_weight", default 0.3) and is 1 for profiles with no scores, whose rating head is then
+evaluated only for the returned titles. Titles are ranked in the log domain,
+``w·(logit − logsumexp) + (1−w)·log max(r̂+1, 0.001)``, which orders them exactly like the score
+without the N powers; the returned scores are :func:`model.reference.unified_score`.
+
+A :class:`Recommender` holds only read-only state, so any number of threads may call it at once.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from model.artifact import Artifact, load_artifact
+from model.engine import DTYPE, Engine, SparseInput, logsumexp
+from model.explain import holdout
+from model.features import EncodedProfile, dedupe, encode_profile
+from model.profile import ProfileEntry
+from model.reference import unified_score
+from model.results import Contributor, Explanation, ProfileInsights, Recommendation
+from model.threads import set_blas_threads
+
+_RATING_FLOOR = 1e-3  # max(r̂+1, 0.001) in the unified score
+
+
+@dataclass(slots=True)
+class _Pass:
+    """One profile's forward pass: what ranking, filters and explanations read."""
+
+    profile: EncodedProfile
+    inp: SparseInput
+    weight: float
+    pre0: np.ndarray  # (H,) first pre-activation, for the holdout variants
+    logits: np.ndarray  # (N,) graft included
+    lse: float
+    rating_hidden: np.ndarray  # (D,) input of the rating head's output layer
+    ratings: np.ndarray | None  # (N,) when the ranking needed them
+    graft: np.ndarray | None  # (N,)
+    engine: Engine
+
+    def ratings_at(self, columns: np.ndarray) -> np.ndarray:
+        if self.ratings is not None:
+            return self.ratings[columns]
+        return self.engine.ratings(self.rating_hidden[None, :], columns)[0]
+
+    def presence_at(self, columns: np.ndarray) -> np.ndarray:
+        return np.exp(self.logits[columns] - self.lse)
+
+    def scores_at(self, columns: np.ndarray) -> np.ndarray:
+        return unified_score(self.presence_at(columns), self.ratings_at(columns), self.weight)
+
+    def log_scores(self) -> np.ndarray:
+        """Monotone in the unified score, for every item."""
+        log_p = self.logits - self.lse
+        if self.weight >= 1.0:
+            return log_p
+        assert self.ratings is not None
+        w = DTYPE(self.weight)
+        return w * log_p + (1 - w) * np.log(np.maximum(self.ratings + 1.0, DTYPE(_RATING_FLOOR)))
+
+
+class Recommender:
+    """Ranked, filtered and explained recommendations from one artifact."""
+
+    contributors_per_title = 3
+    """"Because you watched" entries attached to each recommendation."""
+    explanation_contributors = 5
+    """Entries listed by :meth:`explain` (up or down)."""
+    batch_size = 64
+    """Profiles per batched pass in :meth:`recommend_many`."""
+
+    def __init__(self, artifact: Artifact) -> None:
+        self.artifact = artifact
+        self.engine = Engine(artifact.config, artifact.weights)
+        self.corpus_ids: np.ndarray = artifact.corpus_ids
+        self.n_items: int = artifact.config.n_items
+        self.score_weight = artifact.score_weight
+        self._index = {int(a): i for i, a in enumerate(self.corpus_ids)}
+        media = np.asarray([item["media_type"] for item in artifact.items])
+        self._media_masks = {str(m): media == m for m in np.unique(media)}
+
+    @classmethod
+    def load(
+        cls, path: str | os.PathLike[str], *, verify: bool = True, blas_threads: int | None = None
+    ) -> Recommender:
+        """Load an artifact (raises :class:`model.artifact.ArtifactError`).
+
+        ``blas_threads`` sets OpenBLAS's thread count for the process: 2 gives the lowest latency
+        for one request at a time on this 2-core machine; a caller running many requests in its
+        own thread pool should pass 1.
+        """
+        if blas_threads is not None:
+            set_blas_threads(blas_threads)
+        return cls(load_artifact(path, verify=verify))
+
+    # -- lookups ---------------------------------------------------------------------------
+
+    def position(self, anime_id: int) -> int | None:
+        """Corpus position of a title, None outside the corpus."""
+        return self._index.get(int(anime_id))
+
+    def item(self, anime_id: int) -> dict | None:
+        """{"anime_id", "title", "media_type", "count"} for a corpus title, else None."""
+        pos = self.position(anime_id)
+        if pos is None:
+            return None
+        return {**self.artifact.items[pos], "count": int(self.artifact.item_counts[pos])}
+
+    @property
+    def media_types(self) -> tuple[str, ...]:
+        return tuple(sorted(self._media_masks))
+
+    # -- forward passes --------------------------------------------------------------------
+
+    def encode(self, entries: Sequence[ProfileEntry]) -> EncodedProfile:
+        return encode_profile(entries, self._index)
+
+    def _weight(self, profile: EncodedProfile) -> float:
+        return self.score_weight if profile.has_scores else 1.0
+
+    def _passes(self, profiles: Sequence[EncodedProfile]) -> list[_Pass]:
+        """Batched forward; full ratings only for profiles whose ranking needs them."""
+        engine = self.engine
+        out: list[_Pass] = []
+        for start in range(0, len(profiles), self.batch_size):
+            chunk = profiles[start : start + self.batch_size]
+            inputs = [SparseInput(p.indices, p.values) for p in chunk]
+            pre0 = engine.first_layer(inputs)
+            hp, hr = engine.heads(engine.trunk(pre0))
+            logits = engine.logits(hp)
+            graft = engine.graft(inputs) if engine.has_graft else None
+            if graft is not None:
+                logits += graft
+            lse = logsumexp(logits)
+            weights = [self._weight(p) for p in chunk]
+            rows = [b for b, w in enumerate(weights) if w < 1.0]
+            ratings = engine.ratings(hr[rows]) if rows else None
+            where = {b: r for r, b in enumerate(rows)}
+            for b, profile in enumerate(chunk):
+                out.append(
+                    _Pass(
+                        profile=profile,
+                        inp=inputs[b],
+                        weight=weights[b],
+                        pre0=pre0[b],
+                        logits=logits[b],
+                        lse=float(lse[b]),
+                        rating_hidden=hr[b],
+                        ratings=ratings[where[b]] if b in where and ratings is not None else None,
+                        graft=graft[b] if graft is not None else None,
+                        engine=engine,
+                    )
+                )
+        return out
+
+    def _candidates(
+        self,
+        profile: EncodedProfile,
+        media: Collection[str] | None,
+        include_planned: bool,
+        exclude: Collection[int],
+    ) -> np.ndarray:
+        if media is None:
+            mask = np.ones(self.n_items, dtype=bool)
+        else:
+            mask = np.zeros(self.n_items, dtype=bool)
+            for m in media:
+                found = self._media_masks.get(str(m).lower())
+                if found is not None:
+                    mask |= found
+        on_list = profile.excluded
+        if include_planned and len(profile.planned):
+            on_list = np.setdiff1d(on_list, profile.planned)
+        mask[on_list] = False
+        for anime_id in exclude:
+            pos = self.position(anime_id)
+            if pos is not None:
+                mask[pos] = False
+        return mask
+
+    @staticmethod
+    def _top(run: _Pass, mask: np.ndarray, k: int) -> np.ndarray:
+        """Positions of the k best candidates, best first."""
+        if k <= 0:
+            return np.empty(0, dtype=np.int64)
+        candidates = np.flatnonzero(mask)
+        if len(candidates) == 0:
+            return candidates
+        scores = run.log_scores()[candidates]
+        if len(candidates) > k:
+            part = np.argpartition(-scores, k - 1)[:k]
+            candidates, scores = candidates[part], scores[part]
+        order = np.lexsort((candidates, -scores))
+        return candidates[order]
+
+    def _recommendations(
+        self, run: _Pass, top: np.ndarray, contributors: Sequence[tuple[Contributor, ...]] = ()
+    ) -> list[Recommendation]:
+        if len(top) == 0:
+            return []
+        presence = run.presence_at(top)
+        ratings = run.ratings_at(top)
+        scores = unified_score(presence, ratings, run.weight)
+        predicted = run.profile.normalizer.denormalize(ratings)
+        return [
+            Recommendation(
+                anime_id=int(self.corpus_ids[pos]),
+                score=float(scores[j]),
+                presence=float(presence[j]),
+                predicted_score=float(predicted[j]),
+                contributors=contributors[j] if contributors else (),
+            )
+            for j, pos in enumerate(top)
+        ]
+
+    # -- public API ------------------------------------------------------------------------
+
+    def recommend(
+        self,
+        entries: Sequence[ProfileEntry],
+        k: int = 10,
+        *,
+        media: Collection[str] | None = None,
+        include_planned: bool = False,
+        exclude: Collection[int] = (),
+        explain: bool = True,
+    ) -> list[Recommendation]:
+        """The k best titles not on the list (filters: media types, plan-to-watch, ids).
+
+        With ``explain``, each carries its top "because you watched" contributors (one holdout
+        pass over the profile).
+        """
+        if explain:
+            recs, _ = self.analyze(
+                entries, k, media=media, include_planned=include_planned, exclude=exclude
+            )
+            return recs
+        return self.recommend_many(
+            [entries],
+            k,
+            media=media,
+            include_planned=include_planned,
+            exclude=exclude,
+            explain=False,
+        )[0]
+
+    def recommend_many(
+        self,
+        profiles: Sequence[Sequence[ProfileEntry]],
+        k: int = 10,
+        *,
+        media: Collection[str] | None = None,
+        include_planned: bool = False,
+        exclude: Collection[int] = (),
+        explain: bool = True,
+    ) -> list[list[Recommendation]]:
+        """:meth:`recommend` for many profiles, in batched passes (explanations per profile)."""
+        if explain:
+            return [
+                self.recommend(p, k, media=media, include_planned=include_planned, exclude=exclude)
+                for p in profiles
+            ]
+        recs, _ = self.recommend_batch(
+            profiles, k, media=media, include_planned=include_planned, exclude=exclude
+        )
+        return recs
+
+    def recommend_batch(
+        self,
+        profiles: Sequence[Sequence[ProfileEntry]],
+        k: int = 10,
+        *,
+        targets: Sequence[Sequence[int] | None] | None = None,
+        media: Collection[str] | None = None,
+        include_planned: bool = False,
+        exclude: Collection[int] = (),
+    ) -> tuple[list[list[Recommendation]], list[list[dict | None] | None]]:
+        """Unexplained recommendations and, per profile, :meth:`targets` for the given ids.
+
+        One batched pass serves both (the batch CLI's workhorse).
+        """
+        encoded = [self.encode(p) for p in profiles]
+        runs = self._passes(encoded)
+        recs = [
+            self._recommendations(
+                run,
+                self._top(run, self._candidates(run.profile, media, include_planned, exclude), k),
+            )
+            for run in runs
+        ]
+        wanted = targets if targets is not None else [None] * len(runs)
+        return recs, [
+            self._targets(run, ids) if ids is not None else None
+            for run, ids in zip(runs, wanted, strict=True)
+        ]
+
+    def targets(
+        self, entries: Sequence[ProfileEntry], anime_ids: Sequence[int]
+    ) -> list[dict | None]:
+        """{"anime_id", "presence", "predicted_score"} per id from the full profile; None
+        for ids outside the corpus."""
+        (run,) = self._passes([self.encode(entries)])
+        return self._targets(run, anime_ids)
+
+    def _targets(self, run: _Pass, anime_ids: Sequence[int]) -> list[dict | None]:
+        positions = [self.position(a) for a in anime_ids]
+        known = np.asarray([p for p in positions if p is not None], dtype=np.int64)
+        presence = run.presence_at(known)
+        predicted = run.profile.normalizer.denormalize(run.ratings_at(known))
+        out: list[dict | None] = []
+        j = 0
+        for anime_id, pos in zip(anime_ids, positions, strict=True):
+            if pos is None:
+                out.append(None)
+                continue
+            out.append(
+                {
+                    "anime_id": int(anime_id),
+                    "presence": float(presence[j]),
+                    "predicted_score": float(predicted[j]),
+                }
+            )
+            j += 1
+        return out
+
+    def analyze(
+        self,
+        entries: Sequence[ProfileEntry],
+        k: int = 10,
+        *,
+        top: int = 5,
+        media: Collection[str] | None = None,
+        include_planned: bool = False,
+        exclude: Collection[int] = (),
+    ) -> tuple[list[Recommendation], ProfileInsights]:
+        """Explained recommendations and the profile's insights from one holdout pass."""
+        (run,) = self._passes([self.encode(entries)])
+        profile, inp = run.profile, run.inp
+        best = self._top(run, self._candidates(profile, media, include_planned, exclude), k)
+        if inp.size == 0:
+            return self._recommendations(run, best), ProfileInsights((), (), profile.unknown_ids)
+        scored = inp.indices[profile.scored]
+        columns = np.unique(np.concatenate([best, scored]))
+        held = holdout(self.engine, inp, run.pre0, run.graft, columns)
+        where = np.searchsorted(columns, best)
+        effects = run.scores_at(columns)[None, :] - held.scores(run.weight)  # (n, C)
+        ids = self.corpus_ids[inp.indices]
+
+        contributors = []
+        for c in where:
+            col = effects[:, c]
+            order = np.argsort(-col, kind="stable")[: self.contributors_per_title]
+            contributors.append(
+                tuple(Contributor(int(ids[i]), float(col[i])) for i in order if col[i] > 0)
+            )
+        recs = self._recommendations(run, best, contributors)
+
+        total = effects[:, where].sum(axis=1) if len(where) else np.zeros(inp.size)
+        impact_order = np.argsort(-total, kind="stable")[:top]
+        impactful = tuple(Contributor(int(ids[i]), float(total[i])) for i in impact_order)
+
+        # Each scored entry's rating as predicted with that entry left out.
+        scored_rows = np.flatnonzero(profile.scored)
+        own_cols = np.searchsorted(columns, inp.indices[scored_rows])
+        predicted = profile.normalizer.denormalize(held.ratings[scored_rows, own_cols])
+        user = {e.anime_id: e.score for e in dedupe(entries)}
+        user_scores = np.asarray([user[int(ids[i])] for i in scored_rows], dtype=np.float64)
+        gap = np.abs(user_scores - predicted)
+        surprising = tuple(
+            (int(ids[scored_rows[j]]), int(user_scores[j]), float(predicted[j]))
+            for j in np.argsort(-gap, kind="stable")[:top]
+        )
+        return recs, ProfileInsights(impactful, surprising, profile.unknown_ids)
+
+    def insights(self, entries: Sequence[ProfileEntry], top: int = 5) -> ProfileInsights:
+        """Most impactful entries (over the top 10) and most surprising scores."""
+        return self.analyze(entries, 10, top=top)[1]
+
+    def explain(self, entries: Sequence[ProfileEntry], anime_id: int) -> Explanation:
+        """Rank, scores and contributing entries for one title (holdout analysis)."""
+        listed = {e.anime_id: e for e in dedupe(entries)}
+        entry = listed.get(int(anime_id))
+        user_score = entry.score if entry is not None and entry.is_scored else None
+        pos = self.position(anime_id)
+        if pos is None:
+            return Explanation(
+                int(anime_id),
+                False,
+                entry is not None,
+                None,
+                None,
+                None,
+                None,
+                user_score,
+                None,
+                (),
+            )
+        profile = self.encode(entries)
+        (run,) = self._passes([profile])
+        inp = run.inp
+        column = np.asarray([pos], dtype=np.int64)
+        own = np.flatnonzero(inp.indices == pos)
+        score = float(run.scores_at(column)[0])
+        presence = float(run.presence_at(column)[0])
+        rating = float(run.ratings_at(column)[0])
+        effects = np.zeros(0)
+        if inp.size:
+            held = holdout(self.engine, inp, run.pre0, run.graft, column)
+            variant = held.scores(run.weight)[:, 0]
+            effects = score - variant
+            if len(own):
+                i = int(own[0])
+                score = float(variant[i])
+                presence = float(held.presence()[i, 0])
+                rating = float(held.ratings[i, 0])
+                effects[i] = 0.0
+        rank = None
+        if entry is None:
+            log_scores = run.log_scores()
+            mask = np.ones(self.n_items, dtype=bool)
+            mask[profile.excluded] = False
+            rank = 1 + int(np.count_nonzero(log_scores[mask] > log_scores[pos]))
+        predicted = float(profile.normalizer.denormalize(rating))
+        ids = self.corpus_ids[inp.indices]
+        order = [i for i in np.argsort(-np.abs(effects), kind="stable") if effects[i] != 0]
+        contributors = tuple(
+            Contributor(int(ids[i]), float(effects[i]))
+            for i in order[: self.explanation_contributors]
+        )
+        surprise = user_score - predicted if user_score is not None else None
+        return Explanation(
+            anime_id=int(anime_id),
+            in_corpus=True,
+            on_list=entry is not None,
+            rank=rank,
+            score=score,
+            presence=presence,
+            predicted_score=predicted,
+            user_score=user_score,
+            surprise=surprise,
+            contributors=contributors,
+        )
+
+    def similar(self, anime_id: int, k: int = 10) -> list[tuple[int, float]]:
+        """Titles the model relates to one title: presence probabilities given only that title."""
+        pos = self.position(anime_id)
+        if pos is None:
+            return []
+        (run,) = self._passes([self.encode([ProfileEntry(int(anime_id), 0, "completed")])])
+        mask = np.ones(self.n_items, dtype=bool)
+        mask[pos] = False
+        best = self._top(run, mask, k)
+        return [
+            (int(self.corpus_ids[p]), float(v))
+            for p, v in zip(best, run.presence_at(best), strict=True)
+        ]
