@@ -318,6 +318,11 @@ class FakeMal:
     def clear_faults(self) -> None:
         self._faults.clear()
 
+    @property
+    def pending_faults(self) -> list[Fault]:
+        """Injected faults not yet met by a request."""
+        return list(self._faults)
+
     def _take_fault(self, target: str) -> Fault | None:
         for fault in self._faults:
             if fault.match is None or fault.match in target:
