@@ -1,0 +1,184 @@
+"""Start-up in one place (discord.py ``examples/advanced_startup.py``): open the database, the
+HTTP session, the MAL client and the model, build the services, and run the bot with them.
+
+``run(settings)`` is what ``python -m bot`` calls; ``running_bot(settings)`` is the same start-up
+as an async context manager for in-process tests and the demo.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING
+
+import aiohttp
+import discord
+import yarl
+
+from bot.client import DEFAULT_GATEWAY, AnirecBot
+from bot.context import Services
+from bot.db.engine import create_engine, session_factory
+from bot.db.migrate import upgrade
+from bot.mal import MalClient
+from bot.services.accounts import AccountService
+from bot.services.catalog import CatalogService
+from bot.services.guilds import GuildSettingsService
+from bot.services.pool import RecommenderPool
+from bot.services.recommendations import RecommendationService
+from bot.services.sync import SyncService
+from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from model import Recommender
+
+log = logging.getLogger(__name__)
+READY_TIMEOUT = 60.0
+
+
+def configure_discord_endpoints(settings: Settings) -> None:
+    """Point discord.py's REST routes and gateway at the configured URLs (fakes, proxies)."""
+    discord.http.Route.BASE = settings.discord_api_base_url.rstrip("/")
+    gateway = settings.discord_gateway_url
+    discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(
+        gateway if gateway.rstrip("/") != DEFAULT_GATEWAY.rstrip("/") else DEFAULT_GATEWAY
+    )
+
+
+def load_recommender(settings: Settings) -> Recommender | None:
+    """The model at ``MODEL_PATH``, or ``None`` (with one clear log line) when it is missing
+    or unreadable: the bot still starts and answers that there is no model yet."""
+    from model import Recommender
+    from model.artifact import ArtifactError
+
+    path = settings.model_path
+    if not path.exists():
+        log.warning("no model at %s: recommendations are off until you run `make model`", path)
+        return None
+    try:
+        # One BLAS thread per request: the pool runs several requests side by side.
+        return Recommender.load(path, blas_threads=1)
+    except ArtifactError as exc:
+        log.error("the model at %s cannot be used (%s); starting without it", path, exc)
+    except Exception:
+        log.exception("the model at %s failed to load; starting without it", path)
+    return None
+
+
+@contextlib.asynccontextmanager
+async def open_services(settings: Settings, *, migrate: bool = True) -> AsyncIterator[Services]:
+    """Database, HTTP session, MAL client, model and services; all closed on exit."""
+    if migrate:
+        await upgrade(settings.database_url)
+    engine = create_engine(settings.database_url)
+    sessions = session_factory(engine)
+    http = aiohttp.ClientSession()
+    mal = MalClient.from_settings(settings, session=http)
+    recommender = await asyncio.to_thread(load_recommender, settings)
+    pool = RecommenderPool(recommender, threads=settings.recommender_threads)
+    catalog = CatalogService(sessions)
+    accounts = AccountService(sessions)
+    try:
+        await catalog.load()
+        if recommender is not None:
+            items = [
+                item
+                for aid in recommender.corpus_ids.tolist()
+                if (item := recommender.item(int(aid))) is not None
+            ]
+            added = await catalog.seed(items)
+            log.info("model: %d titles (%d new in the catalog)", recommender.n_items, added)
+        yield Services(
+            settings=settings,
+            sessions=sessions,
+            accounts=accounts,
+            sync=SyncService(sessions, mal, catalog),
+            catalog=catalog,
+            guilds=GuildSettingsService(sessions),
+            pool=pool,
+            recommendations=RecommendationService(pool, accounts, catalog),
+            mal=mal,
+        )
+    finally:
+        await pool.close()
+        await mal.close()
+        await http.close()
+        await engine.dispose()
+
+
+@contextlib.asynccontextmanager
+async def running_bot(
+    settings: Settings, *, migrate: bool = True, ready_timeout: float = READY_TIMEOUT
+) -> AsyncIterator[AnirecBot]:
+    """Start the bot in this event loop, wait until it is ready, close everything on exit."""
+    configure_discord_endpoints(settings)
+    async with open_services(settings, migrate=migrate) as services, AnirecBot(services) as bot:
+        task = asyncio.create_task(bot.start(settings.discord_token.get_secret_value()))
+        ready = asyncio.create_task(bot.wait_until_ready())
+        try:
+            done, _ = await asyncio.wait(
+                {task, ready}, timeout=ready_timeout, return_when=asyncio.FIRST_COMPLETED
+            )
+            if task in done:
+                task.result()  # raises the start-up error
+                raise RuntimeError("the bot stopped before it was ready")
+            if ready not in done:
+                raise TimeoutError(f"the bot was not ready within {ready_timeout:.0f} s")
+            yield bot
+        finally:
+            ready.cancel()
+            await bot.close()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+
+
+async def start_bot(settings: Settings, *, ready: asyncio.Event | None = None) -> AnirecBot:
+    """Start the bot in the background and return it once ready. ``await bot.close()`` stops
+    it; ``await bot.shutdown`` (a task) then finishes once its services are closed too."""
+    started: asyncio.Future[AnirecBot] = asyncio.get_running_loop().create_future()
+
+    async def keep() -> None:
+        try:
+            async with running_bot(settings) as bot:
+                started.set_result(bot)
+                if ready is not None:
+                    ready.set()
+                await bot.closed.wait()
+        except Exception as exc:
+            if not started.done():
+                started.set_exception(exc)
+            else:
+                log.exception("the bot stopped with an error")
+
+    task = asyncio.create_task(keep())
+    try:
+        bot = await started
+    except BaseException:
+        await asyncio.gather(task, return_exceptions=True)
+        raise
+    bot.shutdown = task
+    return bot
+
+
+async def main(settings: Settings) -> int:
+    configure_discord_endpoints(settings)
+    try:
+        async with open_services(settings) as services, AnirecBot(services) as bot:
+            await bot.start(settings.discord_token.get_secret_value())
+    except discord.LoginFailure:
+        log.error("Discord rejected DISCORD_TOKEN: check the token in .env")
+        return 1
+    except discord.PrivilegedIntentsRequired:
+        log.error("Discord refused the gateway intents")
+        return 1
+    return 0
+
+
+def run(settings: Settings) -> int:
+    """Run the bot until it is stopped (Ctrl-C); returns the process exit code."""
+    try:
+        return asyncio.run(main(settings))
+    except KeyboardInterrupt:
+        log.info("stopped")
+        return 0

@@ -1,0 +1,168 @@
+"""The discord.py client: a ``commands.Bot`` holding the services, and a command tree whose
+error handler turns every failure into a short ephemeral message (never a traceback)."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+from typing import Any
+
+import discord
+import yarl
+from discord import app_commands
+from discord.ext import commands
+from sqlalchemy import select
+
+from bot.context import Services
+from bot.db.models import BotState
+from bot.services.errors import ServiceError
+
+log = logging.getLogger(__name__)
+DEFAULT_GATEWAY = "wss://gateway.discord.gg/"
+COMMAND_HASH_KEY = "command_tree_hash"
+UNEXPECTED = "Something went wrong on my side; it has been logged. Please try again later."
+
+
+def unwrap(error: BaseException) -> BaseException:
+    """The original exception inside discord.py's invoke wrappers."""
+    while isinstance(error, app_commands.CommandInvokeError | commands.CommandInvokeError):
+        error = error.original
+    return error
+
+
+def user_message(error: BaseException) -> str | None:
+    """The message a member sees for ``error``; ``None`` for unexpected errors."""
+    error = unwrap(error)
+    if isinstance(error, ServiceError):
+        return error.user_message
+    if isinstance(error, app_commands.CommandOnCooldown):
+        return f"Slow down: try again in {error.retry_after:.0f} s."
+    if isinstance(error, app_commands.MissingPermissions):
+        return "You need the Manage Server permission for that."
+    if isinstance(error, app_commands.NoPrivateMessage):
+        return "That command only works in a server."
+    if isinstance(error, app_commands.TransformerError):
+        return "I could not understand one of the options."
+    if isinstance(error, app_commands.CheckFailure):
+        return "You cannot use that command here."
+    return None
+
+
+async def reply_error(interaction: discord.Interaction, text: str) -> None:
+    try:
+        if interaction.response.is_done():
+            await interaction.followup.send(text, ephemeral=True)
+        else:
+            await interaction.response.send_message(text, ephemeral=True)
+    except discord.HTTPException:
+        log.warning("could not deliver an error message to interaction %s", interaction.id)
+
+
+class AnirecTree(app_commands.CommandTree["AnirecBot"]):
+    async def on_error(
+        self, interaction: discord.Interaction, error: app_commands.AppCommandError
+    ) -> None:
+        text = user_message(error)
+        if text is None:
+            command = interaction.command.qualified_name if interaction.command else "?"
+            log.error("/%s failed", command, exc_info=unwrap(error))
+            text = UNEXPECTED
+        await reply_error(interaction, text)
+
+
+class AnirecBot(commands.Bot):
+    """The bot: slash commands only, the ``guilds`` intent only (nothing privileged)."""
+
+    def __init__(self, services: Services, **options: Any) -> None:
+        intents = discord.Intents.none()
+        intents.guilds = True
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=intents,
+            tree_cls=AnirecTree,
+            help_command=None,
+            **options,
+        )
+        self.services = services
+        self.commands_synced: bool | None = None  # None: not checked yet
+        self.closed = asyncio.Event()
+        self.shutdown: asyncio.Task[None] | None = None  # set by bot.app.start_bot
+        gateway = services.settings.discord_gateway_url
+        self._gateway = (
+            yarl.URL(gateway) if gateway.rstrip("/") != DEFAULT_GATEWAY.rstrip("/") else None
+        )
+        if self._gateway is not None:
+            self._pin_resume_gateway()
+
+    def _pin_resume_gateway(self) -> None:
+        """Resume through the configured gateway too, not READY's ``resume_gateway_url``
+        (discord.py sets that on READY, before calling the READY parser wrapped here)."""
+        parsers = self._connection.parsers
+        original = parsers["READY"]
+
+        def ready(data: Any) -> None:
+            original(data)
+            if self.ws is not None and self._gateway is not None:
+                self.ws.gateway = self._gateway
+
+        parsers["READY"] = ready
+
+    async def setup_hook(self) -> None:
+        from bot.cogs import setup_cogs
+
+        await setup_cogs(self)
+        await self.sync_commands()
+
+    def command_payload(self, guild: discord.abc.Snowflake | None) -> str:
+        commands_ = [c.to_dict(self.tree) for c in self.tree.get_commands(guild=guild)]
+        return json.dumps(
+            {
+                "guild": guild.id if guild else None,
+                "app": self.application_id,
+                "commands": commands_,
+            },
+            sort_keys=True,
+        )
+
+    async def sync_commands(self) -> bool:
+        """Sync the slash commands (to ``DEV_GUILD_ID`` if set, else globally) only when they
+        changed since the last sync, to stay clear of Discord's rate limits."""
+        dev_guild = self.services.settings.dev_guild_id
+        guild = discord.Object(dev_guild) if dev_guild else None
+        if guild is not None:
+            self.tree.copy_global_to(guild=guild)
+        digest = hashlib.sha256(self.command_payload(guild).encode()).hexdigest()
+        sessions = self.services.sessions
+        async with sessions() as session:
+            stored = await session.scalar(
+                select(BotState.value).where(BotState.key == COMMAND_HASH_KEY)
+            )
+        if stored == digest:
+            log.info("slash commands unchanged; not syncing")
+            self.commands_synced = False
+            return False
+        synced = await self.tree.sync(guild=guild)
+        async with sessions() as session, session.begin():
+            row = await session.get(BotState, COMMAND_HASH_KEY)
+            if row is None:
+                session.add(BotState(key=COMMAND_HASH_KEY, value=digest))
+            else:
+                row.value = digest
+        log.info(
+            "synced %d slash commands %s",
+            len(synced),
+            f"to guild {dev_guild}" if guild else "globally",
+        )
+        self.commands_synced = True
+        return True
+
+    async def close(self) -> None:
+        try:
+            await super().close()
+        finally:
+            self.closed.set()
+
+    async def on_ready(self) -> None:
+        log.info("ready as %s in %d servers", self.user, len(self.guilds))

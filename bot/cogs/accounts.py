@@ -1,0 +1,82 @@
+"""/link, /import, /unlink, /refresh."""
+
+from __future__ import annotations
+
+import asyncio
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot import render
+from bot.context import Services
+from bot.cooldowns import member_cooldown
+from bot.services.errors import ImportRejected, NotLinked
+from bot.services.imports import MAX_UPLOAD_BYTES, read_upload
+from bot.views import ConfirmView
+
+
+class AccountsCog(commands.Cog):
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    @app_commands.command(name="link", description="Link your MyAnimeList account (public list).")
+    @app_commands.describe(username="Your MyAnimeList username")
+    @member_cooldown("link")
+    async def link(
+        self, interaction: discord.Interaction, username: app_commands.Range[str, 1, 64]
+    ) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        outcome = await self.services.sync.link(interaction.user.id, username)
+        await interaction.followup.send(embed=render.link_embed(outcome), ephemeral=True)
+
+    @app_commands.command(
+        name="import", description="Upload your MyAnimeList export (XML or .xml.gz) instead."
+    )
+    @app_commands.describe(file="The file from myanimelist.net/panel.php?go=export")
+    @member_cooldown("import")
+    async def import_(self, interaction: discord.Interaction, file: discord.Attachment) -> None:
+        if file.size > MAX_UPLOAD_BYTES:
+            raise ImportRejected(
+                f"That file is too large (the limit is {MAX_UPLOAD_BYTES >> 20} MB)."
+            )
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        try:
+            data = await file.read()
+        except discord.HTTPException as exc:
+            raise ImportRejected("I could not download that file. Please try again.") from exc
+        parsed = await asyncio.to_thread(read_upload, data, file.filename)
+        outcome = await self.services.sync.import_list(interaction.user.id, parsed)
+        await interaction.followup.send(
+            embed=render.link_embed(outcome, imported=True), ephemeral=True
+        )
+
+    @app_commands.command(name="unlink", description="Forget your linked list (asks to confirm).")
+    async def unlink(self, interaction: discord.Interaction) -> None:
+        account = await self.services.accounts.get(interaction.user.id)
+        if account is None:
+            raise NotLinked()
+        user_id = interaction.user.id
+
+        async def confirmed() -> str:
+            stats = await self.services.accounts.stats(user_id)
+            removed = await self.services.accounts.unlink(user_id)
+            if not removed:
+                return "You were not linked any more."
+            return f"Unlinked: your link and {stats.entries} stored entries were deleted."
+
+        view = ConfirmView(user_id, confirmed, confirm_label="Unlink")
+        await interaction.response.send_message(
+            f"Unlink `{render.clip(account.mal_username, 64)}` and delete your stored list?",
+            view=view,
+            ephemeral=True,
+        )
+        view.message = await interaction.original_response()
+
+    @app_commands.command(name="refresh", description="Re-sync your list from MyAnimeList now.")
+    @member_cooldown("refresh")
+    async def refresh(self, interaction: discord.Interaction) -> None:
+        await self.services.accounts.require(interaction.user.id)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        outcome = await self.services.sync.sync(interaction.user.id, force=True)
+        await interaction.followup.send(embed=render.sync_embed(outcome), ephemeral=True)

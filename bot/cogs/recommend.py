@@ -1,0 +1,178 @@
+"""/recommend, /why, /similar, /profile."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+from typing import Literal
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot import render
+from bot.context import Services
+from bot.cooldowns import member_cooldown
+from bot.services.catalog import AnimeInfo
+from bot.services.errors import NoModel, TitleNotFound
+from bot.services.recommendations import Recommendations
+from bot.views import RecommendationPager, ShareToggle
+
+log = logging.getLogger(__name__)
+COVER_FETCH_SECONDS = 2.5
+Media = Literal["tv", "movie", "ova", "ona", "special", "any"]
+
+
+class RecommendCog(commands.Cog):
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    # --- helpers ------------------------------------------------------------------------------
+
+    def _require_model(self) -> None:
+        if not self.services.recommendations.available:
+            raise NoModel()
+
+    def _resolve(self, title: str) -> AnimeInfo:
+        anime = self.services.catalog.resolve(title)
+        if anime is None:
+            raise TitleNotFound(title)
+        return anime
+
+    async def _with_cover(self, result: Recommendations) -> Recommendations:
+        """Fetch the first title's details (cover art) from MAL if the catalog lacks them;
+        best effort, bounded in time."""
+        mal, catalog = self.services.mal, self.services.catalog
+        if not result.items or mal is None or result.items[0].anime.details:
+            return result
+        first = result.items[0].anime.anime_id
+        try:
+            await asyncio.wait_for(
+                catalog.fill_details(mal, limit=1, first=[first]), COVER_FETCH_SECONDS
+            )
+        except TimeoutError:
+            return result
+        items = (dataclasses.replace(result.items[0], anime=catalog.get(first)), *result.items[1:])
+        return dataclasses.replace(result, items=items)
+
+    async def title_choices(self, current: str) -> list[app_commands.Choice[str]]:
+        """Autocomplete: catalog titles matching what was typed so far (the value is the id)."""
+        if not current.strip():
+            return []
+        return [
+            app_commands.Choice(
+                name=render.choice_name(c.anime, c.matched), value=str(c.anime.anime_id)
+            )
+            for c in self.services.catalog.search(current[:100], 25)
+        ]
+
+    # --- commands -----------------------------------------------------------------------------
+
+    @app_commands.command(name="recommend", description="Anime you will probably like.")
+    @app_commands.describe(
+        count="Titles per page (1–25)",
+        media="Only this kind of anime",
+        include_planned="Include titles on your plan-to-watch list",
+        member="Another member's recommendations (if they share them)",
+    )
+    @member_cooldown("recommend")
+    async def recommend(
+        self,
+        interaction: discord.Interaction,
+        count: app_commands.Range[int, 1, 25] | None = None,
+        media: Media = "any",
+        include_planned: bool = False,
+        member: discord.User | None = None,
+    ) -> None:
+        services = self.services
+        config = await services.guilds.get(interaction.guild_id)
+        target = member or interaction.user
+        account = await services.recommendations.viewable_account(
+            interaction.user.id, target.id, config
+        )
+        self._require_model()
+        await interaction.response.defer(thinking=True)
+        result = await services.recommendations.recommend(
+            account, media=media, include_planned=include_planned, allow_nsfw=config.allow_nsfw
+        )
+        result = await self._with_cover(result)
+        view = RecommendationPager(
+            interaction.user.id,
+            result,
+            per_page=count or config.default_count,
+            member_name=target.display_name,
+        )
+        if view.pages > 1:
+            view.message = await interaction.followup.send(embed=view.embed(), view=view, wait=True)
+        else:
+            await interaction.followup.send(embed=view.embed())
+
+    @app_commands.command(name="why", description="Why the model would (not) recommend a title.")
+    @app_commands.describe(title="An anime title (English, romaji or a synonym)")
+    @member_cooldown("why")
+    async def why(self, interaction: discord.Interaction, title: str) -> None:
+        account = await self.services.accounts.require(interaction.user.id)
+        self._require_model()
+        anime = self._resolve(title)
+        await interaction.response.defer(thinking=True)
+        result = await self.services.recommendations.why(account, anime)
+        await interaction.followup.send(
+            embed=render.why_embed(result, member_name=interaction.user.display_name)
+        )
+
+    @app_commands.command(name="similar", description="Titles the model relates to one title.")
+    @app_commands.describe(title="An anime title (English, romaji or a synonym)")
+    @member_cooldown("similar")
+    async def similar(self, interaction: discord.Interaction, title: str) -> None:
+        self._require_model()
+        anime = self._resolve(title)
+        config = await self.services.guilds.get(interaction.guild_id)
+        await interaction.response.defer(thinking=True)
+        result = await self.services.recommendations.similar(
+            anime, 10, allow_nsfw=config.allow_nsfw
+        )
+        await interaction.followup.send(embed=render.similar_embed(result))
+
+    @why.autocomplete("title")
+    @similar.autocomplete("title")
+    async def _title_autocomplete(
+        self, _interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return await self.title_choices(current)
+
+    @app_commands.command(name="profile", description="Link status, counts and insights.")
+    @app_commands.describe(member="Another member (if they share their recommendations)")
+    @member_cooldown("profile")
+    async def profile(
+        self, interaction: discord.Interaction, member: discord.User | None = None
+    ) -> None:
+        services = self.services
+        target = member or interaction.user
+        own = target.id == interaction.user.id
+        config = await services.guilds.get(interaction.guild_id)
+        account = await services.recommendations.viewable_account(
+            interaction.user.id, target.id, config
+        )
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        stats = await services.accounts.stats(account.discord_user_id)
+        insights = await services.recommendations.insights(account)
+        embed = render.profile_embed(
+            account,
+            stats,
+            insights,
+            member_name=target.display_name,
+            model_available=services.recommendations.available,
+        )
+        if not own:
+            await interaction.followup.send(embed=embed, ephemeral=True)
+            return
+        user_id = interaction.user.id
+
+        async def toggle(share: bool) -> None:
+            await services.accounts.set_sharing(user_id, share)
+
+        view = ShareToggle(user_id, account.share_opt_in, toggle)
+        view.message = await interaction.followup.send(
+            embed=embed, view=view, ephemeral=True, wait=True
+        )

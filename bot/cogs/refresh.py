@@ -1,0 +1,75 @@
+"""Background refresh: a ``tasks.loop`` started in ``cog_load``, waiting for ready, cancelled on
+unload. Each round syncs the stalest lists (fingerprint skip, MAL's rate limit in the client),
+records per-account errors, then fills a few catalog titles from MAL."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from discord.ext import commands, tasks
+
+from bot.context import Services
+
+log = logging.getLogger(__name__)
+CATALOG_FILL_PER_ROUND = 20
+MAX_ACCOUNTS_PER_ROUND = 500
+
+
+def accounts_per_round(interval_minutes: float, requests_per_second: float) -> int:
+    """As many accounts as fit in half a round at MAL's rate (each needs 1–3 requests)."""
+    if requests_per_second <= 0:
+        return MAX_ACCOUNTS_PER_ROUND
+    budget = interval_minutes * 60 * requests_per_second / 2 / 3
+    return max(1, min(MAX_ACCOUNTS_PER_ROUND, int(budget)))
+
+
+class RefreshCog(commands.Cog):
+    def __init__(self, bot: commands.Bot, services: Services) -> None:
+        self.bot = bot
+        self.services = services
+        self.rounds = 0
+        self.last_report: object | None = None
+
+    async def cog_load(self) -> None:
+        self.refresh.change_interval(minutes=self.services.settings.refresh_interval_minutes)
+        self.refresh.start()
+
+    async def cog_unload(self) -> None:
+        self.refresh.cancel()
+
+    @tasks.loop(minutes=30)
+    async def refresh(self) -> None:
+        settings = self.services.settings
+        if self.services.mal is None:
+            return
+        try:
+            report = await self.services.sync.refresh_due(
+                timedelta(hours=settings.refresh_min_age_hours),
+                accounts_per_round(
+                    settings.refresh_interval_minutes, settings.mal_requests_per_second
+                ),
+            )
+            self.last_report = report
+            if report.checked:
+                log.info(
+                    "refresh: %d checked, %d synced, %d unchanged, %d failed%s",
+                    report.checked,
+                    report.synced,
+                    report.skipped,
+                    len(report.errors),
+                    " (stopped: MAL is failing)" if report.stopped_early else "",
+                )
+            if not report.stopped_early:
+                await self.services.catalog.fill_details(
+                    self.services.mal, limit=CATALOG_FILL_PER_ROUND
+                )
+        except Exception:
+            # One bad round must not end the loop.
+            log.exception("background refresh round failed")
+        finally:
+            self.rounds += 1
+
+    @refresh.before_loop
+    async def before_refresh(self) -> None:
+        await self.bot.wait_until_ready()

@@ -1,0 +1,308 @@
+"""Embeds as pure functions of service results (no I/O), within Discord's limits.
+
+Limits (discord.com/developers/docs/resources/message#embed-object-embed-limits): title 256,
+description 4096, 25 fields, field name 256 and value 1024, footer 2048, author name 256, and
+6000 characters over all of them together.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+import discord
+from discord.utils import escape_markdown
+
+from bot.services.accounts import AccountView, ListStats
+from bot.services.catalog import AnimeInfo
+from bot.services.guilds import GuildConfig
+from bot.services.recommendations import (
+    ProfileInsightsView,
+    Recommendations,
+    SimilarResult,
+    WhyResult,
+)
+from bot.services.sync import SyncOutcome
+
+TITLE_LIMIT = 256
+DESCRIPTION_LIMIT = 4096
+FIELD_COUNT_LIMIT = 25
+FIELD_NAME_LIMIT = 256
+FIELD_VALUE_LIMIT = 1024
+FOOTER_LIMIT = 2048
+TOTAL_LIMIT = 6000
+ELLIPSIS = "…"
+COLOUR = discord.Colour(0x2E51A2)  # MAL blue
+ERROR_COLOUR = discord.Colour(0xC0392B)
+STATUS_NAMES = {
+    "watching": "Watching",
+    "completed": "Completed",
+    "on_hold": "On hold",
+    "dropped": "Dropped",
+    "plan_to_watch": "Plan to watch",
+}
+
+
+def clip(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters, ending in an ellipsis when cut."""
+    text = text.strip()
+    if limit <= 0:
+        return ""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + ELLIPSIS
+
+
+def safe(text: str) -> str:
+    """Plain text for Discord markdown: escaped, and mentions made inert."""
+    return escape_markdown(text).replace("@", "@\u200b")
+
+
+def stamp(moment: datetime | None) -> str:
+    """Discord's relative timestamp (rendered in each reader's time zone)."""
+    return "never" if moment is None else f"<t:{int(moment.timestamp())}:R>"
+
+
+def link(anime: AnimeInfo, limit: int = 200) -> str:
+    label = safe(clip(anime.label, limit)).replace("]", "\\]").replace("[", "\\[")
+    return f"[{label}]({anime.url})"
+
+
+def embed_length(embed: discord.Embed) -> int:
+    return len(embed)
+
+
+def _title_list(animes: Sequence[AnimeInfo], limit: int) -> str:
+    out = ""
+    for anime in animes:
+        piece = safe(clip(anime.title, 80))
+        candidate = f"{out}, {piece}" if out else piece
+        if len(candidate) > limit:
+            break
+        out = candidate
+    return out
+
+
+def page_count(total: int, per_page: int) -> int:
+    return max(1, -(-total // max(1, per_page)))
+
+
+def recommendations_embed(
+    result: Recommendations, *, page: int = 0, per_page: int = 10, member_name: str | None = None
+) -> discord.Embed:
+    """One page of a ranked list: title linked to MAL, predicted score, match, "because you
+    watched", the first title's cover art. Always within the embed limits (≤ 25 per page)."""
+    per_page = max(1, min(per_page, FIELD_COUNT_LIMIT))
+    pages = page_count(len(result.items), per_page)
+    page = max(0, min(page, pages - 1))
+    items = result.items[page * per_page : (page + 1) * per_page]
+    owner = safe(clip(member_name or result.account.mal_username, 64))
+    embed = discord.Embed(colour=COLOUR, title=clip(f"Recommendations for {owner}", TITLE_LIMIT))
+    notes = []
+    if result.media != "any":
+        notes.append(f"media: {result.media}")
+    if result.include_planned:
+        notes.append("plan-to-watch included (📌)")
+    if result.unknown_count:
+        notes.append(f"{result.unknown_count} titles of the list are unknown to the model")
+    if not items:
+        embed.description = "No titles match these filters. Try `media:any`."
+        return embed
+    embed.description = clip(" · ".join(notes), 300) if notes else None
+    footer = f"Page {page + 1}/{pages} · predicted score on MAL's 1–10 scale"
+    embed.set_footer(text=clip(footer, FOOTER_LIMIT))
+    first = items[0].anime
+    if first.picture_url:
+        embed.set_thumbnail(url=first.picture_url)
+    budget = TOTAL_LIMIT - len(embed) - 50
+    per_field = min(FIELD_NAME_LIMIT + FIELD_VALUE_LIMIT, budget // len(items))
+    for item in items:
+        name_limit = min(FIELD_NAME_LIMIT, max(20, per_field // 3))
+        pin = " 📌" if item.planned else ""
+        name = clip(f"{item.rank}. {item.anime.label}", name_limit - len(pin)) + pin
+        value_limit = min(FIELD_VALUE_LIMIT, per_field - len(name))
+        head = (
+            f"[MAL]({item.anime.url}) · **{item.predicted_score:.1f}** predicted · "
+            f"{round(item.match * 100)}% match"
+        )
+        because = _title_list(item.because, max(0, value_limit - len(head) - 22))
+        value = head + (f"\nBecause you watched {because}" if because else "")
+        embed.add_field(name=name, value=clip(value, value_limit), inline=False)
+    return embed
+
+
+def why_embed(result: WhyResult, *, member_name: str | None = None) -> discord.Embed:
+    anime = result.anime
+    embed = discord.Embed(
+        colour=COLOUR, title=clip(f"Why: {anime.label}", TITLE_LIMIT), url=anime.url
+    )
+    if anime.picture_url:
+        embed.set_thumbnail(url=anime.picture_url)
+    who = safe(clip(member_name or result.account.mal_username, 64))
+    if not result.in_corpus:
+        embed.description = (
+            "The model does not know this title (too few lists in its training data), "
+            "so it cannot place it for you."
+        )
+        return embed
+    lines = []
+    if result.on_list and result.user_score:
+        lines.append(f"On {who}'s list, scored **{result.user_score}**.")
+        if result.predicted_score is not None:
+            lines.append(f"Left out, the model would predict **{result.predicted_score:.1f}**.")
+        if result.surprise is not None:
+            size = abs(result.surprise)
+            word = (
+                "about as expected" if size < 1 else ("higher" if result.surprise > 0 else "lower")
+            )
+            if size >= 1:
+                lines.append(f"That is {size:.1f} points {word} than expected.")
+            else:
+                lines.append(f"That score is {word}.")
+    elif result.on_list:
+        lines.append(f"Already on {who}'s list (unscored).")
+        if result.predicted_score is not None:
+            lines.append(f"Predicted score: **{result.predicted_score:.1f}**.")
+    else:
+        if result.rank is not None:
+            lines.append(f"Rank **#{result.rank}** among titles not on {who}'s list.")
+        if result.predicted_score is not None:
+            lines.append(f"Predicted score: **{result.predicted_score:.1f}**.")
+    embed.description = clip("\n".join(lines), DESCRIPTION_LIMIT)
+    for label, influences in (
+        ("Pushes it up", result.pushes_up),
+        ("Pulls it down", result.pushes_down),
+    ):
+        if influences:
+            value = "\n".join(f"{link(i.anime, 90)} ({i.effect:+.3f})" for i in influences)
+            embed.add_field(name=label, value=clip(value, FIELD_VALUE_LIMIT), inline=False)
+    return embed
+
+
+def similar_embed(result: SimilarResult) -> discord.Embed:
+    anime = result.anime
+    embed = discord.Embed(
+        colour=COLOUR, title=clip(f"Similar to {anime.label}", TITLE_LIMIT), url=anime.url
+    )
+    if anime.picture_url:
+        embed.set_thumbnail(url=anime.picture_url)
+    if not result.in_corpus:
+        embed.description = "The model does not know this title well enough to relate it."
+        return embed
+    if not result.items:
+        embed.description = "No related titles found."
+        return embed
+    lines = [f"{i}. {link(a, 120)}" for i, (a, _sim) in enumerate(result.items, start=1)]
+    embed.description = _join_within(lines, DESCRIPTION_LIMIT)
+    return embed
+
+
+def _join_within(lines: Sequence[str], limit: int) -> str:
+    out: list[str] = []
+    size = 0
+    for line in lines:
+        if size + len(line) + 1 > limit:
+            break
+        out.append(line)
+        size += len(line) + 1
+    return "\n".join(out)
+
+
+def stats_text(stats: ListStats) -> str:
+    parts = [f"**{stats.entries}** entries, **{stats.scored}** scored"]
+    if stats.mean_score is not None:
+        parts.append(f"mean score {stats.mean_score:.2f}")
+    statuses = ", ".join(f"{STATUS_NAMES.get(s, s)} {n}" for s, n in stats.by_status.items())
+    text = " · ".join(parts)
+    return f"{text}\n{statuses}" if statuses else text
+
+
+def link_embed(outcome: SyncOutcome, *, imported: bool = False) -> discord.Embed:
+    account = outcome.account
+    name = safe(clip(account.mal_username, 64))
+    title = f"Imported {name}'s list" if imported else f"Linked to {name}"
+    embed = discord.Embed(colour=COLOUR, title=clip(title, TITLE_LIMIT))
+    if not imported:
+        embed.url = account.profile_url
+    embed.description = stats_text(outcome.stats)
+    embed.add_field(name="Last list update", value=stamp(outcome.stats.last_update))
+    embed.set_footer(
+        text="Try /recommend. Your list is kept fresh in the background."
+        if not imported
+        else "Try /recommend. Upload a new export with /import to update it."
+    )
+    return embed
+
+
+def sync_embed(outcome: SyncOutcome) -> discord.Embed:
+    embed = link_embed(outcome)
+    embed.title = clip(
+        f"Refreshed {safe(outcome.account.mal_username)}"
+        + ("" if outcome.changed else " (no changes since the last sync)"),
+        TITLE_LIMIT,
+    )
+    return embed
+
+
+def profile_embed(
+    account: AccountView,
+    stats: ListStats,
+    insights: ProfileInsightsView | None,
+    *,
+    member_name: str,
+    model_available: bool,
+) -> discord.Embed:
+    embed = discord.Embed(
+        colour=COLOUR, title=clip(f"{safe(member_name)}'s anime profile", TITLE_LIMIT)
+    )
+    source = (
+        "imported file"
+        if account.source == "import"
+        else f"[{safe(account.mal_username)}]({account.profile_url})"
+    )
+    lines = [
+        f"Linked to {source} {stamp(account.linked_at)}",
+        f"Last sync {stamp(account.last_sync_at)}",
+        "Sharing recommendations: " + ("yes" if account.share_opt_in else "no"),
+    ]
+    if account.last_error:
+        lines.append(
+            f"⚠ Last refresh failed {stamp(account.last_error_at)}: {clip(account.last_error, 200)}"
+        )
+    embed.description = clip("\n".join(lines), DESCRIPTION_LIMIT)
+    embed.add_field(name="List", value=clip(stats_text(stats), FIELD_VALUE_LIMIT), inline=False)
+    if insights is None:
+        if not model_available:
+            embed.add_field(name="Insights", value="No model yet: run `make model`.", inline=False)
+        return embed
+    if insights.most_impactful:
+        value = "\n".join(f"{link(i.anime, 90)} ({i.effect:+.3f})" for i in insights.most_impactful)
+        embed.add_field(name="Most impactful", value=clip(value, FIELD_VALUE_LIMIT), inline=False)
+    if insights.most_surprising:
+        value = "\n".join(
+            f"{link(s.anime, 90)}: scored {s.user_score}, expected {s.predicted_score:.1f}"
+            for s in insights.most_surprising
+        )
+        embed.add_field(name="Most surprising", value=clip(value, FIELD_VALUE_LIMIT), inline=False)
+    if insights.unknown_count:
+        embed.set_footer(text=f"{insights.unknown_count} titles are unknown to the model.")
+    return embed
+
+
+def config_embed(config: GuildConfig, *, changed: bool) -> discord.Embed:
+    embed = discord.Embed(
+        colour=COLOUR, title="Server settings updated" if changed else "Server settings"
+    )
+    embed.add_field(name="Default count", value=str(config.default_count))
+    embed.add_field(name="NSFW titles", value="allowed" if config.allow_nsfw else "hidden")
+    embed.add_field(
+        name="Members can view others",
+        value="yes (if they share)" if config.members_can_view_others else "no",
+    )
+    return embed
+
+
+def choice_name(anime: AnimeInfo, matched: str) -> str:
+    """An autocomplete label (≤ 100 characters): the main title, and what matched if other."""
+    label = anime.label
+    if matched and matched.casefold() not in label.casefold():
+        label = f"{anime.title} — {matched}"
+    return clip(label, 100)
