@@ -117,7 +117,7 @@ def recommendations_embed(
     for item in items:
         name_limit = min(FIELD_NAME_LIMIT, max(20, per_field // 3))
         pin = " 📌" if item.planned else ""
-        name = clip(f"{item.rank}. {item.anime.label}", name_limit - len(pin)) + pin
+        name = clip(f"{item.rank}. {safe(item.anime.label)}", name_limit - len(pin)) + pin
         value_limit = min(FIELD_VALUE_LIMIT, per_field - len(name))
         head = (
             f"[MAL]({item.anime.url}) · **{item.predicted_score:.1f}** predicted · "
@@ -132,7 +132,7 @@ def recommendations_embed(
 def why_embed(result: WhyResult, *, member_name: str | None = None) -> discord.Embed:
     anime = result.anime
     embed = discord.Embed(
-        colour=COLOUR, title=clip(f"Why: {anime.label}", TITLE_LIMIT), url=anime.url
+        colour=COLOUR, title=clip(f"Why: {safe(anime.label)}", TITLE_LIMIT), url=anime.url
     )
     if anime.picture_url:
         embed.set_thumbnail(url=anime.picture_url)
@@ -180,7 +180,7 @@ def why_embed(result: WhyResult, *, member_name: str | None = None) -> discord.E
 def similar_embed(result: SimilarResult) -> discord.Embed:
     anime = result.anime
     embed = discord.Embed(
-        colour=COLOUR, title=clip(f"Similar to {anime.label}", TITLE_LIMIT), url=anime.url
+        colour=COLOUR, title=clip(f"Similar to {safe(anime.label)}", TITLE_LIMIT), url=anime.url
     )
     if anime.picture_url:
         embed.set_thumbnail(url=anime.picture_url)
