@@ -1,5 +1,347 @@
-"""Placeholder, replaced below."""
+"""``python -m model bench``: CPU serving latency, throughput and memory on the ``full`` config.
+
+Builds (or reads, with ``--model``) an artifact, loads it the way the bot does, and measures
+``recommend`` (unexplained, top 10) at 20/150/500/2,000 entries, ``explain`` at 150 entries
+(explained top 10 + most impactful + most surprising: one holdout pass), batched throughput
+(batch 64 of 150 entries), load time and resident memory. In the same process it times the plain
+dense NumPy forward (:func:`model.reference.forward`) and a JAX-jit forward of the same weights,
+and the memory-bandwidth floor: the weight bytes one 150-entry ``recommend`` must read, divided
+by the measured copy bandwidth (bytes read + written per second, on buffers larger than the
+caches). JAX is imported here only, lazily: serving never imports it.
+
+Synthetic profiles draw titles with a popularity skew (Zipf) and 70% of entries scored.
+Note the machine load (``uptime``) and the BLAS kernel (printed) next to the numbers:
+``OPENBLAS_CORETYPE`` may force an older kernel than the CPU supports.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from model.artifact import save_artifact
+from model.engine import SparseInput
+from model.profile import ProfileEntry
+from model.recommender import Recommender
+from model.reference import NetworkConfig, forward, random_weights
+from model.threads import blas_info, set_blas_threads
+
+FULL = NetworkConfig(6000, encoder=(2048, 512), decoder=(1024, 2048))
+SIZES = (20, 150, 500, 2000)
+STATUSES = ("completed", "completed", "completed", "watching", "dropped", "on_hold")
 
 
-def register(subparsers) -> None:
-    pass
+def rss_bytes() -> int:
+    """Resident set size of this process (Linux /proc)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    return 0
+
+
+def synthetic_profiles(
+    corpus_ids: np.ndarray, size: int, count: int, seed: int
+) -> list[list[ProfileEntry]]:
+    """Profiles of ``size`` distinct titles, popular titles more likely, 70% scored."""
+    rng = np.random.default_rng(seed)
+    n = len(corpus_ids)
+    popularity = 1.0 / np.arange(1, n + 1) ** 0.8
+    popularity /= popularity.sum()
+    profiles = []
+    for _ in range(count):
+        picks = rng.choice(n, size=min(size, n), replace=False, p=popularity)
+        scores = np.where(rng.random(len(picks)) < 0.7, rng.integers(3, 11, len(picks)), 0)
+        statuses = rng.choice(STATUSES, len(picks))
+        profiles.append(
+            [
+                ProfileEntry(int(corpus_ids[p]), int(s), str(st))
+                for p, s, st in zip(picks, scores, statuses, strict=True)
+            ]
+        )
+    return profiles
+
+
+def timings_ms(fn: Callable[[Any], object], inputs: list[Any], repeat: int) -> list[float]:
+    """Per-call wall times in ms over ``repeat`` calls cycling through ``inputs`` (1 warm-up)."""
+    fn(inputs[0])
+    times = []
+    for i in range(repeat):
+        arg = inputs[i % len(inputs)]
+        start = time.perf_counter()
+        fn(arg)
+        times.append((time.perf_counter() - start) * 1e3)
+    return times
+
+
+def percentile(values: list[float], q: float) -> float:
+    return float(np.percentile(np.asarray(values), q))
+
+
+def copy_bandwidth(nbytes: int = 256 << 20, repeat: int = 5) -> float:
+    """Bytes read + written per second by a large copy (best of ``repeat``)."""
+    src = np.ones(nbytes // 4, dtype=np.float32)
+    dst = np.empty_like(src)
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        np.copyto(dst, src)
+        best = min(best, time.perf_counter() - start)
+    return 2 * nbytes / best
+
+
+def recommend_bytes(config: NetworkConfig, entries: int, itemsize: int = 4) -> int:
+    """Weight bytes one unexplained ``recommend`` reads: 2 rows per entry, then every layer."""
+    shapes = config.shapes()
+    total = 2 * entries * config.encoder[0] * itemsize
+    for name, shape in shapes.items():
+        if name.startswith("encoder.0.") or name.startswith("item_item.weight"):
+            continue
+        total += int(np.prod(shape, dtype=np.int64)) * itemsize
+    if config.item_item:
+        total += entries * config.n_items * itemsize
+    return total
+
+
+def jax_forward_ms(
+    config: NetworkConfig, weights: dict[str, np.ndarray], xs: list[np.ndarray], repeat: int
+) -> tuple[float | None, str]:
+    """p50 of a jit-compiled dense forward (the reference's math), or None without JAX."""
+    try:
+        import jax
+        import jax.numpy as jnp
+    except Exception as exc:
+        return None, f"jax unavailable ({exc})"
+    params = {k: jnp.asarray(np.asarray(v)) for k, v in weights.items()}
+
+    def mlp(prefix: str, n: int, h: Any) -> Any:
+        for i in range(n):
+            h = h @ params[f"{prefix}.{i}.kernel"] + params[f"{prefix}.{i}.bias"]
+            if i < n - 1:
+                h = jax.nn.swish(h)
+        return h
+
+    @jax.jit
+    def run(x: Any) -> tuple[Any, Any]:
+        z = mlp("encoder", len(config.encoder), x)
+        depth = len(config.decoder) + 1
+        logits = mlp("presence", depth, z)
+        if config.item_item:
+            logits = logits + params["item_item.scale"] * (
+                x[:, : config.n_items] @ params["item_item.weight"]
+            )
+        return logits, mlp("rating", depth, z)
+
+    device_xs = [jnp.asarray(x) for x in xs]
+    times = timings_ms(lambda x: jax.block_until_ready(run(x)), device_xs, repeat)
+    return statistics.median(times), f"jax {jax.__version__} on {jax.devices()[0].platform}"
+
+
+def build_full_artifact(directory: Path, seed: int = 0) -> Path:
+    """Random weights of the full config (timing only), saved as an artifact."""
+    ids = np.arange(1, FULL.n_items + 1, dtype=np.int64) * 7
+    weights = random_weights(FULL, seed=seed)
+    path = save_artifact(
+        directory,
+        config=FULL,
+        weights=weights,
+        corpus_ids=ids,
+        item_counts=np.arange(FULL.n_items, 0, -1),
+        metadata={"score_weight": 0.3, "note": "random weights for benchmarking"},
+    )
+    del weights
+    gc.collect()
+    return path
+
+
+def stage_times(rec: Recommender, profiles: list[list[ProfileEntry]]) -> dict[str, float]:
+    """p50 ms of each stage of an unexplained 150-entry ``recommend``: where the time goes."""
+    engine = rec.engine
+    encoded = [rec.encode(p) for p in profiles]
+    inputs = [SparseInput(e.indices, e.values) for e in encoded]
+    pre0 = [engine.first_layer([i]) for i in inputs]
+    z = [engine.trunk(p) for p in pre0]
+    heads = [engine.heads(x) for x in z]
+    runs = [rec._passes([e])[0] for e in encoded]
+    masks = [rec._candidates(e, None, False, ()) for e in encoded]
+    n = len(profiles)
+    stages = {
+        "encode profile": lambda i: rec.encode(profiles[i]),
+        "first layer (sparse)": lambda i: engine.first_layer([inputs[i]]),
+        "encoder rest": lambda i: engine.trunk(pre0[i]),
+        "decoder hidden layers": lambda i: engine.heads(z[i]),
+        "presence output layer": lambda i: engine.logits(heads[i][0]),
+        "rating output layer": lambda i: engine.ratings(heads[i][1]),
+        "rank, filter, top-k": lambda i: rec._recommendations(
+            runs[i], rec._top(runs[i], masks[i], 10)
+        ),
+    }
+    return {
+        name: statistics.median(timings_ms(fn, list(range(n)), 100)) for name, fn in stages.items()
+    }
+
+
+def run_bench(args: argparse.Namespace) -> dict[str, Any]:
+    threads = args.threads or 1
+    set_blas_threads(threads)
+    tmp = None
+    if args.model:
+        path = Path(args.model)
+    else:
+        tmp = tempfile.TemporaryDirectory(prefix="anirec-bench-")
+        print("building the full config with random weights ...", file=sys.stderr)
+        path = build_full_artifact(Path(tmp.name) / "full")
+    try:
+        return _measure(path, args, threads)
+    finally:
+        if tmp is not None:
+            tmp.cleanup()
+
+
+def _measure(path: Path, args: argparse.Namespace, threads: int) -> dict[str, Any]:
+    quick = args.quick
+    start = time.perf_counter()
+    rec = Recommender.load(path, blas_threads=threads)
+    load_s = time.perf_counter() - start
+    start = time.perf_counter()
+    Recommender.load(path, verify=False)
+    load_unverified_s = time.perf_counter() - start
+    config = rec.artifact.config
+    weight_bytes = rec.artifact.weight_bytes
+
+    p50: dict[str, float] = {}
+    p99: dict[str, float] = {}
+    for size in SIZES:
+        profiles = synthetic_profiles(rec.corpus_ids, size, 16, seed=size)
+        repeat = (30 if quick else 200) if size <= 500 else (15 if quick else 60)
+        times = timings_ms(lambda p: rec.recommend(p, 10, explain=False), profiles, repeat)
+        p50[str(size)], p99[str(size)] = percentile(times, 50), percentile(times, 99)
+
+    profiles150 = synthetic_profiles(rec.corpus_ids, 150, 16, seed=150)
+    by_threads = {}
+    for n_threads in (1, 2):
+        rec.blas_threads = n_threads
+        times = timings_ms(lambda p: rec.recommend(p, 10, explain=False), profiles150, 100)
+        by_threads[str(n_threads)] = statistics.median(times)
+    rec.blas_threads = threads
+    stages = stage_times(rec, profiles150)
+    explain = timings_ms(lambda p: rec.analyze(p, 10, top=5), profiles150, 10 if quick else 40)
+    batch = synthetic_profiles(rec.corpus_ids, 150, 64, seed=64)
+    batch_times = timings_ms(
+        lambda b: rec.recommend_many(b, 10, explain=False), [batch], 3 if quick else 12
+    )
+    throughput = 64 / (statistics.median(batch_times) / 1e3)
+    rss = rss_bytes()
+
+    dense_xs = [rec.encode(p).dense(config.n_items)[None, :] for p in profiles150]
+    dense = timings_ms(lambda x: forward(config, rec.artifact.weights, x), dense_xs, 30)
+    bandwidth = copy_bandwidth()
+    floor_ms = recommend_bytes(config, 150) / bandwidth * 1e3
+    if args.no_jax:
+        jax_ms, jax_note = None, "skipped"
+    else:
+        jax_ms, jax_note = jax_forward_ms(config, rec.artifact.weights, dense_xs, 30)
+
+    return {
+        "config": config.to_dict(),
+        "parameters": int(sum(int(np.prod(s)) for s in config.shapes().values())),
+        "recommend_p50_ms": p50,
+        "recommend_p99_ms": p99,
+        "explain_p50_ms": statistics.median(explain),
+        "explain_p99_ms": percentile(explain, 99),
+        "throughput_per_s": throughput,
+        "recommend_150_p50_ms_by_blas_threads": by_threads,
+        "recommend_150_stages_p50_ms": stages,
+        "load_s": load_s,
+        "load_unverified_s": load_unverified_s,
+        "rss_bytes": rss,
+        "weight_bytes": weight_bytes,
+        "dense_numpy_p50_ms": statistics.median(dense),
+        "jax_p50_ms": jax_ms,
+        "jax": jax_note,
+        "bandwidth_floor_ms": floor_ms,
+        "copy_bandwidth_gb_s": bandwidth / 1e9,
+        "blas": blas_info(),
+        "blas_threads": threads,
+        "load_average": os.getloadavg(),
+    }
+
+
+def format_table(r: dict[str, Any]) -> str:
+    """Markdown table of the figures, with ratios to dense NumPy, JAX and the floor."""
+    dense, jax_ms, floor = r["dense_numpy_p50_ms"], r["jax_p50_ms"], r["bandwidth_floor_ms"]
+
+    def ratios(ms: float) -> str:
+        parts = [f"{ms / dense:.2f}× dense"]
+        if jax_ms:
+            parts.append(f"{ms / jax_ms:.2f}× JAX")
+        return ", ".join(parts)
+
+    lines = ["| figure | value | notes |", "| --- | --- | --- |"]
+    for size in SIZES:
+        p50, p99 = r["recommend_p50_ms"][str(size)], r["recommend_p99_ms"][str(size)]
+        note = ratios(p50) + (f", {p50 / floor:.2f}× floor" if size == 150 else "")
+        lines.append(f"| recommend, {size} entries | p50 {p50:.2f} ms, p99 {p99:.2f} ms | {note} |")
+    lines += [
+        f"| explain, 150 entries | p50 {r['explain_p50_ms']:.1f} ms | top 10 + insights |",
+        f"| throughput, batch 64 × 150 | {r['throughput_per_s']:.0f} profiles/s | |",
+        f"| load | {r['load_s']:.2f} s | {r['load_unverified_s']:.2f} s without sha256 |",
+        f"| RSS | {r['rss_bytes'] / 2**20:.0f} MiB | weights {r['weight_bytes'] / 2**20:.0f} MiB "
+        f"({r['rss_bytes'] / r['weight_bytes']:.2f}×) |",
+        f"| dense NumPy forward, 150 | p50 {dense:.2f} ms | reference.forward |",
+        f"| JAX-jit forward, 150 | p50 {jax_ms:.2f} ms | {r['jax']} |"
+        if jax_ms
+        else f"| JAX-jit forward | n/a | {r['jax']} |",
+        f"| bandwidth floor, 150 | {floor:.2f} ms | copy {r['copy_bandwidth_gb_s']:.1f} GB/s |",
+    ]
+    lines.append(
+        "| recommend, 150, by BLAS threads | "
+        + ", ".join(
+            f"{t}: {ms:.2f} ms" for t, ms in r["recommend_150_p50_ms_by_blas_threads"].items()
+        )
+        + " | p50 |"
+    )
+    lines.append("\nWhere the time goes (recommend, 150 entries, p50 per stage):\n")
+    lines += ["| stage | ms |", "| --- | --- |"]
+    lines += [f"| {k} | {v:.3f} |" for k, v in r["recommend_150_stages_p50_ms"].items()]
+    blas = r["blas"]
+    lines.append(
+        f"\nBLAS: {blas.get('corename')} kernel, {r['blas_threads']} threads "
+        f"(OPENBLAS_CORETYPE={blas.get('OPENBLAS_CORETYPE')}); load average "
+        + ", ".join(f"{v:.2f}" for v in r["load_average"])
+    )
+    return "\n".join(lines)
+
+
+def _bench(args: argparse.Namespace) -> int:
+    result = run_bench(args)
+    print(format_table(result))
+    if args.json:
+        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.json).write_text(json.dumps(result, indent=1) + "\n")
+    return 0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "bench",
+        help="serving benchmark on the full config (random weights)",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--model", help="artifact to time (default: build the full config)")
+    parser.add_argument("--json", help="also write the figures as JSON here")
+    parser.add_argument("--threads", type=int, default=1, help="BLAS threads (default 1)")
+    parser.add_argument("--quick", action="store_true", help="fewer repetitions")
+    parser.add_argument("--no-jax", action="store_true", help="skip the JAX comparison")
+    parser.set_defaults(handler=_bench)

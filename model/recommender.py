@@ -12,22 +12,37 @@ A :class:`Recommender` holds only read-only state, so any number of threads may 
 
 from __future__ import annotations
 
+import functools
 import os
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 import numpy as np
 
 from model.artifact import Artifact, load_artifact
+from model.encoding import encode_entries
 from model.engine import DTYPE, Engine, SparseInput, logsumexp
 from model.explain import holdout
-from model.features import EncodedProfile, dedupe, encode_profile
+from model.features import EncodedProfile, dedupe
 from model.profile import ProfileEntry
 from model.reference import unified_score
 from model.results import Contributor, Explanation, ProfileInsights, Recommendation
-from model.threads import set_blas_threads
+from model.threads import local_blas_threads
 
 _RATING_FLOOR = 1e-3  # max(r̂+1, 0.001) in the unified score
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _blas(method: _F) -> _F:
+    """Run a public method with the recommender's BLAS thread count for the calling thread."""
+
+    @functools.wraps(method)
+    def wrapper(self: Recommender, *args: Any, **kwargs: Any) -> Any:
+        with local_blas_threads(self.blas_threads):
+            return method(self, *args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
 
 
 @dataclass(slots=True)
@@ -76,8 +91,9 @@ class Recommender:
     batch_size = 64
     """Profiles per batched pass in :meth:`recommend_many`."""
 
-    def __init__(self, artifact: Artifact) -> None:
+    def __init__(self, artifact: Artifact, *, blas_threads: int | None = 1) -> None:
         self.artifact = artifact
+        self.blas_threads = blas_threads
         self.engine = Engine(artifact.config, artifact.weights)
         self.corpus_ids: np.ndarray = artifact.corpus_ids
         self.n_items: int = artifact.config.n_items
@@ -88,17 +104,17 @@ class Recommender:
 
     @classmethod
     def load(
-        cls, path: str | os.PathLike[str], *, verify: bool = True, blas_threads: int | None = None
+        cls, path: str | os.PathLike[str], *, verify: bool = True, blas_threads: int | None = 1
     ) -> Recommender:
         """Load an artifact (raises :class:`model.artifact.ArtifactError`).
 
-        ``blas_threads`` sets OpenBLAS's thread count for the process: 2 gives the lowest latency
-        for one request at a time on this 2-core machine; a caller running many requests in its
-        own thread pool should pass 1.
+        ``blas_threads`` is the OpenBLAS thread count used by each call, set for the calling
+        thread only (the process-wide setting is untouched; ``None`` leaves BLAS as it is).
+        The default 1 suits a bot that runs requests in its own thread pool on a shared 2-core
+        machine: a second BLAS thread halves a lone request's latency on an idle machine, but
+        waits for a busy core (and fights the pool) otherwise.
         """
-        if blas_threads is not None:
-            set_blas_threads(blas_threads)
-        return cls(load_artifact(path, verify=verify))
+        return cls(load_artifact(path, verify=verify), blas_threads=blas_threads)
 
     # -- lookups ---------------------------------------------------------------------------
 
@@ -120,7 +136,7 @@ class Recommender:
     # -- forward passes --------------------------------------------------------------------
 
     def encode(self, entries: Sequence[ProfileEntry]) -> EncodedProfile:
-        return encode_profile(entries, self._index)
+        return encode_entries(entries, self._index)
 
     def _weight(self, profile: EncodedProfile) -> float:
         return self.score_weight if profile.has_scores else 1.0
@@ -222,6 +238,7 @@ class Recommender:
 
     # -- public API ------------------------------------------------------------------------
 
+    @_blas
     def recommend(
         self,
         entries: Sequence[ProfileEntry],
@@ -251,6 +268,7 @@ class Recommender:
             explain=False,
         )[0]
 
+    @_blas
     def recommend_many(
         self,
         profiles: Sequence[Sequence[ProfileEntry]],
@@ -272,6 +290,7 @@ class Recommender:
         )
         return recs
 
+    @_blas
     def recommend_batch(
         self,
         profiles: Sequence[Sequence[ProfileEntry]],
@@ -301,6 +320,7 @@ class Recommender:
             for run, ids in zip(runs, wanted, strict=True)
         ]
 
+    @_blas
     def targets(
         self, entries: Sequence[ProfileEntry], anime_ids: Sequence[int]
     ) -> list[dict | None]:
@@ -330,6 +350,7 @@ class Recommender:
             j += 1
         return out
 
+    @_blas
     def analyze(
         self,
         entries: Sequence[ProfileEntry],
@@ -379,10 +400,12 @@ class Recommender:
         )
         return recs, ProfileInsights(impactful, surprising, profile.unknown_ids)
 
+    @_blas
     def insights(self, entries: Sequence[ProfileEntry], top: int = 5) -> ProfileInsights:
         """Most impactful entries (over the top 10) and most surprising scores."""
         return self.analyze(entries, 10, top=top)[1]
 
+    @_blas
     def explain(self, entries: Sequence[ProfileEntry], anime_id: int) -> Explanation:
         """Rank, scores and contributing entries for one title (holdout analysis)."""
         listed = {e.anime_id: e for e in dedupe(entries)}
@@ -448,6 +471,7 @@ class Recommender:
             contributors=contributors,
         )
 
+    @_blas
     def similar(self, anime_id: int, k: int = 10) -> list[tuple[int, float]]:
         """Titles the model relates to one title: presence probabilities given only that title."""
         pos = self.position(anime_id)

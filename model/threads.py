@@ -12,6 +12,8 @@ from __future__ import annotations
 import ctypes
 import glob
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 
@@ -50,6 +52,33 @@ def set_blas_threads(n: int) -> bool:
     lib, name = found
     getattr(lib, name.format("set_num_threads"))(ctypes.c_int(max(1, int(n))))
     return True
+
+
+@cache
+def _local_setter() -> ctypes._CFuncPtr | None:
+    found = _openblas()
+    fn = getattr(found[0], "openblas_set_num_threads_local", None) if found else None
+    if fn is not None:
+        fn.restype, fn.argtypes = ctypes.c_int, [ctypes.c_int]
+    return fn
+
+
+@contextmanager
+def local_blas_threads(n: int | None) -> Iterator[None]:
+    """BLAS threads for calls made by *this* thread inside the block (OpenBLAS ≥ 0.3.27).
+
+    Other threads and the process-wide setting are untouched, so a library can choose its own
+    count without surprising its caller. ``None`` (or an OpenBLAS without the call) does nothing.
+    """
+    setter = _local_setter() if n is not None else None
+    if setter is None:
+        yield
+        return
+    previous = setter(max(1, int(n)))
+    try:
+        yield
+    finally:
+        setter(previous)
 
 
 def blas_info() -> dict[str, object]:
