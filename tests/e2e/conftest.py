@@ -82,16 +82,21 @@ class World:
     admin: FakeMember
     settings: Settings
 
-    async def slash(self, member: FakeMember, name: str, **options: Any) -> InteractionResult:
-        return await self.discord.slash(self.guild, member, name, **options)
+    async def slash(self, who: FakeMember, name: str, /, **options: Any) -> InteractionResult:
+        return await self.discord.slash(self.guild, who, name, options=options)
 
     async def autocomplete(
-        self, member: FakeMember, name: str, option: str, value: str, **options: Any
+        self, who: FakeMember, name: str, option: str, value: str, /, **options: Any
     ) -> list[dict[str, Any]]:
-        return await self.discord.autocomplete(self.guild, member, name, option, value, **options)
+        return await self.discord.autocomplete(
+            self.guild, who, name, option, value, options=options
+        )
 
-    async def click(self, result: InteractionResult, label: str, member: FakeMember):
-        return await self.discord.click(result, result.button(label)["custom_id"], member)
+    async def click(
+        self, result: InteractionResult, label: str, who: FakeMember, /
+    ) -> InteractionResult:
+        """``who`` presses the button labelled ``label`` on ``result``'s message."""
+        return await self.discord.click(result, result.button(label)["custom_id"], who)
 
 
 def make_settings(

@@ -267,21 +267,26 @@ class FakeDiscord:
         guild: FakeGuild,
         user: FakeUser | FakeMember,
         name: str,
+        /,
         *,
         channel: FakeChannel | None = None,
         within: float = 20.0,
         settle: float = 0.2,
         locale: str = "en-US",
-        **options: Any,
+        options: dict[str, Any] | None = None,
+        **kwargs: Any,
     ) -> InteractionResult:
         """A member runs ``/name option=value …``; returns once the bot has finished answering.
 
-        ``name`` may hold subcommands ("config set"). Waits for the callback (within the
-        fake's ``ack_deadline``, as Discord would), for a deferred reply's edit or followup
-        (within ``within`` seconds), then for ``settle`` seconds without further requests.
+        ``name`` may hold subcommands ("config set"). Options come as keyword arguments, or in
+        ``options`` for names that clash with this method's own (``channel``, ``within``, …).
+        Waits for the callback (within the fake's ``ack_deadline``, as Discord would), for a
+        deferred reply's edit or followup (within ``within`` seconds), then for ``settle``
+        seconds without further requests.
         """
+        values = {**kwargs, **(options or {})}
         pending, payload = self._command_interaction(
-            guild, user, name, options, channel=channel, locale=locale
+            guild, user, name, values, channel=channel, locale=locale
         )
         return await self._send_and_wait(pending, payload, within=within, settle=settle)
 
@@ -292,13 +297,17 @@ class FakeDiscord:
         name: str,
         option: str,
         value: str,
+        /,
         *,
         within: float = 10.0,
-        **options: Any,
+        options: dict[str, Any] | None = None,
+        **kwargs: Any,
     ) -> list[dict[str, Any]]:
-        """A member types ``value`` into ``option`` of ``/name``; the choices the bot offers."""
+        """A member types ``value`` into ``option`` of ``/name`` (other options already filled
+        in as keyword arguments or ``options``); the choices the bot offers."""
+        values = {**kwargs, **(options or {}), option: value}
         pending, payload = self._command_interaction(
-            guild, user, name, {**options, option: value}, focused=option, channel=None
+            guild, user, name, values, focused=option, channel=None
         )
         result = await self._send_and_wait(pending, payload, within=within, settle=0.0)
         if result.callback_type != AUTOCOMPLETE_RESULT:
@@ -310,6 +319,7 @@ class FakeDiscord:
         message: FakeMessage | InteractionResult,
         custom_id: str,
         user: FakeUser | FakeMember,
+        /,
         *,
         values: list[str] | None = None,
         within: float = 20.0,
