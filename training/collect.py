@@ -58,6 +58,7 @@ PART_GLOB = "*.jsonl.gz"
 DONE_STATUSES = frozenset({200, 403, 404})
 THROTTLE_PAUSE_SECONDS = 60.0
 MAX_THROTTLE_RETRIES = 3
+MAX_CONSECUTIVE_FAILURES = 25  # then MAL is down or unreachable: stop instead of churning
 
 
 # --- reading the output (tolerant of a cut last member) -------------------------------------
@@ -178,6 +179,7 @@ class Summary:
     invalid: int = 0
     entries: int = 0
     seconds: float = 0.0
+    stopped_early: bool = False
     failed_users: list[str] = field(default_factory=list)
 
     def line(self) -> str:
@@ -217,8 +219,13 @@ async def collect(
     workers: int | None = None,
     progress: bool | None = None,
     throttle_pause: float = THROTTLE_PAUSE_SECONDS,
+    max_consecutive_failures: int = MAX_CONSECUTIVE_FAILURES,
 ) -> Summary:
-    """Fetch every not-yet-done user's list into a new part file in ``out_dir``."""
+    """Fetch every not-yet-done user's list into a new part file in ``out_dir``.
+
+    Stops early (``summary.stopped_early``) after ``max_consecutive_failures`` users in a row
+    failed: MAL is down or unreachable, and the rest are better left to a later run.
+    """
     summary = summary or Summary()
     started = time.monotonic()
     names = list(usernames)
@@ -240,14 +247,28 @@ async def collect(
         smoothing=0.05,
     )
 
+    streak = 0
+
+    def fail(name: str) -> None:
+        nonlocal streak
+        summary.failed += 1
+        summary.failed_users.append(name)
+        bar.update(1)
+        streak += 1
+        if streak >= max_consecutive_failures and not summary.stopped_early:
+            summary.stopped_early = True
+            log.error("%d users in a row failed; stopping (rerun later to resume)", streak)
+
     def finish(name: str, status: int, entries: list[dict[str, Any]]) -> None:
+        nonlocal streak
+        streak = 0
         writer.write(
             {"username": name, "http_status": status, "fetched_at": _now(), "entries": entries}
         )
         bar.update(1)
 
     async def work() -> None:
-        while True:
+        while not summary.stopped_early:
             try:
                 name, throttled = queue.get_nowait()
             except asyncio.QueueEmpty:
@@ -270,14 +291,10 @@ async def collect(
                     client.limiter.defer(pause)
                     queue.put_nowait((name, throttled + 1))
                 else:
-                    summary.failed += 1
-                    summary.failed_users.append(name)
-                    bar.update(1)
+                    fail(name)
             except MalError as exc:
                 log.warning("%s: %s", name, exc)
-                summary.failed += 1
-                summary.failed_users.append(name)
-                bar.update(1)
+                fail(name)
             else:
                 summary.fetched += 1
                 summary.entries += len(mal_entries)
@@ -339,6 +356,13 @@ def run_collect(args: argparse.Namespace) -> int:
             )
             return 130
     print(f"collect: {summary.line()}")
+    if summary.stopped_early:
+        print(
+            "collect: stopped early after many failures in a row (is MAL_API_BASE_URL "
+            "reachable?); rerun the same command to resume.",
+            file=sys.stderr,
+        )
+        return 1
     if summary.failed:
         print(
             f"collect: {summary.failed} users failed (e.g. {', '.join(summary.failed_users[:5])});"

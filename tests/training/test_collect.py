@@ -122,6 +122,19 @@ async def test_throttling_pauses_and_requeues(tmp_path: Path) -> None:
     assert (summary.fetched, summary.private, summary.failed) == (4, 0, 0)
 
 
+async def test_stops_early_when_mal_keeps_failing(tmp_path: Path) -> None:
+    async with FakeMal.running(lists(40)) as fake, client_for(fake, max_retries=0) as client:
+        fake.server_error(times=10_000)
+        names = [f"user{i}" for i in range(40)]
+        summary = await collect(
+            names, tmp_path, client, progress=False, workers=2, max_consecutive_failures=5
+        )
+        assert summary.stopped_early
+        assert 5 <= summary.failed <= 6  # the other worker may finish its user
+        assert len(fake.requests_to("/animelist")) == summary.failed
+    assert records(tmp_path) == []
+
+
 def _member(record: dict) -> bytes:
     return gzip.compress((json.dumps(record) + "\n").encode())
 
