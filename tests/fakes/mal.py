@@ -33,7 +33,8 @@ or by any request when ``match`` is None), in the order injected:
 503), ``slow`` (answers after ``delay`` s), ``truncated_json`` (200, body cut in half),
 ``malformed_json`` (200, an HTML page), ``without_data`` (200 without ``data``/``id``),
 ``throttle`` (403 "forbidden" on anything, as MAL does when it throttles), ``disconnect``
-(connection closed without an answer). ``latency`` slows every request; ``clear_faults()``.
+(connection closed without an answer). ``latency`` slows every request; ``clear_faults()``
+drops the queue and ``pending_faults`` lists what no request has met yet.
 
 As a process (demos, load tests), backed by a Kaggle-layout ``rating.csv`` (``user_id,
 anime_id,rating``, −1 = unscored; users become ``user<ID>``, entries ``completed``) and
@@ -95,7 +96,11 @@ class RecordedRequest:
 
     @property
     def client_id(self) -> str | None:
-        return self.headers.get("X-MAL-CLIENT-ID")
+        """The ``X-MAL-CLIENT-ID`` header sent (header names are case-insensitive)."""
+        for key, value in self.headers.items():
+            if key.lower() == "x-mal-client-id":
+                return value
+        return None
 
 
 @dataclass
