@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -142,7 +143,9 @@ def run_batches(
 
 def _recommend(args: argparse.Namespace) -> int:
     try:
-        rec = Recommender.load(args.model, verify=not args.no_verify, blas_threads=args.threads)
+        rec = Recommender.load(
+            args.model, verify=not args.no_verify, blas_threads=args.threads, workers=args.workers
+        )
     except ArtifactError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -173,6 +176,7 @@ def _recommend(args: argparse.Namespace) -> int:
             stream.close()
         if out is not sys.stdout:
             out.close()
+        rec.close()
     print(f"{count} profiles", file=sys.stderr)
     return 0
 
@@ -193,6 +197,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--include-planned", action="store_true", help="allow plan-to-watch titles in results"
     )
     parser.add_argument("--batch-size", type=int, default=64, help="profiles per batched pass")
-    parser.add_argument("--threads", type=int, default=None, help="BLAS threads")
+    parser.add_argument("--threads", type=int, default=1, help="BLAS threads per worker")
+    parser.add_argument(
+        "--workers", type=int, default=min(2, os.cpu_count() or 1), help="threads per batch"
+    )
     parser.add_argument("--no-verify", action="store_true", help="skip the sha256 check")
     parser.set_defaults(handler=_recommend)

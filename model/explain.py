@@ -15,6 +15,7 @@ a change of scale.)
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -46,34 +47,45 @@ class Holdout:
         return unified_score(self.presence(), self.ratings, weight)
 
 
+Mapper = Callable[[Callable[[tuple[int, int]], None], Iterable[tuple[int, int]]], Iterator[None]]
+
+
 def holdout(
     engine: Engine,
     inp: SparseInput,
     pre0: np.ndarray,
     graft: np.ndarray | None,
     columns: np.ndarray,
+    *,
+    parts: int = 1,
+    mapper: Mapper = map,
 ) -> Holdout:
     """Leave-one-out outputs for every input entry of ``inp`` at ``columns``.
 
     ``pre0`` is the full profile's first pre-activation (H,), ``graft`` its full graft term (N,)
-    when the model has one.
+    when the model has one. The variants are cut into at least ``parts`` chunks, run through
+    ``mapper`` (e.g. a thread pool's ``map``: NumPy releases the GIL in the GEMMs).
     """
     n, c = inp.size, len(columns)
     lse = np.empty(n, dtype=DTYPE)
     logits = np.empty((n, c), dtype=DTYPE)
     ratings = np.empty((n, c), dtype=DTYPE)
-    for start in range(0, n, VARIANT_CHUNK):
-        part = SparseInput(
-            inp.indices[start : start + VARIANT_CHUNK], inp.values[start : start + VARIANT_CHUNK]
-        )
+
+    def run(bounds: tuple[int, int]) -> None:
+        start, stop = bounds
+        part = SparseInput(inp.indices[start:stop], inp.values[start:stop])
         pre = pre0[None, :] - engine.entry_rows(part)
         hp, hr = engine.heads(engine.trunk(pre))
         full_logits = engine.logits(hp)
         if graft is not None:
             full_logits += graft
             full_logits -= engine.graft_rows(part)
-        stop = start + part.size
         lse[start:stop] = logsumexp(full_logits)
         logits[start:stop] = full_logits[:, columns]
         ratings[start:stop] = engine.ratings(hr, columns)
+
+    chunks = max(parts, -(-n // VARIANT_CHUNK), 1)
+    bounds = [(n * i // chunks, n * (i + 1) // chunks) for i in range(chunks)]
+    for _ in mapper(run, [b for b in bounds if b[1] > b[0]]):
+        pass
     return Holdout(columns=columns, lse=lse, logits=logits, ratings=ratings)

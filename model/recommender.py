@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import functools
 import os
+import threading
 from collections.abc import Callable, Collection, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -23,7 +25,7 @@ import numpy as np
 from model.artifact import Artifact, load_artifact
 from model.encoding import encode_entries
 from model.engine import DTYPE, Engine, SparseInput, logsumexp
-from model.explain import holdout
+from model.explain import Holdout, holdout
 from model.features import EncodedProfile, dedupe
 from model.profile import ProfileEntry
 from model.reference import unified_score
@@ -31,6 +33,7 @@ from model.results import Contributor, Explanation, ProfileInsights, Recommendat
 from model.threads import local_blas_threads
 
 _RATING_FLOOR = 1e-3  # max(r̂+1, 0.001) in the unified score
+_MIN_VARIANTS_PER_WORKER = 16  # below this, splitting a holdout pass costs more than it saves
 _F = TypeVar("_F", bound=Callable[..., Any])
 
 
@@ -90,10 +93,18 @@ class Recommender:
     """Entries listed by :meth:`explain` (up or down)."""
     batch_size = 64
     """Profiles per batched pass in :meth:`recommend_many`."""
+    workers = 1
+    """Threads that share one :meth:`recommend_many` call (each with ``blas_threads``). Keep 1
+    when the caller already runs requests in a pool; 2 uses both cores for a lone batch job."""
 
-    def __init__(self, artifact: Artifact, *, blas_threads: int | None = 1) -> None:
+    def __init__(
+        self, artifact: Artifact, *, blas_threads: int | None = 1, workers: int = 1
+    ) -> None:
         self.artifact = artifact
         self.blas_threads = blas_threads
+        self.workers = workers
+        self._executor: ThreadPoolExecutor | None = None
+        self._pool_lock = threading.Lock()
         self.engine = Engine(artifact.config, artifact.weights)
         self.corpus_ids: np.ndarray = artifact.corpus_ids
         self.n_items: int = artifact.config.n_items
@@ -104,7 +115,12 @@ class Recommender:
 
     @classmethod
     def load(
-        cls, path: str | os.PathLike[str], *, verify: bool = True, blas_threads: int | None = 1
+        cls,
+        path: str | os.PathLike[str],
+        *,
+        verify: bool = True,
+        blas_threads: int | None = 1,
+        workers: int = 1,
     ) -> Recommender:
         """Load an artifact (raises :class:`model.artifact.ArtifactError`).
 
@@ -114,7 +130,7 @@ class Recommender:
         machine: a second BLAS thread halves a lone request's latency on an idle machine, but
         waits for a busy core (and fights the pool) otherwise.
         """
-        return cls(load_artifact(path, verify=verify), blas_threads=blas_threads)
+        return cls(load_artifact(path, verify=verify), blas_threads=blas_threads, workers=workers)
 
     # -- lookups ---------------------------------------------------------------------------
 
@@ -305,20 +321,68 @@ class Recommender:
 
         One batched pass serves both (the batch CLI's workhorse).
         """
-        encoded = [self.encode(p) for p in profiles]
-        runs = self._passes(encoded)
-        recs = [
-            self._recommendations(
-                run,
-                self._top(run, self._candidates(run.profile, media, include_planned, exclude), k),
-            )
-            for run in runs
-        ]
-        wanted = targets if targets is not None else [None] * len(runs)
-        return recs, [
-            self._targets(run, ids) if ids is not None else None
-            for run, ids in zip(runs, wanted, strict=True)
-        ]
+        wanted = list(targets) if targets is not None else [None] * len(profiles)
+        if len(wanted) != len(profiles):
+            raise ValueError(f"{len(wanted)} target lists for {len(profiles)} profiles")
+
+        def work(start: int, stop: int) -> list[tuple[list[Recommendation], Any]]:
+            with local_blas_threads(self.blas_threads):
+                runs = self._passes([self.encode(p) for p in profiles[start:stop]])
+                return [
+                    (
+                        self._recommendations(
+                            run,
+                            self._top(
+                                run,
+                                self._candidates(run.profile, media, include_planned, exclude),
+                                k,
+                            ),
+                        ),
+                        self._targets(run, ids) if ids is not None else None,
+                    )
+                    for run, ids in zip(runs, wanted[start:stop], strict=True)
+                ]
+
+        # Split into at most ``workers`` parts of at most ``batch_size`` profiles; NumPy and
+        # BLAS release the GIL, so parts run on separate cores.
+        n = len(profiles)
+        parts = max(-(-n // self.batch_size), min(self.workers, n))
+        bounds = [(n * i // parts, n * (i + 1) // parts) for i in range(parts)] if n else []
+        if self.workers > 1 and len(bounds) > 1:
+            results = list(self._pool().map(lambda b: work(*b), bounds))
+        else:
+            results = [work(*b) for b in bounds]
+        pairs = [pair for part in results for pair in part]
+        return [r for r, _ in pairs], [t for _, t in pairs]
+
+    def _holdout(self, inp: SparseInput, run: _Pass, columns: np.ndarray) -> Holdout:
+        if self.workers <= 1 or inp.size < 2 * _MIN_VARIANTS_PER_WORKER:
+            return holdout(self.engine, inp, run.pre0, run.graft, columns)
+        threads = self.blas_threads
+
+        def mapper(fn: Callable[[Any], None], items: Any) -> Any:
+            def local(item: Any) -> None:
+                with local_blas_threads(threads):
+                    fn(item)
+
+            return self._pool().map(local, items)
+
+        return holdout(
+            self.engine, inp, run.pre0, run.graft, columns, parts=self.workers, mapper=mapper
+        )
+
+    def _pool(self) -> ThreadPoolExecutor:
+        with self._pool_lock:
+            if self._executor is None:
+                self._executor = ThreadPoolExecutor(self.workers, thread_name_prefix="anirec")
+            return self._executor
+
+    def close(self) -> None:
+        """Stop the worker threads of batched calls (only started when ``workers > 1``)."""
+        with self._pool_lock:
+            if self._executor is not None:
+                self._executor.shutdown()
+                self._executor = None
 
     @_blas
     def targets(
@@ -369,7 +433,7 @@ class Recommender:
             return self._recommendations(run, best), ProfileInsights((), (), profile.unknown_ids)
         scored = inp.indices[profile.scored]
         columns = np.unique(np.concatenate([best, scored]))
-        held = holdout(self.engine, inp, run.pre0, run.graft, columns)
+        held = self._holdout(inp, run, columns)
         where = np.searchsorted(columns, best)
         effects = run.scores_at(columns)[None, :] - held.scores(run.weight)  # (n, C)
         ids = self.corpus_ids[inp.indices]
@@ -435,7 +499,7 @@ class Recommender:
         rating = float(run.ratings_at(column)[0])
         effects = np.zeros(0)
         if inp.size:
-            held = holdout(self.engine, inp, run.pre0, run.graft, column)
+            held = self._holdout(inp, run, column)
             variant = held.scores(run.weight)[:, 0]
             effects = score - variant
             if len(own):

@@ -211,6 +211,17 @@ def test_recommend_many_equals_one_by_one(graft_model: Path) -> None:
         assert [r.anime_id for r in a] == [r.anime_id for r in b]
         for x, y in zip(a, b, strict=True):
             assert x.score == pytest.approx(y.score, rel=1e-5)
+    # Two workers share the batch: same answers (up to GEMM rounding), same order.
+    rec.workers = 2
+    try:
+        for size in (1, 2, 5, 8):
+            split = rec.recommend_many(profiles[:size], k=4, explain=False)
+            assert len(split) == size
+            for a, b in zip(split, many, strict=False):
+                assert [r.anime_id for r in a] == [r.anime_id for r in b]
+                assert [r.score for r in a] == pytest.approx([r.score for r in b], rel=1e-5)
+    finally:
+        rec.close()
 
 
 def test_similar_and_item(tiny_model: Path) -> None:
@@ -252,3 +263,31 @@ def test_concurrent_calls_equal_sequential(graft_model: Path) -> None:
 def test_load_error_is_artifact_error(tmp_path: Path) -> None:
     with pytest.raises(ArtifactError):
         Recommender.load(tmp_path / "missing")
+
+
+def test_parallel_holdout_equals_serial(graft_model: Path) -> None:
+    serial, parallel = Recommender.load(graft_model), Recommender.load(graft_model, workers=2)
+    scores = np.random.default_rng(12).integers(0, 11, 36)
+    entries = [ProfileEntry(1000 + i, int(s), "completed") for i, s in enumerate(scores)]
+    assert serial.encode(entries).indices.size >= 32  # enough variants to split
+    try:
+        a_recs, a_ins = serial.analyze(entries, k=4)
+        b_recs, b_ins = parallel.analyze(entries, k=4)
+        assert [r.anime_id for r in a_recs] == [r.anime_id for r in b_recs]
+        for x, y in zip(a_recs, b_recs, strict=True):
+            assert [c.anime_id for c in x.contributors] == [c.anime_id for c in y.contributors]
+            effects = [c.effect for c in y.contributors]
+            assert [c.effect for c in x.contributors] == pytest.approx(effects, rel=1e-4)
+        assert [c.anime_id for c in a_ins.most_impactful] == [
+            c.anime_id for c in b_ins.most_impactful
+        ]
+        assert [t[:2] for t in a_ins.most_surprising] == [t[:2] for t in b_ins.most_surprising]
+        assert [t[2] for t in a_ins.most_surprising] == pytest.approx(
+            [t[2] for t in b_ins.most_surprising], rel=1e-4
+        )
+        x, y = serial.explain(entries, 1003), parallel.explain(entries, 1003)
+        assert (x.rank, x.on_list) == (y.rank, y.on_list)
+        assert x.score == pytest.approx(y.score, rel=1e-4)
+        assert [c.anime_id for c in x.contributors] == [c.anime_id for c in y.contributors]
+    finally:
+        parallel.close()
