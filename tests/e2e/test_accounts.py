@@ -1,0 +1,56 @@
+"""Linking problems a member can meet, and /import for private lists, through the real bot."""
+
+from __future__ import annotations
+
+import gzip
+
+from tests.e2e.conftest import World
+from tests.fakes.discord.stack import SAMPLE_LIST, mal_export_xml
+
+
+async def test_private_missing_and_invalid_users_get_clear_replies(
+    world: World, bot: object
+) -> None:
+    private = await world.slash(world.carol, "link", username="carol_mal")
+    assert private.ephemeral
+    assert "private" in private.text and "/import" in private.text, private.text
+
+    missing = await world.slash(world.bob, "link", username="nobody_here")
+    assert missing.ephemeral and "no MyAnimeList user called `nobody_here`" in missing.text
+
+    invalid = await world.slash(world.admin, "link", username="not a name!")
+    assert invalid.ephemeral and "username" in invalid.text.lower(), invalid.text
+
+    for member in (world.carol, world.bob, world.admin):
+        res = await world.slash(member, "recommend")
+        assert "/link" in res.text, "nothing was linked or stored"
+    assert not any("Traceback" in m.text() for m in world.discord.messages.values())
+
+
+async def test_import_of_an_export_for_a_private_list(world: World, bot: object) -> None:
+    broken = world.discord.attachment("animelist.xml", b"<myanimelist><anime>", "text/xml")
+    rejected = await world.slash(world.carol, "import", file=broken)
+    assert rejected.ephemeral and "not a MyAnimeList export" in rejected.text, rejected.text
+
+    export = gzip.compress(mal_export_xml("carol_mal", SAMPLE_LIST[:6]))
+    upload = world.discord.attachment("animelist_1700000000_-_123.xml.gz", export)
+    imported = await world.slash(world.carol, "import", file=upload)
+    assert imported.ephemeral and "**6** entries" in imported.text, imported.text
+    assert imported.ack_s is not None and imported.ack_s < 3
+
+    recs = await world.slash(world.carol, "recommend", count=3)
+    assert recs.embed is not None and "Recommendations for carol" in recs.text
+    profile = await world.slash(world.carol, "profile")
+    assert "imported file" in profile.text and "**6** entries" in profile.text, profile.text
+
+
+async def test_unlink_can_be_cancelled(world: World, bot: object) -> None:
+    await world.slash(world.bob, "link", username="bob_mal")
+    unlink = await world.slash(world.bob, "unlink")
+    cancelled = await world.click(unlink, "Cancel", world.bob)
+    assert "nothing was changed" in cancelled.text
+    recs = await world.slash(world.bob, "recommend", count=2)
+    assert recs.embed is not None, "still linked"
+
+    nobody = await world.slash(world.alice, "unlink")
+    assert nobody.ephemeral and "/link" in nobody.text and not nobody.buttons()
