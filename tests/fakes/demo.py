@@ -159,7 +159,7 @@ def _wrap(text: str) -> str:
 # --------------------------------------------------------------------------- the play
 
 
-async def play(scenario: Scenario, workdir: Path) -> None:
+async def play(scenario: Scenario, workdir: Path, *, show_log: bool = False) -> None:
     member_name = "demo"
     async with local_stack(
         model_path=scenario.model_path,
@@ -178,9 +178,13 @@ async def play(scenario: Scenario, workdir: Path) -> None:
         show_command("/recommend count:5")
         recommended = await fake.slash(guild, member, "recommend", count=5)
         show(recommended)
-
         titles = {a.anime_id: a.title for a in scenario.anime}
         query = titles.get(first_recommended(recommended) or 0) or scenario.anime[0].title
+        if any(b.get("label") == "Next" and not b.get("disabled") for b in recommended.buttons()):
+            show_command("(presses [Next])")
+            next_id = recommended.button("Next")["custom_id"]
+            show(await fake.click(recommended, next_id, member))
+
         typed = query[:8]
         show_command(f"/why title:{typed}…  (autocomplete)")
         choices = await fake.autocomplete(guild, member, "why", "title", typed)
@@ -195,6 +199,9 @@ async def play(scenario: Scenario, workdir: Path) -> None:
 
         lag = await fake.ping()
         print(f"\ngateway ping to the bot: {1000 * lag:.1f} ms (its event loop is responsive)")
+        if show_log:
+            print("\nbot log (python -m bot):")
+            print(textwrap.indent(stack.bot.log_tail(200), "  "))
 
 
 def first_recommended(result: InteractionResult) -> int | None:
@@ -207,6 +214,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tests.fakes.demo", description=__doc__)
     parser.add_argument("--model", type=Path, default=ROOT / "artifacts" / "model")
     parser.add_argument("--data", type=Path, default=SHARED_DATA)
+    parser.add_argument("--log", action="store_true", help="print the bot process's log too")
     args = parser.parse_args(argv)
     started = time.perf_counter()
     print("anirec demo: the real bot, a fake Discord and a fake MyAnimeList, all on 127.0.0.1")
@@ -217,7 +225,7 @@ def main(argv: list[str] | None = None) -> int:
         print(scenario.model_note)
         print(scenario.data_note)
         try:
-            asyncio.run(play(scenario, workdir))
+            asyncio.run(play(scenario, workdir, show_log=args.log))
         except StackError as exc:
             print(f"\ndemo failed: {exc}", file=sys.stderr)
             return 1
