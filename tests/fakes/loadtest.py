@@ -75,10 +75,10 @@ def random_lists(catalog: list[Anime], count: int, seed: int = 0) -> dict[str, L
     return lists
 
 
-def prepare(workdir: Path, model: Path, data: Path | None, calls: int):
-    """The model (trained or tiny random), the anime, and one MAL list per simulated member."""
+def prepare(workdir: Path, model: Path, data: Path | None, calls: int, random_items: int):
+    """The model (trained, or random weights), the anime, and one MAL list per member."""
     corpus: list[Anime] | None = None
-    if (model / "manifest.json").exists():
+    if not random_items and (model / "manifest.json").exists():
         corpus = artifact_catalog(model)
         note = f"model: {model} ({len(corpus):,} titles)"
     titles: dict[int, Anime] = {}
@@ -86,11 +86,13 @@ def prepare(workdir: Path, model: Path, data: Path | None, calls: int):
     if data is not None and (data / "rating.csv").exists():
         titles, lists = load_anime_csv(data / "anime.csv"), load_rating_csv(data / "rating.csv")
     if corpus is None:
-        ids = popular_ids(lists, 400) if lists else [a.anime_id for a in CATALOG]
+        size = random_items or 400
+        ids = popular_ids(lists, size) if lists else [a.anime_id for a in CATALOG]
         known = {a.anime_id: a for a in CATALOG} | titles
         corpus = [known.get(i, Anime(i, f"Anime {i}")) for i in ids]
-        model = build_tiny_model(workdir / "tiny-model", corpus)
-        note = f"model: tiny random-weight model over {len(corpus)} titles (no trained model)"
+        model = build_tiny_model(workdir / "random-model", corpus, full_size=bool(random_items))
+        kind = "full-size" if random_items else "tiny"
+        note = f"model: {kind} random-weight model over {len(corpus)} titles"
     corpus_ids = {a.anime_id for a in corpus}
     users = pick_users(lists, corpus_ids, calls, min_entries=10, max_entries=200) if lists else []
     if len(users) == calls:
@@ -132,7 +134,7 @@ async def ping_probe(stack: Stack, out: Numbers, stop: asyncio.Event, every: flo
 
 async def measure(args: argparse.Namespace, workdir: Path) -> int:
     data = args.data if args.data.exists() else None
-    model, anime, lists, note = prepare(workdir, args.model, data, args.calls)
+    model, anime, lists, note = prepare(workdir, args.model, data, args.calls, args.random_items)
     print(note)
     members = {f"member{i}": name for i, name in enumerate(lists)}
     async with local_stack(
@@ -141,7 +143,7 @@ async def measure(args: argparse.Namespace, workdir: Path) -> int:
         lists=lists,
         members=list(members),
         workdir=workdir,
-        heartbeat_interval=0.5,
+        heartbeat_interval=0.25,
     ) as stack:
         link = await link_all(stack, members)
         print(f"linked {len(members)} members")
@@ -205,6 +207,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--count", type=int, default=10, help="recommendations per call")
     parser.add_argument("--model", type=Path, default=ROOT / "artifacts" / "model")
     parser.add_argument("--data", type=Path, default=SHARED_DATA)
+    parser.add_argument(
+        "--random-items",
+        type=int,
+        default=0,
+        help="use a random model of the default (full) layer sizes over this many titles",
+    )
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds for everything")
     args = parser.parse_args(argv)
     if not 1 <= args.calls <= MAX_CALLS:

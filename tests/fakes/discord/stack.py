@@ -144,12 +144,17 @@ def build_tiny_model(
     *,
     seed: int = 0,
     item_counts: Sequence[int] | None = None,
+    full_size: bool = False,
 ) -> Path:
-    """A random-weight artifact (contracts.md's tiny config) over ``catalog``, in order."""
+    """A random-weight artifact over ``catalog``, in order: contracts.md's tiny config, or with
+    ``full_size`` the default (serving-sized) layers, for load measurements."""
     from model.artifact import save_artifact
     from model.reference import NetworkConfig, random_weights
 
-    config = NetworkConfig(len(catalog), encoder=(32, 16), decoder=(32,))
+    if full_size:
+        config = NetworkConfig(len(catalog))
+    else:
+        config = NetworkConfig(len(catalog), encoder=(32, 16), decoder=(32,))
     ids = np.asarray([a.anime_id for a in catalog], dtype=np.int64)
     counts = np.asarray(
         item_counts if item_counts is not None else range(len(catalog) * 10, 0, -10),
