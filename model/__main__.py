@@ -8,7 +8,7 @@ import sys
 
 # Each module adds its sub-commands with ``register(subparsers)``; a sub-command sets
 # ``handler=`` to a function of the parsed args that returns an exit code.
-COMMAND_MODULES: list[str] = ["model.cli", "model.bench"]
+COMMAND_MODULES: list[str] = ["model.cli", "model.bench", "model.precision"]
 
 
 def build_parser() -> argparse.ArgumentParser:
