@@ -160,6 +160,8 @@ async def start_bot(world: World) -> AsyncIterator[BotFactory]:
     yield start
     for manager in reversed(stack):
         await manager.__aexit__(None, None, None)
+    assert not world.discord.rejected, "the bot sent what Discord refuses"
+    assert not world.discord.unhandled, "the bot called endpoints the fake lacks"
 
 
 @pytest.fixture

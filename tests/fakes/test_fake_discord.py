@@ -62,6 +62,7 @@ class Feedback(discord.ui.Modal, title="Feedback"):
 
 def tiny_bot() -> tuple[discord.Client, app_commands.CommandTree]:
     client = discord.Client(intents=discord.Intents.default(), guild_ready_timeout=0.05)
+    client.refusals = []  # type: ignore[attr-defined]
     tree = app_commands.CommandTree(client)
 
     @tree.command(description="Say it back")
@@ -112,6 +113,24 @@ def tiny_bot() -> tuple[discord.Client, app_commands.CommandTree]:
         await asyncio.sleep(0.5)
         with contextlib.suppress(discord.NotFound):
             await interaction.response.send_message("too late")
+
+    @tree.command(description="Too much to say")
+    async def huge(interaction: discord.Interaction, fields: int = 26) -> None:
+        embed = discord.Embed(title="Huge")
+        for i in range(fields):
+            embed.add_field(name=f"field {i}", value="x" * 100)
+        try:
+            await interaction.response.send_message(embed=embed)
+        except discord.HTTPException as exc:
+            client.refusals.append(exc.code)
+
+    @tree.command(description="Too many suggestions")
+    async def crowded(interaction: discord.Interaction, title: str) -> None:
+        await interaction.response.send_message(title)
+
+    @crowded.autocomplete("title")
+    async def crowded_titles(interaction: discord.Interaction, current: str):
+        return [app_commands.Choice(name=f"t{i}", value=str(i)) for i in range(30)]
 
     @tree.command(description="Open a form")
     async def feedback(interaction: discord.Interaction) -> None:
@@ -252,6 +271,20 @@ async def test_modal_round_trip(fake: FakeDiscord) -> None:
         assert res.callback == "modal" and res.modal is not None
         done = await fake.submit_modal(res, alice, {"feedback:text": "great bot"})
         assert done.content == "thanks for: great bot"
+
+
+async def test_bodies_over_discords_limits_are_refused(fake: FakeDiscord) -> None:
+    guild = fake.add_guild()
+    alice = fake.add_member(guild, "alice")
+    async with connected(fake) as client:
+        fine = await fake.slash(guild, alice, "huge", fields=25)
+        assert len(fine.embed["fields"]) == 25 and not fine.errors
+        with pytest.raises(InteractionTimeout, match=r"fields: 26 > 25"):
+            await fake.slash(guild, alice, "huge", fields=26)
+        assert client.refusals == [50035], "discord.py saw Discord's Invalid Form Body"
+        with pytest.raises(InteractionTimeout, match=r"choices: 30 > 25"):
+            await fake.autocomplete(guild, alice, "crowded", "title", "t")
+        assert len(fake.rejected) == 2
 
 
 async def test_a_late_callback_is_refused_like_discord(fake: FakeDiscord) -> None:

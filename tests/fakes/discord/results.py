@@ -59,6 +59,7 @@ class PendingInteraction:
     clicked: FakeMessage | None = None
     last_activity: float = field(default_factory=time.perf_counter)
     finished_work: bool = False
+    errors: list[str] = field(default_factory=list)  # requests the fake refused
     activity: asyncio.Event = field(default_factory=asyncio.Event)
 
     def touch(self, *, finished: bool = False) -> None:
@@ -79,6 +80,7 @@ class PendingInteraction:
             if remaining <= 0:
                 raise InteractionTimeout(
                     f"{self.name}: no interaction callback within {ack_within:.1f} s"
+                    + self._refused()
                 )
             await self._wait_activity(remaining)
         if self.deferred:
@@ -87,7 +89,7 @@ class PendingInteraction:
                 if remaining <= 0:
                     raise InteractionTimeout(
                         f"{self.name}: deferred ({CALLBACK_NAMES[self.callback_type]}) "
-                        f"but no edit or followup within {within:.1f} s"
+                        f"but no edit or followup within {within:.1f} s" + self._refused()
                     )
                 await self._wait_activity(remaining)
         while True:
@@ -96,6 +98,9 @@ class PendingInteraction:
             if now >= quiet_until or now >= end:
                 return
             await self._wait_activity(min(quiet_until, end) - now)
+
+    def _refused(self) -> str:
+        return "".join(f"; the fake refused: {e}" for e in self.errors)
 
     async def _wait_activity(self, seconds: float) -> None:
         self.activity.clear()
@@ -121,6 +126,7 @@ class InteractionResult:
     followups: tuple[FakeMessage, ...]
     ack_s: float | None
     elapsed_s: float
+    errors: tuple[str, ...] = ()  # the bot's requests the fake refused, as Discord would
 
     @classmethod
     def of(cls, pending: PendingInteraction) -> InteractionResult:
@@ -133,6 +139,7 @@ class InteractionResult:
             followups=tuple(pending.followups),
             ack_s=None if pending.callback_at is None else pending.callback_at - pending.sent_at,
             elapsed_s=pending.last_activity - pending.sent_at,
+            errors=tuple(pending.errors),
         )
 
     @property

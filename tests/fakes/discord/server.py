@@ -21,6 +21,7 @@ from typing import Any
 from aiohttp import web
 
 from tests.fakes.discord.gateway import Gateway, HeartbeatStats
+from tests.fakes.discord.limits import choices_problems, message_problems
 from tests.fakes.discord.models import (
     EPHEMERAL,
     LOADING,
@@ -107,6 +108,7 @@ class FakeDiscord:
         self.interactions: dict[str, PendingInteraction] = {}  # token → pending
         self.requests: list[RequestRecord] = []
         self.unhandled: list[str] = []
+        self.rejected: list[str] = []  # bodies refused as Discord would (400, code 50035)
         self.gateway = Gateway(self, heartbeat_interval=heartbeat_interval)
         self._commands_changed = asyncio.Event()
         self._runner: web.AppRunner | None = None
@@ -710,6 +712,14 @@ class FakeDiscord:
         body, uploaded = await self._body(request)
         kind = int(body.get("type", 0))
         data = body.get("data") or {}
+        if kind in (CHANNEL_MESSAGE, UPDATE_MESSAGE):
+            problems = message_problems(data)
+        elif kind == AUTOCOMPLETE_RESULT:
+            problems = choices_problems(data.get("choices") or [])
+        else:
+            problems = []
+        if problems:
+            return self._invalid(pending, problems)
         resource: dict[str, Any] = {"type": kind}
         guild_id = pending.guild.id if pending.guild else None
         if kind in (CHANNEL_MESSAGE, DEFERRED_CHANNEL_MESSAGE):
@@ -746,6 +756,15 @@ class FakeDiscord:
             {"interaction": interaction, "resource": resource if "message" in resource else None}
         )
 
+    def _invalid(self, pending: PendingInteraction | None, problems: list[str]) -> web.Response:
+        text = "Invalid Form Body: " + "; ".join(problems)
+        self.rejected.append(text)
+        if pending is not None:
+            pending.errors.append(text)
+            pending.touch()
+        log.warning("fake discord refused a body: %s", text)
+        return error(400, 50035, text)
+
     def _new_message(self, pending: PendingInteraction, flags: int, guild_id: int | None):
         message = FakeMessage(
             id=snowflake(),
@@ -774,6 +793,8 @@ class FakeDiscord:
         if pending is None or pending.callback_type is None:
             return error(404, 10015, "Unknown Webhook")
         body, uploaded = await self._body(request)
+        if problems := message_problems(body):
+            return self._invalid(pending, problems)
         original = pending.original
         if pending.callback_type == DEFERRED_CHANNEL_MESSAGE and original and original.loading:
             # The first followup after a "thinking" defer fills in the deferred message.
@@ -807,6 +828,8 @@ class FakeDiscord:
             return json_response(message.payload())
         if request.method == "PATCH":
             body, uploaded = await self._body(request)
+            if problems := message_problems(body):
+                return self._invalid(pending, problems)
             self._edit(message, body, uploaded)
             pending.touch(finished=True)
             return json_response(message.payload())
@@ -870,6 +893,8 @@ class FakeDiscord:
     async def _channel_send(self, request: web.Request) -> web.Response:
         channel = self._channel(request)
         body, uploaded = await self._body(request)
+        if problems := message_problems(body):
+            return self._invalid(None, problems)
         message = FakeMessage(snowflake(), channel.id, channel.guild_id, self.bot_user)
         message.apply(body)
         message.attachments += uploaded
@@ -885,6 +910,8 @@ class FakeDiscord:
             return json_response(message.payload())
         if request.method == "PATCH":
             body, uploaded = await self._body(request)
+            if problems := message_problems(body):
+                return self._invalid(None, problems)
             self._edit(message, body, uploaded)
             return json_response(message.payload())
         if request.method == "DELETE":
