@@ -84,6 +84,19 @@ def timings_ms(fn: Callable[[Any], object], inputs: list[Any], repeat: int) -> l
     return times
 
 
+def cpu_timings_ms(fn: Callable[[Any], object], inputs: list[Any], repeat: int) -> list[float]:
+    """Per-call CPU time of the calling thread in ms: what a call costs on an idle core, less
+    sensitive than wall time to other processes on a shared machine (single-threaded calls)."""
+    fn(inputs[0])
+    times = []
+    for i in range(repeat):
+        arg = inputs[i % len(inputs)]
+        start = time.thread_time()
+        fn(arg)
+        times.append((time.thread_time() - start) * 1e3)
+    return times
+
+
 def percentile(values: list[float], q: float) -> float:
     return float(np.percentile(np.asarray(values), q))
 
@@ -211,7 +224,7 @@ def run_bench(args: argparse.Namespace) -> dict[str, Any]:
 def _measure(path: Path, args: argparse.Namespace, threads: int) -> dict[str, Any]:
     quick = args.quick
     start = time.perf_counter()
-    rec = Recommender.load(path, blas_threads=threads)
+    rec = Recommender.load(path, blas_threads=threads, workers=args.workers)
     load_s = time.perf_counter() - start
     start = time.perf_counter()
     Recommender.load(path, verify=False)
@@ -228,12 +241,21 @@ def _measure(path: Path, args: argparse.Namespace, threads: int) -> dict[str, An
         p50[str(size)], p99[str(size)] = percentile(times, 50), percentile(times, 99)
 
     profiles150 = synthetic_profiles(rec.corpus_ids, 150, 16, seed=150)
-    by_threads = {}
-    for n_threads in (1, 2):
-        rec.blas_threads = n_threads
+    by_setup = {}
+    for n_threads, workers in ((1, 1), (2, 1), (1, 2)):
+        rec.blas_threads, rec.workers = n_threads, workers
         times = timings_ms(lambda p: rec.recommend(p, 10, explain=False), profiles150, 100)
-        by_threads[str(n_threads)] = statistics.median(times)
-    rec.blas_threads = threads
+        by_setup[f"blas_threads={n_threads},workers={workers}"] = statistics.median(times)
+    rec.blas_threads, rec.workers = 1, 1
+    cpu = {
+        "recommend_150": statistics.median(
+            cpu_timings_ms(lambda p: rec.recommend(p, 10, explain=False), profiles150, 100)
+        ),
+        "explain_150": statistics.median(
+            cpu_timings_ms(lambda p: rec.analyze(p, 10, top=5), profiles150, 10 if quick else 20)
+        ),
+    }
+    rec.blas_threads, rec.workers = threads, args.workers
     stages = stage_times(rec, profiles150)
     explain_by_workers = {}
     for workers in (1, 2):
@@ -249,7 +271,7 @@ def _measure(path: Path, args: argparse.Namespace, threads: int) -> dict[str, An
         )
         throughput[str(workers)] = 64 / (statistics.median(batch_times) / 1e3)
     rec.close()
-    rec.workers = 1
+    rec.workers = args.workers
     rss = rss_bytes()
 
     dense_xs = [rec.encode(p).dense(config.n_items)[None, :] for p in profiles150]
@@ -272,8 +294,9 @@ def _measure(path: Path, args: argparse.Namespace, threads: int) -> dict[str, An
         },
         "throughput_per_s": max(throughput.values()),
         "throughput_per_s_by_workers": throughput,
-        "recommend_150_p50_ms_by_blas_threads": by_threads,
+        "recommend_150_p50_ms_by_setup": by_setup,
         "recommend_150_stages_p50_ms": stages,
+        "cpu_time_p50_ms_one_thread": cpu,
         "load_s": load_s,
         "load_unverified_s": load_unverified_s,
         "rss_bytes": rss,
@@ -285,6 +308,7 @@ def _measure(path: Path, args: argparse.Namespace, threads: int) -> dict[str, An
         "copy_bandwidth_gb_s": bandwidth / 1e9,
         "blas": blas_info(),
         "blas_threads": threads,
+        "workers": args.workers,
         "load_average": os.getloadavg(),
     }
 
@@ -322,18 +346,22 @@ def format_table(r: dict[str, Any]) -> str:
         f"| bandwidth floor, 150 | {floor:.2f} ms | copy {r['copy_bandwidth_gb_s']:.1f} GB/s |",
     ]
     lines.append(
-        "| recommend, 150, by BLAS threads | "
-        + ", ".join(
-            f"{t}: {ms:.2f} ms" for t, ms in r["recommend_150_p50_ms_by_blas_threads"].items()
-        )
+        "| recommend, 150, by setup | "
+        + "; ".join(f"{t}: {ms:.2f} ms" for t, ms in r["recommend_150_p50_ms_by_setup"].items())
         + " | p50 |"
+    )
+    lines.append(
+        "| CPU time, one thread | recommend 150: "
+        f"{r['cpu_time_p50_ms_one_thread']['recommend_150']:.2f} ms; explain 150: "
+        f"{r['cpu_time_p50_ms_one_thread']['explain_150']:.1f} ms | p50, load-insensitive |"
     )
     lines.append("\nWhere the time goes (recommend, 150 entries, p50 per stage):\n")
     lines += ["| stage | ms |", "| --- | --- |"]
     lines += [f"| {k} | {v:.3f} |" for k, v in r["recommend_150_stages_p50_ms"].items()]
     blas = r["blas"]
     lines.append(
-        f"\nBLAS: {blas.get('corename')} kernel, {r['blas_threads']} threads "
+        f"\nBLAS: {blas.get('corename')} kernel, {r['blas_threads']} threads, "
+        f"{r['workers']} workers "
         f"(OPENBLAS_CORETYPE={blas.get('OPENBLAS_CORETYPE')}); load average "
         + ", ".join(f"{v:.2f}" for v in r["load_average"])
     )
@@ -359,6 +387,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--model", help="artifact to time (default: build the full config)")
     parser.add_argument("--json", help="also write the figures as JSON here")
     parser.add_argument("--threads", type=int, default=1, help="BLAS threads (default 1)")
+    parser.add_argument(
+        "--workers", type=int, default=2, help="recommender worker threads (default 2)"
+    )
     parser.add_argument("--quick", action="store_true", help="fewer repetitions")
     parser.add_argument("--no-jax", action="store_true", help="skip the JAX comparison")
     parser.set_defaults(handler=_bench)

@@ -145,7 +145,9 @@ class Engine:
             hr = swish_(hr @ kernel + bias)
         return hp, hr
 
-    def _output(self, hidden: np.ndarray, head: str, columns: np.ndarray | None) -> np.ndarray:
+    def _output(
+        self, hidden: np.ndarray, head: str, columns: np.ndarray | slice | None
+    ) -> np.ndarray:
         if self.depth == 1:
             kernel, bias = (
                 (self.head0_kernel[:, : self.n_items], self.head0_bias[: self.n_items])
@@ -155,17 +157,19 @@ class Engine:
         else:
             layers = self.presence_layers if head == "presence" else self.rating_layers
             kernel, bias = layers[-1]
-        if columns is None:
-            out = hidden @ kernel
-            out += bias
+        if columns is None or isinstance(columns, slice):
+            # A slice of columns is a strided view of the kernel: no copy.
+            sl = columns if columns is not None else slice(None)
+            out = hidden @ kernel[:, sl]
+            out += bias[sl]
             return out
         return hidden @ kernel[:, columns] + bias[columns]
 
-    def logits(self, hp: np.ndarray, columns: np.ndarray | None = None) -> np.ndarray:
+    def logits(self, hp: np.ndarray, columns: np.ndarray | slice | None = None) -> np.ndarray:
         """Presence logits (without the graft) for all items or the given columns."""
         return self._output(hp, "presence", columns)
 
-    def ratings(self, hr: np.ndarray, columns: np.ndarray | None = None) -> np.ndarray:
+    def ratings(self, hr: np.ndarray, columns: np.ndarray | slice | None = None) -> np.ndarray:
         """Predicted normalized ratings for all items or the given columns."""
         return self._output(hr, "rating", columns)
 

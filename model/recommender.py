@@ -157,8 +157,37 @@ class Recommender:
     def _weight(self, profile: EncodedProfile) -> float:
         return self.score_weight if profile.has_scores else 1.0
 
-    def _passes(self, profiles: Sequence[EncodedProfile]) -> list[_Pass]:
-        """Batched forward; full ratings only for profiles whose ranking needs them."""
+    def _outputs(
+        self, hp: np.ndarray, hr: np.ndarray | None, parallel: bool
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        """The output layers: presence logits, and ratings for the rows of ``hr`` if given.
+
+        With ``parallel`` (and ``workers > 1``) the two memory-bound GEMVs, or the two column
+        halves of the presence layer, stream their weights on two cores at once.
+        """
+        engine = self.engine
+        if not parallel or self.workers < 2:
+            return engine.logits(hp), engine.ratings(hr) if hr is not None else None
+        threads = self.blas_threads
+
+        def local(fn: Callable[..., np.ndarray], *args: Any) -> np.ndarray:
+            with local_blas_threads(threads):
+                return fn(*args)
+
+        if hr is not None:
+            future = self._pool().submit(local, engine.logits, hp)
+            ratings = engine.ratings(hr)
+            return future.result(), ratings
+        half = slice(0, self.n_items // 2)
+        future = self._pool().submit(local, engine.logits, hp, half)
+        rest = engine.logits(hp, slice(self.n_items // 2, None))
+        return np.concatenate([future.result(), rest], axis=1), None
+
+    def _passes(self, profiles: Sequence[EncodedProfile], parallel: bool = True) -> list[_Pass]:
+        """Batched forward; full ratings only for profiles whose ranking needs them.
+
+        ``parallel=False`` when already running on the worker pool (no nested submissions).
+        """
         engine = self.engine
         out: list[_Pass] = []
         for start in range(0, len(profiles), self.batch_size):
@@ -166,14 +195,13 @@ class Recommender:
             inputs = [SparseInput(p.indices, p.values) for p in chunk]
             pre0 = engine.first_layer(inputs)
             hp, hr = engine.heads(engine.trunk(pre0))
-            logits = engine.logits(hp)
+            weights = [self._weight(p) for p in chunk]
+            rows = [b for b, w in enumerate(weights) if w < 1.0]
+            logits, ratings = self._outputs(hp, hr[rows] if rows else None, parallel)
             graft = engine.graft(inputs) if engine.has_graft else None
             if graft is not None:
                 logits += graft
             lse = logsumexp(logits)
-            weights = [self._weight(p) for p in chunk]
-            rows = [b for b, w in enumerate(weights) if w < 1.0]
-            ratings = engine.ratings(hr[rows]) if rows else None
             where = {b: r for r, b in enumerate(rows)}
             for b, profile in enumerate(chunk):
                 out.append(
@@ -325,9 +353,9 @@ class Recommender:
         if len(wanted) != len(profiles):
             raise ValueError(f"{len(wanted)} target lists for {len(profiles)} profiles")
 
-        def work(start: int, stop: int) -> list[tuple[list[Recommendation], Any]]:
+        def work(start: int, stop: int, parallel: bool) -> list[tuple[list[Recommendation], Any]]:
             with local_blas_threads(self.blas_threads):
-                runs = self._passes([self.encode(p) for p in profiles[start:stop]])
+                runs = self._passes([self.encode(p) for p in profiles[start:stop]], parallel)
                 return [
                     (
                         self._recommendations(
@@ -349,9 +377,9 @@ class Recommender:
         parts = max(-(-n // self.batch_size), min(self.workers, n))
         bounds = [(n * i // parts, n * (i + 1) // parts) for i in range(parts)] if n else []
         if self.workers > 1 and len(bounds) > 1:
-            results = list(self._pool().map(lambda b: work(*b), bounds))
+            results = list(self._pool().map(lambda b: work(*b, False), bounds))
         else:
-            results = [work(*b) for b in bounds]
+            results = [work(*b, True) for b in bounds]
         pairs = [pair for part in results for pair in part]
         return [r for r, _ in pairs], [t for _, t in pairs]
 

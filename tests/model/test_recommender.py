@@ -285,6 +285,17 @@ def test_parallel_holdout_equals_serial(graft_model: Path) -> None:
         assert [t[2] for t in a_ins.most_surprising] == pytest.approx(
             [t[2] for t in b_ins.most_surprising], rel=1e-4
         )
+        # Single unexplained requests split their output layers over the two workers too:
+        # ratings ‖ logits for a scored profile, two column halves for an unscored one.
+        unscored = [ProfileEntry(e.anime_id, 0, "completed") for e in entries[:7]]
+        for profile in (entries, unscored):
+            want = serial.recommend(profile, k=8, explain=False)
+            got = parallel.recommend(profile, k=8, explain=False)
+            assert [r.anime_id for r in want] == [r.anime_id for r in got]
+            assert [r.score for r in want] == pytest.approx([r.score for r in got], rel=1e-5)
+            (a,) = serial.targets(profile, [1039])
+            (b,) = parallel.targets(profile, [1039])
+            assert a["presence"] == pytest.approx(b["presence"], rel=1e-5)
         x, y = serial.explain(entries, 1003), parallel.explain(entries, 1003)
         assert (x.rank, x.on_list) == (y.rank, y.on_list)
         assert x.score == pytest.approx(y.score, rel=1e-4)
