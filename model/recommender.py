@@ -227,6 +227,8 @@ class Recommender:
         include_planned: bool,
         exclude: Collection[int],
     ) -> np.ndarray:
+        if isinstance(media, str):  # one type given bare, not as a collection of characters
+            media = (media,)
         if media is None:
             mask = np.ones(self.n_items, dtype=bool)
         else:

@@ -162,6 +162,8 @@ def test_filters_and_exclusions(tiny_model: Path) -> None:
     two = rec.recommend(entries, k=5, media={"tv", "ova"}, explain=False)
     assert {rec.item(r.anime_id)["media_type"] for r in two} <= {"tv", "ova"}
     assert rec.recommend(entries, k=5, media=["no-such-type"], explain=False) == []
+    bare = rec.recommend(entries, k=rec.n_items, media="movie", explain=False)  # type: ignore[arg-type]
+    assert [r.anime_id for r in bare] == [r.anime_id for r in movies]
 
     best = ids[0]
     assert ids[:3] != [r.anime_id for r in rec.recommend(entries, k=3, exclude=[best])]
