@@ -114,6 +114,10 @@ def make_settings(
         "mal_max_retries": 0,
         "mal_timeout_seconds": 5,
         "recommender_threads": 2,
+        "dev_guild_id": None,  # explicit, so a developer's environment cannot leak in
+        "log_level": "INFO",
+        "refresh_interval_minutes": 30,
+        "refresh_min_age_hours": 12,
         **overrides,
     }
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]

@@ -21,7 +21,17 @@ async def test_private_missing_and_invalid_users_get_clear_replies(
     invalid = await world.slash(world.admin, "link", username="not a name!")
     assert invalid.ephemeral and "username" in invalid.text.lower(), invalid.text
 
-    for member in (world.carol, world.bob, world.admin):
+    dave = world.discord.add_member(world.guild, "dave")
+    world.mal.rate_limit(times=5, retry_after="0")
+    limited = await world.slash(dave, "link", username="alice_mal")
+    assert limited.ephemeral and "rate-limiting" in limited.text, limited.text
+    world.mal.clear_faults()
+    world.mal.throttle(times=5)
+    throttled = await world.slash(dave, "link", username="alice_mal")
+    assert throttled.ephemeral and "refusing requests" in throttled.text, throttled.text
+    world.mal.clear_faults()
+
+    for member in (world.carol, world.bob, world.admin, dave):
         res = await world.slash(member, "recommend")
         assert "/link" in res.text, "nothing was linked or stored"
     assert not any("Traceback" in m.text() for m in world.discord.messages.values())

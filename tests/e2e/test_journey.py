@@ -121,6 +121,11 @@ async def test_autocomplete_forgives_typos_and_knows_other_titles(
     assert "199" in await values("spirited")
     assert await values("   ") == []
 
+    similar = await world.slash(world.bob, "similar", title="5114")
+    assert "Similar to Fullmetal Alchemist: Brotherhood" in similar.text, similar.text
+    related = [int(m) for m in MAL_ID.findall(similar.text)]
+    assert len(related) >= 5 and 5114 not in related[1:]
+
 
 async def test_media_filter_and_sharing_with_other_members(world: World, bot: object) -> None:
     await world.slash(world.alice, "link", username="alice_mal")

@@ -78,3 +78,17 @@ async def test_without_a_model_the_bot_starts_and_explains(
     assert res.ephemeral and "make model" in res.text, res.text
     why = await world.slash(world.alice, "why", title="5114")
     assert why.ephemeral and "make model" in why.text
+
+
+async def test_gateway_reconnect_resumes_and_keeps_answering(world: World, bot: Any) -> None:
+    await world.slash(world.alice, "link", username="alice_mal")
+    gateway = world.discord.gateway
+    await world.discord.request_reconnect()
+    for _ in range(200):
+        if gateway.resumes and gateway.ready.is_set():
+            break
+        await asyncio.sleep(0.05)
+    assert gateway.resumes == 1 and gateway.identifies == 1, "resumed, not re-identified"
+    assert gateway.connections == 2
+    res = await world.slash(world.alice, "recommend", count=2)
+    assert len(ids(res)) >= 2
