@@ -339,8 +339,12 @@ ListEntries = list[tuple[int, int, str]]
 
 
 def load_anime_csv(path: str | os.PathLike[str]) -> dict[int, Anime]:
-    """Titles, media types, genres and mean scores from a Kaggle-layout ``anime.csv``."""
+    """Titles, media types, genres and mean scores from a Kaggle-layout ``anime.csv``.
+
+    The Kaggle dump's names are HTML-escaped (``Wolf&#039;s Rain``); they are unescaped here.
+    """
     import csv
+    import html
 
     out: dict[int, Anime] = {}
     with open(path, newline="", encoding="utf-8") as handle:
@@ -352,7 +356,7 @@ def load_anime_csv(path: str | os.PathLike[str]) -> dict[int, Anime]:
             genres = tuple(g.strip() for g in (row.get("genre") or "").split(",") if g.strip())
             out[int(row["anime_id"])] = Anime(
                 int(row["anime_id"]),
-                row["name"],
+                html.unescape(row["name"]),
                 (row.get("type") or "unknown").lower() or "unknown",
                 genres=genres,
                 mean=mean,
