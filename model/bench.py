@@ -118,7 +118,7 @@ def recommend_bytes(config: NetworkConfig, entries: int, itemsize: int = 4) -> i
     shapes = config.shapes()
     total = 2 * entries * config.encoder[0] * itemsize
     for name, shape in shapes.items():
-        if name.startswith("encoder.0.") or name.startswith("item_item.weight"):
+        if name in ("encoder.0.kernel", "item_item.weight"):
             continue
         total += int(np.prod(shape, dtype=np.int64)) * itemsize
     if config.item_item:
