@@ -153,7 +153,6 @@ async def measure(args: argparse.Namespace, workdir: Path) -> int:
             idle.add(await stack.discord.ping())
             await asyncio.sleep(0.02)
 
-        beats_before = len(stack.discord.heartbeats.arrivals)
         pings, stop = Numbers(), asyncio.Event()
         probe = asyncio.create_task(ping_probe(stack, pings, stop, every=0.02))
         ack, reply = Numbers(), Numbers()
@@ -182,9 +181,7 @@ async def measure(args: argparse.Namespace, workdir: Path) -> int:
         stop.set()
         await probe
 
-        stats = stack.discord.heartbeats
-        lags = stats.lags()[max(beats_before - 1, 0) :]
-        beats = Numbers(lags)
+        beats = Numbers(stack.discord.heartbeats.lags(since=started))
         print(f"\n{len(members)} concurrent /recommend count:{args.count} in {wall:.2f} s wall")
         print(f"{'':<34}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}{'n':>7}")
         print(ack.row("acknowledged (callback)"))

@@ -33,14 +33,17 @@ class HeartbeatStats:
     arrivals: list[float] = field(default_factory=list)
     pings: list[float] = field(default_factory=list)
 
-    def lags(self) -> list[float]:
-        """How late each heartbeat came after the previous one, beyond the interval (≥ 0).
+    def lags(self, since: float | None = None) -> list[float]:
+        """How late each heartbeat came after the previous one, beyond the interval (≥ 0), for
+        beats arriving after ``since`` (a ``time.perf_counter()``; default: all but the first
+        two, since discord.py sends its first beat at once on HELLO).
 
         discord.py's keep-alive thread waits ``interval`` after each completed send, so any
         extra gap is time the send coroutine waited for the client's event loop.
         """
-        gaps = [b - a for a, b in zip(self.arrivals, self.arrivals[1:], strict=False)]
-        return [max(gap - self.interval, 0.0) for gap in gaps[1:]]  # the first beat is immediate
+        pairs = list(zip(self.arrivals, self.arrivals[1:], strict=False))
+        pairs = pairs[1:] if since is None else [(a, b) for a, b in pairs if b > since]
+        return [max(b - a - self.interval, 0.0) for a, b in pairs]
 
     def summary(self) -> dict[str, float | int]:
         """Counts, max/mean heartbeat lag and p50/max ping, in milliseconds."""
