@@ -234,18 +234,31 @@ def _measure(path: Path, args: argparse.Namespace, threads: int) -> dict[str, An
 
     p50: dict[str, float] = {}
     p99: dict[str, float] = {}
+    # Sizes take turns, so a burst of load from other processes hits them all alike.
+    by_size = {size: synthetic_profiles(rec.corpus_ids, size, 16, seed=size) for size in SIZES}
+    times_by_size: dict[int, list[float]] = {size: [] for size in SIZES}
     for size in SIZES:
-        profiles = synthetic_profiles(rec.corpus_ids, size, 16, seed=size)
-        repeat = (30 if quick else 200) if size <= 500 else (15 if quick else 60)
-        times = timings_ms(lambda p: rec.recommend(p, 10, explain=False), profiles, repeat)
+        rec.recommend(by_size[size][0], 10, explain=False)  # warm-up
+    for i in range(40 if quick else 200):
+        for size in SIZES:
+            start = time.perf_counter()
+            rec.recommend(by_size[size][i % 16], 10, explain=False)
+            times_by_size[size].append((time.perf_counter() - start) * 1e3)
+    for size, times in times_by_size.items():
         p50[str(size)], p99[str(size)] = percentile(times, 50), percentile(times, 99)
 
     profiles150 = synthetic_profiles(rec.corpus_ids, 150, 16, seed=150)
-    by_setup = {}
-    for n_threads, workers in ((1, 1), (2, 1), (1, 2)):
-        rec.blas_threads, rec.workers = n_threads, workers
-        times = timings_ms(lambda p: rec.recommend(p, 10, explain=False), profiles150, 100)
-        by_setup[f"blas_threads={n_threads},workers={workers}"] = statistics.median(times)
+    setups = ((1, 1), (2, 1), (1, 2))
+    setup_times: dict[tuple[int, int], list[float]] = {s: [] for s in setups}
+    for i in range(30 if quick else 100):
+        for setup in setups:
+            rec.blas_threads, rec.workers = setup
+            start = time.perf_counter()
+            rec.recommend(profiles150[i % 16], 10, explain=False)
+            setup_times[setup].append((time.perf_counter() - start) * 1e3)
+    by_setup = {
+        f"blas_threads={t},workers={w}": statistics.median(v) for (t, w), v in setup_times.items()
+    }
     rec.blas_threads, rec.workers = 1, 1
     cpu = {
         "recommend_150": statistics.median(
@@ -257,19 +270,27 @@ def _measure(path: Path, args: argparse.Namespace, threads: int) -> dict[str, An
     }
     rec.blas_threads, rec.workers = threads, args.workers
     stages = stage_times(rec, profiles150)
-    explain_by_workers = {}
-    for workers in (1, 2):
-        rec.workers = workers
-        times = timings_ms(lambda p: rec.analyze(p, 10, top=5), profiles150, 10 if quick else 30)
-        explain_by_workers[str(workers)] = times
+
+    def by_workers(fn: Callable[[Any], object], inputs: list[Any], repeat: int) -> dict:
+        """Per-call ms for 1 and 2 workers, taking turns (see the recommend loop)."""
+        out: dict[str, list[float]] = {"1": [], "2": []}
+        for i in range(repeat + 1):
+            for workers in (1, 2):
+                rec.workers = workers
+                start = time.perf_counter()
+                fn(inputs[i % len(inputs)])
+                if i:  # the first round warms up
+                    out[str(workers)].append((time.perf_counter() - start) * 1e3)
+        return out
+
+    explain_by_workers = by_workers(
+        lambda p: rec.analyze(p, 10, top=5), profiles150, 10 if quick else 30
+    )
     batches = [synthetic_profiles(rec.corpus_ids, 150, 64, seed=64 + i) for i in range(4)]
-    throughput = {}
-    for workers in (1, 2):
-        rec.workers = workers
-        batch_times = timings_ms(
-            lambda b: rec.recommend_many(b, 10, explain=False), batches, 4 if quick else 16
-        )
-        throughput[str(workers)] = 64 / (statistics.median(batch_times) / 1e3)
+    batch_times = by_workers(
+        lambda b: rec.recommend_many(b, 10, explain=False), batches, 4 if quick else 16
+    )
+    throughput = {w: 64 / (statistics.median(t) / 1e3) for w, t in batch_times.items()}
     rec.close()
     rec.workers = args.workers
     rss = rss_bytes()
