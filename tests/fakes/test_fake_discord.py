@@ -274,6 +274,7 @@ async def test_modal_round_trip(fake: FakeDiscord) -> None:
 
 
 async def test_bodies_over_discords_limits_are_refused(fake: FakeDiscord) -> None:
+    fake.ack_deadline = 1.0  # refused callbacks never arrive: don't wait Discord's full 3 s
     guild = fake.add_guild()
     alice = fake.add_member(guild, "alice")
     async with connected(fake) as client:
