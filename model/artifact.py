@@ -111,7 +111,7 @@ def _check_items(items: Sequence[Mapping[str, Any]], corpus_ids: np.ndarray) -> 
     for i, (item, anime_id) in enumerate(zip(items, corpus_ids, strict=True)):
         if int(item["anime_id"]) != int(anime_id):
             raise ValueError(f"items[{i}] is anime {item['anime_id']}, corpus has {anime_id}")
-        media = str(item.get("media_type") or "unknown").lower()
+        media = str(item.get("media_type") or "unknown").strip().lower().replace(" ", "_")
         checked.append(
             {"anime_id": int(anime_id), "title": str(item.get("title", "")), "media_type": media}
         )

@@ -30,7 +30,7 @@ def config() -> NetworkConfig:
 def saved(tmp_path: Path, config: NetworkConfig) -> Path:
     ids = np.arange(100, 100 + N)
     items = [
-        {"anime_id": int(a), "title": f"Title {a}", "media_type": "TV" if a % 2 else "movie"}
+        {"anime_id": int(a), "title": f"Title {a}", "media_type": "TV" if a % 2 else "TV Special"}
         for a in ids
     ]
     return save_artifact(
@@ -57,6 +57,7 @@ def test_round_trip(saved: Path, config: NetworkConfig) -> None:
     assert art.corpus_ids.dtype == np.int64
     np.testing.assert_array_equal(art.item_counts, np.arange(N) + 5)
     assert art.items[1] == {"anime_id": 101, "title": "Title 101", "media_type": "tv"}
+    assert art.items[0]["media_type"] == "tv_special"
     assert art.score_weight == pytest.approx(0.4)
     assert art.metadata["data"] == {"users": 7}
     manifest = json.loads((saved / MANIFEST).read_text())
