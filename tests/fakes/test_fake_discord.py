@@ -319,3 +319,42 @@ async def test_a_wrong_token_fails_login() -> None:
         with pointed_at(fake), pytest.raises(discord.LoginFailure):
             await client.login("a-wrong-token")
         await client.close()
+
+
+async def test_command_schemas_discord_would_refuse(fake: FakeDiscord) -> None:
+    client, tree = tiny_bot()
+
+    @tree.command(name="wordy", description="x" * 100)
+    async def wordy(interaction: discord.Interaction, a: str, b: str | None = None) -> None:
+        await interaction.response.send_message("ok")
+
+    payload = [c.to_dict(tree) for c in tree.get_commands()]
+    from tests.fakes.discord.limits import commands_problems
+
+    assert commands_problems(payload) == []
+    bad = [
+        {**payload[0], "name": "Loud"},
+        {
+            "name": "order",
+            "description": "d" * 101,
+            "options": [
+                {"type": 3, "name": "late", "description": "x", "required": False},
+                {"type": 3, "name": "first", "description": "", "required": True},
+            ],
+        },
+    ]
+    problems = commands_problems(bad)
+    assert any("'Loud'" in p for p in problems)
+    assert any("1.description" in p for p in problems)
+    assert any("1.options.1.description" in p for p in problems)
+    assert any("required options must come before" in p for p in problems)
+
+    with pointed_at(fake):
+        await client.login("a-test-token")
+        await tree.sync()  # valid: accepted
+        assert "wordy" in fake.commands[None]
+        with pytest.raises(discord.HTTPException) as refused:
+            await client.http.bulk_upsert_global_commands(fake.application_id, payload=bad)
+        assert refused.value.code == 50035
+        assert "wordy" in fake.commands[None], "a refused overwrite changes nothing"
+        await client.close()

@@ -7,6 +7,7 @@ works against a lenient fake cannot pass the end-to-end tests.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 CONTENT = 2000
@@ -99,3 +100,63 @@ def choices_problems(choices: list[dict[str, Any]]) -> list[str]:
         if isinstance(value, str) and len(value) > CHOICE_VALUE:
             problems.append(f"choices.{i}.value longer than {CHOICE_VALUE}")
     return problems
+
+
+COMMAND_NAME = re.compile(r"^[-_'\w]{1,32}$")
+COMMAND_DESCRIPTION = 100
+COMMAND_OPTIONS = 25
+COMMAND_TOTAL = 4000
+COMMANDS_PER_SCOPE = 100
+
+
+def commands_problems(commands: list[dict[str, Any]]) -> list[str]:
+    """What Discord refuses in a bulk command overwrite (``PUT …/commands``)."""
+    problems = []
+    if len(commands) > COMMANDS_PER_SCOPE:
+        problems.append(f"{len(commands)} > {COMMANDS_PER_SCOPE} commands")
+    names = [c.get("name") for c in commands]
+    if len(set(names)) != len(names):
+        problems.append("command names must be unique")
+    for i, command in enumerate(commands):
+        problems.extend(f"{i}.{p}" for p in command_problems(command))
+    return problems
+
+
+def command_problems(command: dict[str, Any]) -> list[str]:
+    """One application command's schema against Discord's rules (chat-input commands)."""
+    problems: list[str] = []
+    total = _named(command, problems, "", described=command.get("type", 1) == 1)
+    options = command.get("options") or []
+    if len(options) > COMMAND_OPTIONS:
+        problems.append(f"options: {len(options)} > {COMMAND_OPTIONS}")
+    seen_optional = False
+    for i, option in enumerate(options):
+        where = f"options.{i}."
+        total += _named(option, problems, where)
+        if option.get("type") in (1, 2):  # subcommands have their own options
+            for j, sub in enumerate(option.get("options") or []):
+                total += _named(sub, problems, f"{where}options.{j}.")
+            continue
+        if option.get("required"):
+            if seen_optional:
+                problems.append(f"{where}required options must come before optional ones")
+        else:
+            seen_optional = True
+        choices = option.get("choices") or []
+        problems.extend(where + p for p in choices_problems(choices))
+        total += sum(len(str(c.get("name", ""))) + len(str(c.get("value", ""))) for c in choices)
+        if choices and option.get("autocomplete"):
+            problems.append(f"{where}autocomplete and choices cannot be combined")
+    if total > COMMAND_TOTAL:
+        problems.append(f"{total} > {COMMAND_TOTAL} characters in names and descriptions")
+    return problems
+
+
+def _named(item: dict[str, Any], problems: list[str], where: str, described: bool = True) -> int:
+    """Check a command's or option's name and description; their length for the total."""
+    name, description = str(item.get("name") or ""), str(item.get("description") or "")
+    if not COMMAND_NAME.match(name) or name != name.lower():
+        problems.append(f"{where}name {name!r} must be 1-32 lowercase letters, digits, - or _")
+    if described and not 1 <= len(description) <= COMMAND_DESCRIPTION:
+        problems.append(f"{where}description must be 1-{COMMAND_DESCRIPTION} characters")
+    return len(name) + len(description)

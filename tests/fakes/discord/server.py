@@ -21,7 +21,12 @@ from typing import Any
 from aiohttp import web
 
 from tests.fakes.discord.gateway import Gateway, HeartbeatStats
-from tests.fakes.discord.limits import choices_problems, message_problems
+from tests.fakes.discord.limits import (
+    choices_problems,
+    command_problems,
+    commands_problems,
+    message_problems,
+)
 from tests.fakes.discord.models import (
     EPHEMERAL,
     LOADING,
@@ -644,6 +649,8 @@ class FakeDiscord:
     async def _put_commands(self, request: web.Request) -> web.Response:
         scope = self._scope(request)
         body = await request.json()
+        if problems := commands_problems(body):
+            return self._invalid(None, problems)
         commands = [self._stored_command(scope, c) for c in body]
         self.commands[scope] = {c["name"]: c for c in commands}
         self._commands_updated()
@@ -651,7 +658,10 @@ class FakeDiscord:
 
     async def _post_command(self, request: web.Request) -> web.Response:
         scope = self._scope(request)
-        command = self._stored_command(scope, await request.json())
+        body = await request.json()
+        if problems := command_problems(body):
+            return self._invalid(None, problems)
+        command = self._stored_command(scope, body)
         self.commands.setdefault(scope, {})[command["name"]] = command
         self._commands_updated()
         return json_response(command, status=201)
