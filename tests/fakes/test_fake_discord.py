@@ -288,6 +288,23 @@ async def test_bodies_over_discords_limits_are_refused(fake: FakeDiscord) -> Non
         assert len(fake.rejected) == 2
 
 
+async def test_rate_limits_and_server_errors_are_retried_by_discord_py(fake: FakeDiscord) -> None:
+    guild = fake.add_guild()
+    alice = fake.add_member(guild, "alice")
+    async with connected(fake):
+        fake.fail("/callback", 429, retry_after=0.1)
+        res = await fake.slash(guild, alice, "echo", text="after a 429")
+        assert res.content == "after a 429"
+        fake.fail("/webhooks/", 502, method="POST")
+        res = await fake.slash(guild, alice, "slow")
+        assert res.embed is not None, "the followup went through on discord.py's retry"
+        statuses = [
+            r.status for r in fake.requests if "/callback" in r.path or "/webhooks/" in r.path
+        ]
+        assert 429 in statuses and 502 in statuses
+        assert not fake.faults
+
+
 async def test_a_late_callback_is_refused_like_discord(fake: FakeDiscord) -> None:
     fake.ack_deadline = 0.2
     guild = fake.add_guild()

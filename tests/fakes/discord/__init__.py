@@ -26,12 +26,23 @@ Harness API::
         await fake.slash(guild, alice, "import", file=file)
         await fake.ping()       # op 1 round trip ≈ the client's event-loop lag
         fake.heartbeats.summary()   # heartbeat lateness and ping statistics
+        fake.fail("/callback", 429)   # next matching REST request: a real rate limit (or 5xx)
+        await fake.request_reconnect()  # op 7: the client must RESUME
+        fake.requests, fake.unhandled, fake.rejected, fake.commands, fake.messages
 
 ``slash`` builds options from the schema the bot registered and refuses what the Discord client
 would not send (:class:`OptionError`; :class:`PermissionError` for commands hidden by
 ``default_member_permissions``). It waits for the callback within ``ack_deadline`` (3 s, as
 Discord; a later callback gets Discord's 404 "Unknown interaction"), for a deferred reply to be
 filled in, then for ``settle`` seconds of quiet (:class:`InteractionTimeout` otherwise).
+What the bot sends is held to Discord's limits (:mod:`tests.fakes.discord.limits`: message and
+embed sizes, components, autocomplete choices, command schemas): Discord's 400 "Invalid Form
+Body" (50035) otherwise, recorded in ``fake.rejected``. Endpoints the fake lacks answer 404 and
+are recorded in ``fake.unhandled``.
+
+:mod:`tests.fakes.discord.stack` builds the rest of a local stack (a small catalog, a tiny
+random model, a migrated DB, MAL exports, the bot as a ``python -m bot`` process) for the e2e
+tests, ``make demo`` and ``python -m tests.fakes.loadtest``.
 """
 
 from tests.fakes.discord.gateway import HeartbeatStats

@@ -79,6 +79,17 @@ def error(status: int, code: int, message: str) -> web.Response:
 
 
 @dataclass
+class Fault:
+    """The next ``times`` REST requests matching ``method`` and ``fragment`` get ``status``."""
+
+    fragment: str
+    status: int
+    times: int
+    method: str | None
+    retry_after: float
+
+
+@dataclass
 class RequestRecord:
     """One REST request the bot made (for tests that check what was called)."""
 
@@ -114,6 +125,7 @@ class FakeDiscord:
         self.requests: list[RequestRecord] = []
         self.unhandled: list[str] = []
         self.rejected: list[str] = []  # bodies refused as Discord would (400, code 50035)
+        self.faults: list[Fault] = []
         self.gateway = Gateway(self, heartbeat_interval=heartbeat_interval)
         self._commands_changed = asyncio.Event()
         self._runner: web.AppRunner | None = None
@@ -230,6 +242,47 @@ class FakeDiscord:
         attachment = FakeAttachment(attachment_id, filename, data, content_type, url)
         self.attachments[attachment_id] = attachment
         return attachment
+
+    def fail(
+        self,
+        fragment: str,
+        status: int = 500,
+        *,
+        times: int = 1,
+        method: str | None = None,
+        retry_after: float = 0.05,
+    ) -> None:
+        """Make the next ``times`` REST requests whose path contains ``fragment`` (and whose
+        method is ``method``, if given) fail with ``status``: 429 is a real rate limit (JSON
+        ``retry_after``, the ``Via`` header discord.py checks), 5xx a server error."""
+        self.faults.append(Fault(fragment, status, times, method, retry_after))
+
+    def _take_fault(self, request: web.Request) -> Fault | None:
+        for fault in self.faults:
+            if fault.fragment in request.path and fault.method in (None, request.method):
+                fault.times -= 1
+                if fault.times <= 0:
+                    self.faults.remove(fault)
+                return fault
+        return None
+
+    def _fault_response(self, fault: Fault) -> web.Response:
+        if fault.status != 429:
+            return error(fault.status, 0, f"{fault.status}: injected by the fake")
+        body = {"message": "You are being rate limited.", "retry_after": fault.retry_after}
+        response = json_response({**body, "global": False}, status=429)
+        response.headers.update(
+            {
+                "Via": "1.1 google",
+                "Retry-After": str(max(1, round(fault.retry_after))),
+                "X-RateLimit-Limit": "5",
+                "X-RateLimit-Remaining": "0",
+                "X-RateLimit-Reset-After": str(fault.retry_after),
+                "X-RateLimit-Bucket": "fake-bucket",
+                "X-RateLimit-Scope": "user",
+            }
+        )
+        return response
 
     # ----------------------------------------------------------------- waiting
 
@@ -512,6 +565,13 @@ class FakeDiscord:
             )
             return error(401, 0, "401: Unauthorized")
         response: web.StreamResponse
+        fault = self._take_fault(request) if request.path.startswith(API_PREFIX) else None
+        if fault is not None:
+            response = self._fault_response(fault)
+            self.requests.append(
+                RequestRecord(request.method, request.path, response.status, time.perf_counter())
+            )
+            return response
         try:
             response = await handler(request)
         except web.HTTPException as exc:
