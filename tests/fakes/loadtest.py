@@ -144,6 +144,7 @@ async def measure(args: argparse.Namespace, workdir: Path) -> int:
         members=list(members),
         workdir=workdir,
         heartbeat_interval=0.25,
+        extra_env={"PYTHONASYNCIODEBUG": "1"} if args.asyncio_debug else None,
     ) as stack:
         link = await link_all(stack, members)
         print(f"linked {len(members)} members")
@@ -190,6 +191,11 @@ async def measure(args: argparse.Namespace, workdir: Path) -> int:
         print(pings.row("gateway ping, under load"))
         print(beats.row("heartbeat lateness, under load"))
         print(link.row("/link (setup), reply"))
+        if args.asyncio_debug:
+            slow = [line for line in stack.bot.log_tail(100_000).splitlines() if " took " in line]
+            print(f"\nslow callbacks in the bot's loop (asyncio debug): {len(slow)}")
+            for line in slow[:15]:
+                print(f"  {line[:120]} … {line[-90:]}")
         if failures:
             print(f"\n{len(failures)} failed:")
             for failure in failures[:10]:
@@ -209,6 +215,11 @@ def main(argv: list[str] | None = None) -> int:
         type=int,
         default=0,
         help="use a random model of the default (full) layer sizes over this many titles",
+    )
+    parser.add_argument(
+        "--asyncio-debug",
+        action="store_true",
+        help="run the bot with PYTHONASYNCIODEBUG=1 and list its slow callbacks (≥ 100 ms)",
     )
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds for everything")
     args = parser.parse_args(argv)
