@@ -179,7 +179,8 @@ async def play(scenario: Scenario, workdir: Path, *, show_log: bool = False) -> 
         recommended = await fake.slash(guild, member, "recommend", count=5)
         show(recommended)
         titles = {a.anime_id: a.title for a in scenario.anime}
-        query = titles.get(first_recommended(recommended) or 0) or scenario.anime[0].title
+        first_id = first_recommended(recommended)
+        query = titles.get(first_id or 0) or scenario.anime[0].title
         if any(b.get("label") == "Next" and not b.get("disabled") for b in recommended.buttons()):
             show_command("(presses [Next])")
             next_id = recommended.button("Next")["custom_id"]
@@ -193,7 +194,8 @@ async def play(scenario: Scenario, workdir: Path, *, show_log: bool = False) -> 
         if not choices:
             print("  (no suggestions)")
             return
-        choice = choices[0]
+        # The member picks the suggestion that is the title they saw first.
+        choice = next((c for c in choices if c["value"] == str(first_id)), choices[0])
         show_command(f"/why title:{choice['name']}")
         show(await fake.slash(guild, member, "why", title=str(choice["value"])))
 
