@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gzip
 
-from tests.e2e.conftest import World
+from tests.e2e.conftest import BOB_LIST, World
 from tests.fakes.discord.stack import SAMPLE_LIST, mal_export_xml
 
 
@@ -64,3 +64,13 @@ async def test_unlink_can_be_cancelled(world: World, bot: object) -> None:
 
     nobody = await world.slash(world.alice, "unlink")
     assert nobody.ephemeral and "/link" in nobody.text and not nobody.buttons()
+
+
+async def test_refresh_resyncs_then_cools_down(world: World, bot: object) -> None:
+    await world.slash(world.bob, "link", username="bob_mal")
+    world.mal.add_user("bob_mal", [(47, 9, "completed"), *BOB_LIST])
+    refreshed = await world.slash(world.bob, "refresh")
+    assert refreshed.ephemeral and "Refreshed bob" in refreshed.text, refreshed.text
+    assert "**5** entries" in refreshed.text, "forced: re-fetched even with an old fingerprint"
+    again = await world.slash(world.bob, "refresh")
+    assert again.ephemeral and "Slow down" in again.text, again.text
