@@ -159,3 +159,11 @@ async def test_server_settings_are_for_admins(world: World, bot: object) -> None
     rtt = await world.discord.ping()
     assert rtt < 2.0, "the bot's event loop answers the gateway"
     assert not world.discord.unhandled, world.discord.unhandled
+
+
+async def test_dev_guild_commands_answer_in_that_guild(world: World, start_bot: BotFactory) -> None:
+    await start_bot(dev_guild_id=world.guild.id)
+    assert set(world.discord.commands[world.guild.id]) >= {"link", "recommend", "why"}
+    await world.slash(world.alice, "link", username="alice_mal")
+    recs = await world.slash(world.alice, "recommend", count=2)
+    assert len(listed_ids(recs)) == 2
