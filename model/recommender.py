@@ -183,10 +183,13 @@ class Recommender:
         rest = engine.logits(hp, slice(self.n_items // 2, None))
         return np.concatenate([future.result(), rest], axis=1), None
 
-    def _passes(self, profiles: Sequence[EncodedProfile], parallel: bool = True) -> list[_Pass]:
+    def _passes(
+        self, profiles: Sequence[EncodedProfile], parallel: bool = True, rank: bool = True
+    ) -> list[_Pass]:
         """Batched forward; full ratings only for profiles whose ranking needs them.
 
-        ``parallel=False`` when already running on the worker pool (no nested submissions).
+        ``parallel=False`` when already running on the worker pool (no nested submissions);
+        ``rank=False`` when no ranking is asked for (ratings then only where they are read).
         """
         engine = self.engine
         out: list[_Pass] = []
@@ -196,7 +199,7 @@ class Recommender:
             pre0 = engine.first_layer(inputs)
             hp, hr = engine.heads(engine.trunk(pre0))
             weights = [self._weight(p) for p in chunk]
-            rows = [b for b, w in enumerate(weights) if w < 1.0]
+            rows = [b for b, w in enumerate(weights) if w < 1.0] if rank else []
             logits, ratings = self._outputs(hp, hr[rows] if rows else None, parallel)
             graft = engine.graft(inputs) if engine.has_graft else None
             if graft is not None:
@@ -420,7 +423,7 @@ class Recommender:
     ) -> list[dict | None]:
         """{"anime_id", "presence", "predicted_score"} per id from the full profile; None
         for ids outside the corpus."""
-        (run,) = self._passes([self.encode(entries)])
+        (run,) = self._passes([self.encode(entries)], rank=False)
         return self._targets(run, anime_ids)
 
     def _targets(self, run: _Pass, anime_ids: Sequence[int]) -> list[dict | None]:
