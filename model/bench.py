@@ -417,7 +417,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--json", help="also write the figures as JSON here")
     parser.add_argument("--threads", type=int, default=1, help="BLAS threads (default 1)")
     parser.add_argument(
-        "--workers", type=int, default=2, help="recommender worker threads (default 2)"
+        "--workers", type=int, default=1, help="recommender worker threads (default 1)"
     )
     parser.add_argument("--quick", action="store_true", help="fewer repetitions")
     parser.add_argument("--no-jax", action="store_true", help="skip the JAX comparison")
