@@ -12,6 +12,8 @@ callers compute only what an answer needs:
 * :meth:`Engine.logits` / :meth:`Engine.ratings` – the output layers, optionally for a subset of
   columns (the rating head's output is needed for every item only when ranking a scored profile).
 * :meth:`Engine.graft` – the optional item–item term ``g · (presence · G)``, also sparse.
+* :meth:`Engine.offsets` – the optional rating offset (the profile's mean input value, added to
+  every predicted rating); :meth:`Engine.holdout_offsets` gives it with each entry left out.
 
 Everything runs in float32, like the reference; weights stay the artifact's read-only memory maps.
 The engine holds no mutable state, so concurrent calls from several threads are safe.
@@ -91,6 +93,8 @@ class Engine:
         ]
         self.graft_weight = w("item_item.weight") if config.item_item else None
         self.graft_scale = DTYPE(w("item_item.scale")) if config.item_item else DTYPE(0.0)
+        # getattr: configs from before the offset existed have no such field.
+        self.has_rating_offset = bool(getattr(config, "rating_offset", False))
 
     # -- encoder ---------------------------------------------------------------------------
 
@@ -203,6 +207,23 @@ class Engine:
         out *= self.graft_scale
         return out
 
+    # -- rating offset ---------------------------------------------------------------------
+
+    def offsets(self, inputs: Sequence[SparseInput]) -> np.ndarray:
+        """(B,) rating offsets Σ values / max(n, 1); zeros when the model has none."""
+        out = np.zeros(len(inputs), dtype=DTYPE)
+        if self.has_rating_offset:
+            for b, inp in enumerate(inputs):
+                out[b] = inp.values.astype(DTYPE).sum(dtype=DTYPE) / DTYPE(max(inp.size, 1))
+        return out
+
+    def holdout_offsets(self, inp: SparseInput) -> np.ndarray:
+        """(n,) rating offsets with each entry left out: (Σ values − v_i) / max(n − 1, 1)."""
+        if not self.has_rating_offset:
+            return np.zeros(inp.size, dtype=DTYPE)
+        values = inp.values.astype(DTYPE)
+        return (values.sum(dtype=DTYPE) - values) / DTYPE(max(inp.size - 1, 1))
+
     # -- whole forward ---------------------------------------------------------------------
 
     def forward(self, inputs: Sequence[SparseInput]) -> tuple[np.ndarray, np.ndarray]:
@@ -211,7 +232,10 @@ class Engine:
         logits = self.logits(hp)
         if self.has_graft:
             logits += self.graft(inputs)
-        return logits, self.ratings(hr)
+        ratings = self.ratings(hr)
+        if self.has_rating_offset:
+            ratings += self.offsets(inputs)[:, None]
+        return logits, ratings
 
     @property
     def weight_bytes(self) -> int:

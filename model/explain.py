@@ -4,7 +4,9 @@ An entry's contribution to a title is the drop in the title's unified score when
 left out of the profile. Rerunning the network n times would cost n full forwards; instead, since
 the encoder's first layer is linear, leaving entry i out subtracts exactly its two kernel rows
 ``W_e0[i] + v_i·W_e0[N+i]`` from the first pre-activation (and its row of G from the graft), so
-all n variants are one batched pass through the rest of the network.
+all n variants are one batched pass through the rest of the network. (With the rating offset,
+the profile's mean input value also changes when an entry is left out; the variants use the
+changed mean, as a rerun would.)
 
 The user's rating normalizer (μ, σ) stays fixed for the variants: the variants differ from the
 full profile only by the left-out entry's rows, exactly as the network sees them, and predicted
@@ -70,6 +72,7 @@ def holdout(
     lse = np.empty(n, dtype=DTYPE)
     logits = np.empty((n, c), dtype=DTYPE)
     ratings = np.empty((n, c), dtype=DTYPE)
+    offsets = engine.holdout_offsets(inp)
 
     def run(bounds: tuple[int, int]) -> None:
         start, stop = bounds
@@ -82,7 +85,7 @@ def holdout(
             full_logits -= engine.graft_rows(part)
         lse[start:stop] = logsumexp(full_logits)
         logits[start:stop] = full_logits[:, columns]
-        ratings[start:stop] = engine.ratings(hr, columns)
+        ratings[start:stop] = engine.ratings(hr, columns) + offsets[start:stop, None]
 
     chunks = max(parts, -(-n // VARIANT_CHUNK), 1)
     bounds = [(n * i // chunks, n * (i + 1) // chunks) for i in range(chunks)]

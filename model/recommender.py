@@ -61,12 +61,13 @@ class _Pass:
     rating_hidden: np.ndarray  # (D,) input of the rating head's output layer
     ratings: np.ndarray | None  # (N,) when the ranking needed them
     graft: np.ndarray | None  # (N,)
+    offset: float  # the rating offset (0 for models without one), included in ``ratings``
     engine: Engine
 
     def ratings_at(self, columns: np.ndarray) -> np.ndarray:
         if self.ratings is not None:
             return self.ratings[columns]
-        return self.engine.ratings(self.rating_hidden[None, :], columns)[0]
+        return self.engine.ratings(self.rating_hidden[None, :], columns)[0] + DTYPE(self.offset)
 
     def presence_at(self, columns: np.ndarray) -> np.ndarray:
         return np.exp(self.logits[columns] - self.lse)
@@ -201,6 +202,9 @@ class Recommender:
             weights = [self._weight(p) for p in chunk]
             rows = [b for b, w in enumerate(weights) if w < 1.0] if rank else []
             logits, ratings = self._outputs(hp, hr[rows] if rows else None, parallel)
+            offsets = engine.offsets(inputs)
+            if ratings is not None and engine.has_rating_offset:
+                ratings += offsets[rows, None]
             graft = engine.graft(inputs) if engine.has_graft else None
             if graft is not None:
                 logits += graft
@@ -218,6 +222,7 @@ class Recommender:
                         rating_hidden=hr[b],
                         ratings=ratings[where[b]] if b in where and ratings is not None else None,
                         graft=graft[b] if graft is not None else None,
+                        offset=float(offsets[b]),
                         engine=engine,
                     )
                 )

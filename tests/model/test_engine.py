@@ -7,6 +7,7 @@ import pytest
 
 from model.engine import Engine, SparseInput, logsumexp, swish_
 from model.reference import NetworkConfig, forward, log_softmax, random_weights, swish
+from tests.model.conftest import HAS_RATING_OFFSET
 
 CONFIGS = [
     NetworkConfig(50, encoder=(32, 16), decoder=(32,)),
@@ -15,6 +16,11 @@ CONFIGS = [
     NetworkConfig(30, encoder=(20, 10), decoder=(), item_item=True),
     NetworkConfig(300, encoder=(64, 32), decoder=(48, 64), item_item=True),
 ]
+if HAS_RATING_OFFSET:
+    CONFIGS += [
+        NetworkConfig(50, encoder=(32, 16), decoder=(32,), **{"rating_offset": True}),
+        NetworkConfig(40, encoder=(24,), decoder=(), item_item=True, **{"rating_offset": True}),
+    ]
 
 
 def random_batch(
@@ -34,7 +40,11 @@ def rel_err(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.abs(a.astype(np.float64) - b).max() / np.abs(b).max())
 
 
-@pytest.mark.parametrize("config", CONFIGS, ids=lambda c: f"{c.encoder}-{c.decoder}-{c.item_item}")
+@pytest.mark.parametrize(
+    "config",
+    CONFIGS,
+    ids=lambda c: f"{c.encoder}-{c.decoder}-{c.item_item}-{getattr(c, 'rating_offset', False)}",
+)
 @pytest.mark.parametrize("seed", [0, 1])
 def test_engine_equals_reference(config: NetworkConfig, seed: int) -> None:
     rng = np.random.default_rng(seed)
@@ -54,7 +64,8 @@ def test_engine_equals_reference(config: NetworkConfig, seed: int) -> None:
     # Column subsets of the output layers equal the full outputs.
     hp, hr = engine.heads(engine.trunk(engine.first_layer(inputs)))
     cols = np.asarray([n - 1, 0, 3])
-    assert rel_err(engine.ratings(hr, cols), ratings[:, cols]) < 1e-5
+    offsets = engine.offsets(inputs)[:, None]
+    assert rel_err(engine.ratings(hr, cols) + offsets, ratings[:, cols]) < 1e-5
     if config.item_item:
         graft = engine.graft(inputs, cols)
         assert rel_err(engine.logits(hp, cols) + graft, logits[:, cols]) < 1e-5

@@ -46,8 +46,13 @@ class Brute:
         return profile, p, ratings[0], unified_score(p, ratings[0], w)
 
 
-@pytest.fixture(params=["tiny_model", "graft_model"])
+@pytest.fixture(params=["tiny_model", "graft_model", "offset_model"])
 def model_path(request: pytest.FixtureRequest) -> Path:
+    return request.getfixturevalue(request.param)
+
+
+@pytest.fixture(params=["graft_model", "offset_model"])
+def rich_model(request: pytest.FixtureRequest) -> Path:
     return request.getfixturevalue(request.param)
 
 
@@ -74,8 +79,8 @@ def test_recommend_equals_brute_force_ranking(model_path: Path) -> None:
         assert [r.anime_id for r in explained] == [r.anime_id for r in got]
 
 
-def test_holdout_effects_equal_brute_force(graft_model: Path) -> None:
-    rec, brute = Recommender.load(graft_model), Brute(graft_model)
+def test_holdout_effects_equal_brute_force(rich_model: Path) -> None:
+    rec, brute = Recommender.load(rich_model), Brute(rich_model)
     rec.contributors_per_title = 100  # every positive effect, to compare them all
     entries = random_profile(np.random.default_rng(3), rec.n_items, 12)
     profile, _, _, full = brute.run(entries)
@@ -99,8 +104,8 @@ def test_holdout_effects_equal_brute_force(graft_model: Path) -> None:
         assert c.effect == pytest.approx(totals[c.anime_id], rel=1e-3, abs=1e-9)
 
 
-def test_explain_and_surprise_equal_brute_force(graft_model: Path) -> None:
-    rec, brute = Recommender.load(graft_model), Brute(graft_model)
+def test_explain_and_surprise_equal_brute_force(rich_model: Path) -> None:
+    rec, brute = Recommender.load(rich_model), Brute(rich_model)
     entries = [ProfileEntry(1000 + i, s, "completed") for i, s in [(1, 9), (5, 3), (8, 7), (9, 0)]]
     entries.append(ProfileEntry(1020, 0, "plan_to_watch"))
     profile, p, _, scores = brute.run(entries)
@@ -188,8 +193,8 @@ def test_unknown_ids_are_counted_not_fatal(tiny_model: Path) -> None:
     assert rec.targets(entries, [1003, 5, 1010])[1] is None
 
 
-def test_targets_equal_brute_force(graft_model: Path) -> None:
-    rec, brute = Recommender.load(graft_model), Brute(graft_model)
+def test_targets_equal_brute_force(rich_model: Path) -> None:
+    rec, brute = Recommender.load(rich_model), Brute(rich_model)
     entries = random_profile(np.random.default_rng(9), rec.n_items, 10)
     profile, p, ratings, _ = brute.run(entries)
     got = rec.targets(entries, [1002, 999999, 1039])
