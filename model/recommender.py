@@ -335,9 +335,11 @@ class Recommender:
     ) -> list[list[Recommendation]]:
         """:meth:`recommend` for many profiles, in batched passes (explanations per profile)."""
         if explain:
+            # One batched forward pass, then a holdout pass per profile.
+            runs = self._passes([self.encode(p) for p in profiles])
             return [
-                self.recommend(p, k, media=media, include_planned=include_planned, exclude=exclude)
-                for p in profiles
+                self._analyze(run, p, k, 5, media, include_planned, exclude)[0]
+                for run, p in zip(runs, profiles, strict=True)
             ]
         recs, _ = self.recommend_batch(
             profiles, k, media=media, include_planned=include_planned, exclude=exclude
@@ -465,6 +467,18 @@ class Recommender:
     ) -> tuple[list[Recommendation], ProfileInsights]:
         """Explained recommendations and the profile's insights from one holdout pass."""
         (run,) = self._passes([self.encode(entries)])
+        return self._analyze(run, entries, k, top, media, include_planned, exclude)
+
+    def _analyze(
+        self,
+        run: _Pass,
+        entries: Sequence[ProfileEntry],
+        k: int,
+        top: int,
+        media: Collection[str] | None,
+        include_planned: bool,
+        exclude: Collection[int],
+    ) -> tuple[list[Recommendation], ProfileInsights]:
         profile, inp = run.profile, run.inp
         best = self._top(run, self._candidates(profile, media, include_planned, exclude), k)
         if inp.size == 0:

@@ -218,6 +218,14 @@ def test_recommend_many_equals_one_by_one(graft_model: Path) -> None:
         assert [r.anime_id for r in a] == [r.anime_id for r in b]
         for x, y in zip(a, b, strict=True):
             assert x.score == pytest.approx(y.score, rel=1e-5)
+    # Explained: one batched forward, then a holdout per profile; same as one by one.
+    explained = rec.recommend_many(profiles, k=3)
+    for a, p in zip(explained, profiles, strict=True):
+        b = rec.recommend(p, k=3)
+        assert [r.anime_id for r in a] == [r.anime_id for r in b]
+        for x, y in zip(a, b, strict=True):
+            assert [c.anime_id for c in x.contributors] == [c.anime_id for c in y.contributors]
+            assert x.score == pytest.approx(y.score, rel=1e-5)
     # Two workers share the batch: same answers (up to GEMM rounding), same order.
     rec.workers = 2
     try:
