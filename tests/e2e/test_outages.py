@@ -10,7 +10,7 @@ from typing import Any
 
 from tests.e2e.conftest import BotFactory, World
 from tests.fakes.discord import InteractionResult
-from tests.fakes.discord.stack import SAMPLE_LIST
+from tests.fakes.discord.catalog import SAMPLE_LIST
 
 MAL_ID = re.compile(r"myanimelist\.net/anime/(\d+)")
 

@@ -23,22 +23,19 @@ from pathlib import Path
 from typing import Any
 
 from tests.fakes.discord import InteractionResult
-from tests.fakes.discord.stack import (
+from tests.fakes.discord.catalog import (
     CATALOG,
     ROOT,
     SAMPLE_LIST,
     SHARED_DATA,
     Anime,
     ListEntries,
-    StackError,
-    artifact_catalog,
-    build_tiny_model,
     load_anime_csv,
     load_rating_csv,
-    local_stack,
     pick_users,
     popular_ids,
 )
+from tests.fakes.discord.stack import StackError, artifact_catalog, build_tiny_model, local_stack
 
 WIDTH = 96
 MAL_LINK = re.compile(r"myanimelist\.net/anime/(\d+)")

@@ -22,21 +22,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tests.fakes.discord import InteractionResult
-from tests.fakes.discord.stack import (
+from tests.fakes.discord.catalog import (
     CATALOG,
     ROOT,
     SHARED_DATA,
     Anime,
     ListEntries,
+    load_anime_csv,
+    load_rating_csv,
+    pick_users,
+    popular_ids,
+)
+from tests.fakes.discord.stack import (
     Stack,
     StackError,
     artifact_catalog,
     build_tiny_model,
-    load_anime_csv,
-    load_rating_csv,
     local_stack,
-    pick_users,
-    popular_ids,
 )
 
 MAX_CALLS = 500
