@@ -40,8 +40,9 @@ embed sizes, components, autocomplete choices, command schemas): Discord's 400 "
 Body" (50035) otherwise, recorded in ``fake.rejected``. Endpoints the fake lacks answer 404 and
 are recorded in ``fake.unhandled``.
 
-:mod:`tests.fakes.discord.stack` builds the rest of a local stack (a small catalog, a tiny
-random model, a migrated DB, MAL exports, the bot as a ``python -m bot`` process) for the e2e
+:mod:`tests.fakes.discord.stack` builds the rest of a local stack (a tiny random model, a
+migrated DB, the bot as a ``python -m bot`` process) and :mod:`tests.fakes.discord.catalog` the
+anime (a built-in catalog, a sample list, MAL exports, the shared Kaggle data) for the e2e
 tests, ``make demo`` and ``python -m tests.fakes.loadtest``.
 """
 
