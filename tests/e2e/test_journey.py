@@ -167,3 +167,20 @@ async def test_dev_guild_commands_answer_in_that_guild(world: World, start_bot: 
     await world.slash(world.alice, "link", username="alice_mal")
     recs = await world.slash(world.alice, "recommend", count=2)
     assert len(listed_ids(recs)) == 2
+
+
+async def test_concurrent_members_are_all_answered(world: World, bot: object) -> None:
+    """Ten members link at once (concurrent SQLite writers), then all ask at once (the pool's
+    micro-batching); every interaction is acknowledged within Discord's 3 s and answered."""
+    members = [world.discord.add_member(world.guild, f"fan{i}") for i in range(10)]
+    for i, _ in enumerate(members):
+        world.mal.add_user(f"fan{i}_mal", SAMPLE_LIST[i % 4 : i % 4 + 8])
+    linked = await asyncio.gather(
+        *(world.slash(m, "link", username=f"fan{i}_mal") for i, m in enumerate(members))
+    )
+    assert all("**8** entries" in res.text for res in linked), [r.text for r in linked]
+    recs = await asyncio.gather(*(world.slash(m, "recommend", count=3) for m in members))
+    for res, member in zip(recs, members, strict=True):
+        assert f"Recommendations for {member.user.username}" in res.text, res.text
+        assert len(listed_ids(res)) == 3
+        assert res.ack_s is not None and res.ack_s < 3.0
