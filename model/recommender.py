@@ -389,9 +389,9 @@ class Recommender:
         parts = max(-(-n // self.batch_size), min(self.workers, n))
         bounds = [(n * i // parts, n * (i + 1) // parts) for i in range(parts)] if n else []
         if self.workers > 1 and len(bounds) > 1:
-            results = list(self._pool().map(lambda b: work(*b, False), bounds))
+            results = list(self._pool().map(lambda b: work(b[0], b[1], False), bounds))
         else:
-            results = [work(*b, True) for b in bounds]
+            results = [work(start, stop, True) for start, stop in bounds]
         pairs = [pair for part in results for pair in part]
         return [r for r, _ in pairs], [t for _, t in pairs]
 

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -55,7 +56,7 @@ def set_blas_threads(n: int) -> bool:
 
 
 @cache
-def _local_setter() -> ctypes._CFuncPtr | None:
+def _local_setter() -> Any:
     found = _openblas()
     fn = getattr(found[0], "openblas_set_num_threads_local", None) if found else None
     if fn is not None:
@@ -71,7 +72,7 @@ def local_blas_threads(n: int | None) -> Iterator[None]:
     count without surprising its caller. ``None`` (or an OpenBLAS without the call) does nothing.
     """
     setter = _local_setter() if n is not None else None
-    if setter is None:
+    if setter is None or n is None:
         yield
         return
     previous = setter(max(1, int(n)))
