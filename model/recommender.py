@@ -542,7 +542,7 @@ class Recommender:
                 (),
             )
         profile = self.encode(entries)
-        (run,) = self._passes([profile])
+        (run,) = self._passes([profile], rank=entry is None)  # ranks only titles not listed
         inp = run.inp
         column = np.asarray([pos], dtype=np.int64)
         own = np.flatnonzero(inp.indices == pos)
