@@ -7,6 +7,9 @@ The network is a multi-task denoising autoencoder (DESIGN.md; Mult-DAE, Liang et
     h  = swish(x·W_e0 + b_e0) → … → z = h·W_eL + b_eL          (bottleneck is linear)
     presence logits = head_p(z),  ratings r̂ = head_r(z)        (swish inside each head)
     optional item–item graft:  logits += g · (presence · G)   (G: N×N, e.g. EASE, Steck 2019)
+    optional rating offset:    r̂ += Σ ratings / max(Σ presence, 1)   (the profile's mean input
+                               value: the user's level on the hybrid scale, so the rating head
+                               learns each item's deviation from it)
 
 Weights are a flat ``dict[str, np.ndarray]`` with these names (kernels are (in, out)):
 ``encoder.{i}.kernel``/``.bias``, ``presence.{i}.kernel``/``.bias``,
@@ -33,6 +36,7 @@ class NetworkConfig:
     decoder: tuple[int, ...] = (1024, 2048)
     item_item: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
+    rating_offset: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -48,6 +52,7 @@ class NetworkConfig:
             decoder=tuple(int(v) for v in data["decoder"]),
             item_item=bool(data.get("item_item", False)),
             extra=dict(data.get("extra", {})),
+            rating_offset=bool(data.get("rating_offset", False)),
         )
 
     def shapes(self) -> dict[str, tuple[int, ...]]:
@@ -95,7 +100,15 @@ def forward(
     if config.item_item:
         presence = x[:, : config.n_items]
         logits = logits + weights["item_item.scale"] * (presence @ weights["item_item.weight"])
+    if config.rating_offset:
+        ratings = ratings + rating_offset(config, x)[:, None]
     return logits, ratings
+
+
+def rating_offset(config: NetworkConfig, x: np.ndarray) -> np.ndarray:
+    """Per input row, the mean input rating value: Σ ratings / max(Σ presence, 1), shape (B,)."""
+    n = config.n_items
+    return x[:, n:].sum(axis=1) / np.maximum(x[:, :n].sum(axis=1), 1.0)
 
 
 def log_softmax(logits: np.ndarray) -> np.ndarray:

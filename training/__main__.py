@@ -10,6 +10,9 @@ import sys
 # ``handler=`` to a function of the parsed args that returns an exit code.
 COMMAND_MODULES: list[str] = [
     "training.collect",
+    "training.dataset",
+    "training.train",
+    "training.evaluate",
 ]
 
 

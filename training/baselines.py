@@ -51,6 +51,21 @@ def ease_weights(x: np.ndarray, lam: float) -> np.ndarray:
     return b
 
 
+def dlae_weights(x: np.ndarray, dropout: float, lam: float) -> np.ndarray:
+    """DLAE item–item weights (Steck 2020, "Autoencoders that don't overfit towards the Identity").
+
+    The full-rank linear autoencoder trained with dropout rate p on its input has the closed
+    form B = (XᵀX + Λ)⁻¹ XᵀX, Λ = p/(1−p)·diagMat(diag(XᵀX)) + λI: dropout acts as an
+    item-popularity-scaled L2 penalty. The diagonal is kept (it only scores input items,
+    which are never candidates).
+    """
+    x = np.asarray(x, dtype=np.float64)
+    gram = x.T @ x
+    a = gram.copy()
+    a[np.diag_indices_from(a)] += dropout / (1.0 - dropout) * np.diag(gram) + lam
+    return np.linalg.solve(a, gram)
+
+
 class Ease:
     """EASE scores ``presence · B`` (Steck 2019) on binary fold-in presence."""
 
@@ -66,6 +81,20 @@ class Ease:
 
     def scores(self, batch: Batch) -> np.ndarray:
         return np.asarray(batch.presence, np.float32) @ self.weights
+
+
+class Dlae(Ease):
+    """DLAE scores ``presence · B`` (Steck 2020) on binary fold-in presence."""
+
+    name = "dlae"
+
+    def __init__(self, weights: np.ndarray, lam: float, dropout: float) -> None:
+        super().__init__(weights, lam)
+        self.dropout = dropout
+
+    @classmethod
+    def fit_dlae(cls, x: np.ndarray, dropout: float, lam: float) -> Dlae:
+        return cls(dlae_weights(x, dropout, lam), lam, dropout)
 
 
 class ItemBias:
@@ -99,9 +128,9 @@ class ItemBias:
         counts = np.bincount(rows, minlength=n_rows)
         user_mean = sums / np.maximum(counts, 1)
         residual = scores - user_mean[rows]
-        bias = np.bincount(items, weights=residual, minlength=n_items) / (
-            np.bincount(items, minlength=n_items) + shrinkage
-        )
+        total = np.bincount(items, weights=residual, minlength=n_items)
+        denominator = np.bincount(items, minlength=n_items) + shrinkage
+        bias = np.divide(total, denominator, out=np.zeros(n_items), where=denominator > 0)
         return cls(bias, float(scores.mean()) if scores.size else 5.0, shrinkage)
 
     def predict(self, user_mean: float | None, items: np.ndarray) -> np.ndarray:

@@ -14,6 +14,7 @@ class TrainConfig:
     encoder: tuple[int, ...] = (600, 200)
     decoder: tuple[int, ...] = (600,)
     noise_std: float = 0.1
+    presence_target: str = "full"  # full | dropped (the presence loss's target entries)
     drop_rate: float = 0.4
     drop_spread: float = 0.16
     learning_rate: float = 3e-4
@@ -22,11 +23,16 @@ class TrainConfig:
     weight_decay: float = 0.0
     max_steps: int = 2000
     eval_every: int = 25
-    patience: int = 8  # evaluations without a better validation NDCG@100
+    patience: int = 8  # evaluations without a better validation criterion
+    select: str = "ndcg"  # early-stopping criterion: validation NDCG@100 | rating MAE
     graft: bool = True  # logits += scale · (presence · G), G = EASE's B
-    graft_lambdas: tuple[float, ...] = (100.0, 200.0, 400.0)
-    graft_scale: float = 1.0
+    graft_kind: str = "dlae"  # dlae (Steck 2020) | ease (Steck 2019): G, tuned on validation
+    graft_lambdas: tuple[float, ...] = (100.0, 200.0, 400.0)  # EASE's λ grid
+    graft_scale: float | None = None  # None: fitted on training users before training
+    graft_zero_init: bool = True  # the network's presence output starts at zero
     train_item_item: bool = False
+    rating_offset: bool = True  # r̂ += the profile's mean input value (model.reference)
+    graft_folds: int = 5  # cross-fit G over this many folds of training users (≤1: no)
     seed: int = 0
 
     def to_dict(self) -> dict[str, Any]:

@@ -28,7 +28,7 @@ import numpy as np
 from model import reference
 from model.features import RatingNormalizer, encode_profile
 from training import metrics
-from training.baselines import Ease, ItemBias, Popularity, Scorer
+from training.baselines import Dlae, Ease, ItemBias, Popularity, Scorer
 from training.dataset import TEST, TRAIN, VALIDATION, Dataset, add_options, open_dataset
 
 HOLDOUT_FRACTION = 0.2
@@ -277,6 +277,26 @@ def tune_ease(
         sweep[lam] = ranking_metrics(ease, batch, np.ones(x.shape[1]))["ndcg@100"]
         if best is None or sweep[lam] > sweep[best.lam]:
             best = ease
+    assert best is not None
+    return best, sweep
+
+
+DLAE_GRID = ((0.25, 50.0), (0.33, 50.0), (0.33, 200.0), (0.5, 50.0))
+
+
+def tune_dlae(
+    x: np.ndarray, batch: FoldIn, grid: Sequence[tuple[float, float]] = DLAE_GRID
+) -> tuple[Dlae, dict[str, float]]:
+    """Pick DLAE's dropout p and λ by validation NDCG@100."""
+    sweep: dict[str, float] = {}
+    best: Dlae | None = None
+    best_ndcg = -1.0
+    for dropout, lam in grid:
+        model = Dlae.fit_dlae(x, dropout, lam)
+        ndcg = ranking_metrics(model, batch, np.ones(x.shape[1]))["ndcg@100"]
+        sweep[f"p={dropout:g},lambda={lam:g}"] = ndcg
+        if ndcg > best_ndcg:
+            best, best_ndcg = model, ndcg
     assert best is not None
     return best, sweep
 

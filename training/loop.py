@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,7 +30,7 @@ from training import losses, metrics
 from training.configs import TrainConfig
 from training.dataset import TRAIN, Dataset
 from training.evaluate import FoldIn
-from training.network import Network, corrupt
+from training.network import Network, keep_mask
 
 CHECKPOINT = "checkpoint.npz"
 
@@ -91,18 +91,73 @@ def _sharding() -> tuple[Any, Any] | None:
     )
 
 
-def validation_ndcg(
+GRAFT_SCALES = (1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0)
+
+
+def item_value_bias(dataset: Dataset, shrinkage: float = 1.0) -> np.ndarray:
+    """Per item, the training users' mean of (normalized rating − the user's mean input value).
+
+    With ``rating_offset`` this makes the rating head start as a user-level + item-bias
+    baseline (Koren 2008's baseline estimates, on the hybrid scale).
+    """
+    rows = dataset.users(TRAIN)
+    lengths = np.diff(dataset.indptr)
+    row_of = np.repeat(np.arange(dataset.n_users), lengths)
+    user_mean = np.bincount(row_of, weights=dataset.values, minlength=dataset.n_users)
+    user_mean /= np.maximum(lengths, 1)
+    mask = np.isin(row_of, rows) & dataset.scored
+    residual = dataset.values[mask] - user_mean[row_of[mask]]
+    items = dataset.indices[mask]
+    total = np.bincount(items, weights=residual, minlength=dataset.n_items)
+    return (total / (np.bincount(items, minlength=dataset.n_items) + shrinkage)).astype(np.float32)
+
+
+def fit_graft_scale(
+    dataset: Dataset, item_item: np.ndarray, config: TrainConfig, n_users: int = 512
+) -> float:
+    """The graft scale g whose softmax(g · corrupted-presence · G) best fits full profiles.
+
+    The item–item scores have their own temperature; starting g there (instead of 1) lets the
+    multinomial likelihood begin at the item–item model's quality rather than far below it.
+    """
+    rng = np.random.default_rng(config.seed)
+    rows = np.sort(rng.permutation(dataset.users(TRAIN))[:n_users])
+    presence, _, _ = dense_rows(dataset, rows)
+    rate = config.drop_rate + rng.uniform(-config.drop_spread, config.drop_spread, (len(rows), 1))
+    kept = presence * (rng.random(presence.shape) >= rate)
+    base = kept @ np.asarray(item_item, np.float32)
+    counts = np.maximum(presence.sum(axis=1), 1.0)
+
+    def nll(g: float) -> float:
+        logits = g * base.astype(np.float64)
+        logits -= logits.max(axis=1, keepdims=True)
+        log_probs = logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
+        return float((-(presence * log_probs).sum(axis=1) / counts).mean())
+
+    return min(GRAFT_SCALES, key=nll)
+
+
+def validation_metrics(
     predict: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]],
     batch: FoldIn,
     score_weight: float,
     k: int = 100,
-) -> float:
-    """NDCG@k of the serving score on held-out users' fold-ins (profile items masked)."""
+) -> tuple[float, float]:
+    """NDCG@k of the serving score (profile items masked) and the rating MAE (1–10 scale)
+    on held-out users' fold-ins."""
     probs, ratings = predict(batch.inputs)
     w = np.where(batch.has_scores, score_weight, 1.0)[:, None]
     scores = unified_score(probs, ratings, w)
     scores = np.where(batch.presence > 0, -np.inf, scores)
-    return float(np.nanmean(metrics.ndcg_at_k(scores, batch.held_out, k)))
+    ndcg = float(np.nanmean(metrics.ndcg_at_k(scores, batch.held_out, k)))
+    predicted = [
+        norm.denormalize(ratings[i, positions])
+        for i, (norm, (positions, _)) in enumerate(
+            zip(batch.normalizers, batch.held_scored, strict=True)
+        )
+    ]
+    actual = [scores for _, scores in batch.held_scored]
+    return ndcg, metrics.mean_absolute_error(np.concatenate(predicted), np.concatenate(actual))
 
 
 def _save(path: Path, trees: dict[str, Any], state: dict[str, Any]) -> None:
@@ -135,44 +190,93 @@ def train(
     validation: FoldIn,
     *,
     item_item: np.ndarray | None = None,
+    item_item_folds: Sequence[tuple[np.ndarray, np.ndarray]] | None = None,
+    rating_bias: np.ndarray | None = None,
     checkpoint_dir: Path | None = None,
     resume: bool = False,
     score_weight: float = 1.0,
     progress: bool = True,
 ) -> TrainResult:
-    """Train a :class:`Network` on the dataset's training users; early-stop on ``validation``."""
+    """Train a :class:`Network` on the dataset's training users; early-stop on ``validation``.
+
+    ``item_item`` is the graft's G (serving and validation use it). ``item_item_folds``, when
+    given, cross-fits the graft (as in stacking): pairs (training rows of fold k, G fitted
+    without fold k); each step draws its batch from one fold and uses that fold's G, so the
+    network learns its residual against item–item scores of users G has not seen, as at serving.
+    ``rating_bias``, when given, starts the rating head at a per-item bias with a zero output
+    kernel (with the rating offset: the user-level + item-bias baseline), so the network learns
+    a residual over that baseline.
+    """
     started = time.perf_counter()
+    graft_scale = config.graft_scale
+    if config.graft and item_item is not None and graft_scale is None:
+        graft_scale = fit_graft_scale(dataset, item_item, config)
     net_config = NetworkConfig(
-        dataset.n_items, config.encoder, config.decoder, item_item=config.graft
+        dataset.n_items,
+        config.encoder,
+        config.decoder,
+        item_item=config.graft,
+        rating_offset=config.rating_offset,
     )
     network = Network(
         net_config,
         rngs=nnx.Rngs(config.seed),
         noise_std=config.noise_std,
         item_item=item_item,
-        item_item_scale=config.graft_scale,
+        item_item_scale=graft_scale,
         train_item_item=config.train_item_item,
+        zero_presence_output=config.graft and config.graft_zero_init,
     )
+    if rating_bias is not None:
+        last = network.rating[-1]
+        last.kernel[...] = jnp.zeros_like(last.kernel[...])
+        last.bias[...] = jnp.asarray(rating_bias, jnp.float32)
     graphdef, net_params, rest = nnx.split(network, nnx.Param, ...)
+    folds: list[tuple[np.ndarray, Any]] = []
+    if config.graft and item_item_folds and not config.train_item_item:
+        for rows_k, g_k in item_item_folds:
+            network.item_item_weight[...] = jnp.asarray(g_k, jnp.float32)
+            folds.append((np.asarray(rows_k), nnx.split(network, nnx.Param, ...)[2]))
+        network.item_item_weight[...] = jnp.asarray(item_item, jnp.float32)
+    if not folds:
+        folds = [(dataset.users(TRAIN), rest)]
     params = {"net": net_params, "log_vars": jnp.zeros(2, jnp.float32)}
     tx = make_optimizer(config)
     opt_state = tx.init(params)
     best = params["net"]
-    state: dict[str, Any] = {"step": 0, "best_step": 0, "best_ndcg": -1.0, "bad": 0, "history": []}
+    state: dict[str, Any] = {
+        "step": 0,
+        "best_step": 0,
+        "best": -np.inf,
+        "best_ndcg": -1.0,
+        "bad": 0,
+        "history": [],
+    }
     ckpt = checkpoint_dir / CHECKPOINT if checkpoint_dir else None
     if ckpt is not None and resume and ckpt.is_file():
         trees, state = _load(ckpt, {"params": params, "opt": opt_state, "best": best})
         params, opt_state, best = trees["params"], trees["opt"], trees["best"]
 
     rate, spread = config.drop_rate, config.drop_spread
+    dropped_targets = config.presence_target == "dropped"
 
     def loss_fn(p: Any, rest: Any, presence: Any, values: Any, scored: Any, key: Any) -> Any:
         net = nnx.merge(graphdef, p["net"], rest)
         k_drop, k_noise = jax.random.split(key)
-        x = corrupt(k_drop, presence, values, rate, spread)
+        keep = keep_mask(k_drop, presence.shape, rate, spread)
+        x = jnp.concatenate([presence * keep, values * keep], axis=1)
         logits, ratings = net(x, noise_key=k_noise)
+        # "full": reconstruct the whole profile (DESIGN.md); "dropped": only what was left out,
+        # which is the fold-in → held-out task that evaluation and serving pose.
+        # The kept entries then leave the softmax and the rating loss too: they are never
+        # candidates at serving, and copying their input ratings teaches nothing.
+        if dropped_targets:
+            target, rated = presence * (1.0 - keep), scored * (1.0 - keep)
+            logits = jnp.where(presence * keep > 0, -1e9, logits)
+        else:
+            target, rated = presence, scored
         parts = jnp.stack(
-            [losses.multinomial_nll(logits, presence), losses.masked_huber(ratings, values, scored)]
+            [losses.multinomial_nll(logits, target), losses.masked_huber(ratings, values, rated)]
         )
         return losses.uncertainty_weighted(parts, p["log_vars"]), parts
 
@@ -194,44 +298,55 @@ def train(
         return np.asarray(probs, np.float64), np.asarray(ratings, np.float64)
 
     shard = _sharding()
-    train_rows = dataset.users(TRAIN)
-    batch_size = min(config.batch_size, len(train_rows))
+    batch_size = min(config.batch_size, *(len(rows_k) for rows_k, _ in folds))
     if shard is not None:
         n_dev = jax.device_count()
         batch_size = max(n_dev, batch_size - batch_size % n_dev)
-    steps_per_epoch = max(1, len(train_rows) // batch_size)
     root_key = jax.random.key(config.seed)
     bar = tqdm(total=config.max_steps, initial=state["step"], disable=not progress, unit="step")
+
+    def evaluate(loss: float, nll: float, hub: float) -> None:
+        nonlocal best
+        ndcg, mae = validation_metrics(predict, validation, score_weight)
+        record = {"step": state["step"], "loss": loss, "nll": nll, "huber": hub}
+        record.update({"val_ndcg@100": ndcg, "val_mae": mae})
+        state["history"].append(record)
+        criterion = -mae if config.select == "mae" else ndcg
+        if criterion > state["best"]:
+            state.update(best=criterion, best_ndcg=ndcg, best_step=state["step"], bad=0)
+            best = params["net"]
+        else:
+            state["bad"] += 1
+        bar.set_postfix(
+            loss=f"{loss:.3f}",
+            nll=f"{nll:.3f}",
+            huber=f"{hub:.3f}",
+            ndcg=f"{ndcg:.4f}",
+            mae=f"{mae:.3f}",
+        )
+        if ckpt is not None:
+            ckpt.parent.mkdir(parents=True, exist_ok=True)
+            _save(ckpt, {"params": params, "opt": opt_state, "best": best}, state)
+
+    if state["step"] == 0 and not state["history"]:
+        evaluate(float("nan"), float("nan"), float("nan"))  # the starting point is a candidate
     while state["step"] < config.max_steps and state["bad"] < config.patience:
         s = state["step"]
-        epoch, within = divmod(s, steps_per_epoch)
-        order = np.random.default_rng([config.seed, epoch]).permutation(train_rows)
+        fold, fold_step = s % len(folds), s // len(folds)
+        train_rows, fold_rest = folds[fold]
+        epoch, within = divmod(fold_step, max(1, len(train_rows) // batch_size))
+        order = np.random.default_rng([config.seed, fold, epoch]).permutation(train_rows)
         rows = np.sort(order[within * batch_size : (within + 1) * batch_size])
         batch = dense_rows(dataset, rows)
         if shard is not None:
             batch = tuple(jax.device_put(a, shard[0]) for a in batch)
         params, opt_state, loss, parts = step(
-            params, opt_state, rest, *batch, jax.random.fold_in(root_key, s)
+            params, opt_state, fold_rest, *batch, jax.random.fold_in(root_key, s)
         )
         state["step"] = s + 1
         bar.update(1)
         if state["step"] % config.eval_every == 0 or state["step"] == config.max_steps:
-            ndcg = validation_ndcg(predict, validation, score_weight)
-            nll, hub = (float(v) for v in parts)
-            record = {"step": state["step"], "loss": float(loss), "nll": nll, "huber": hub}
-            record["val_ndcg@100"] = ndcg
-            state["history"].append(record)
-            if ndcg > state["best_ndcg"]:
-                state.update(best_ndcg=ndcg, best_step=state["step"], bad=0)
-                best = params["net"]
-            else:
-                state["bad"] += 1
-            bar.set_postfix(
-                loss=f"{float(loss):.3f}", nll=f"{nll:.3f}", huber=f"{hub:.3f}", ndcg=f"{ndcg:.4f}"
-            )
-            if ckpt is not None:
-                ckpt.parent.mkdir(parents=True, exist_ok=True)
-                _save(ckpt, {"params": params, "opt": opt_state, "best": best}, state)
+            evaluate(float(loss), *(float(v) for v in parts))
     bar.close()
     final = nnx.merge(graphdef, best, rest)
     return TrainResult(

@@ -40,6 +40,7 @@ class Network(nnx.Module):
         item_item: np.ndarray | None = None,
         item_item_scale: float = 1.0,
         train_item_item: bool = False,
+        zero_presence_output: bool = False,
     ) -> None:
         self.config = config
         self.noise_std = noise_std
@@ -48,6 +49,10 @@ class Network(nnx.Module):
         head = [config.encoder[-1], *config.decoder, config.n_items]
         self.presence = nnx.List([nnx.Linear(a, b, rngs=rngs) for a, b in itertools.pairwise(head)])
         self.rating = nnx.List([nnx.Linear(a, b, rngs=rngs) for a, b in itertools.pairwise(head)])
+        if zero_presence_output:
+            # With the graft, start from the item–item model alone; the network learns a residual.
+            last = self.presence[-1]
+            last.kernel[...] = jnp.zeros_like(last.kernel[...])
         if config.item_item:
             n = config.n_items
             g = np.zeros((n, n), np.float32) if item_item is None else item_item
@@ -78,6 +83,10 @@ class Network(nnx.Module):
         if self.config.item_item:
             presence = x[:, : self.config.n_items]
             logits = logits + self.item_item_scale[...] * (presence @ self.item_item_weight[...])
+        if self.config.rating_offset:
+            n = self.config.n_items
+            offset = x[:, n:].sum(axis=1) / jnp.maximum(x[:, :n].sum(axis=1), 1.0)
+            ratings = ratings + offset[:, None]
         return logits, ratings
 
     def to_weights(self) -> dict[str, np.ndarray]:
@@ -113,6 +122,15 @@ class Network(nnx.Module):
         return net
 
 
+def keep_mask(
+    key: jax.Array, shape: tuple[int, int], rate: float = 0.4, spread: float = 0.16
+) -> jax.Array:
+    """1 for kept entries, 0 for dropped: per-user drop rate ``rate + U(−spread, spread)``."""
+    k_rate, k_keep = jax.random.split(key)
+    user_rate = rate + jax.random.uniform(k_rate, (shape[0], 1), minval=-spread, maxval=spread)
+    return (jax.random.uniform(k_keep, shape) >= user_rate).astype(jnp.float32)
+
+
 def corrupt(
     key: jax.Array,
     presence: jax.Array,
@@ -124,9 +142,5 @@ def corrupt(
 
     The rate is ``rate + U(−spread, spread)`` per user; returns the corrupted 2N input.
     """
-    k_rate, k_keep = jax.random.split(key)
-    b = presence.shape[0]
-    user_rate = rate + jax.random.uniform(k_rate, (b, 1), minval=-spread, maxval=spread)
-    keep = jax.random.uniform(k_keep, presence.shape) >= user_rate
-    keep = keep.astype(presence.dtype)
+    keep = keep_mask(key, presence.shape, rate, spread).astype(presence.dtype)
     return jnp.concatenate([presence * keep, values * keep], axis=1)
