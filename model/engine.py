@@ -93,8 +93,7 @@ class Engine:
         ]
         self.graft_weight = w("item_item.weight") if config.item_item else None
         self.graft_scale = DTYPE(w("item_item.scale")) if config.item_item else DTYPE(0.0)
-        # getattr: configs from before the offset existed have no such field.
-        self.has_rating_offset = bool(getattr(config, "rating_offset", False))
+        self.has_rating_offset = config.rating_offset
 
     # -- encoder ---------------------------------------------------------------------------
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -12,10 +11,6 @@ from model.artifact import save_artifact
 from model.reference import NetworkConfig, random_weights
 
 MEDIA = ("tv", "movie", "ova", "special")
-HAS_RATING_OFFSET = "rating_offset" in {f.name for f in dataclasses.fields(NetworkConfig)}
-needs_rating_offset = pytest.mark.skipif(
-    not HAS_RATING_OFFSET, reason="model.reference has no rating offset"
-)
 
 
 def make_artifact(
@@ -67,12 +62,8 @@ def graft_model(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def offset_model(tmp_path: Path) -> Path:
-    """Graft and rating offset together (skipped where the reference has no offset)."""
-    if not HAS_RATING_OFFSET:
-        pytest.skip("model.reference has no rating offset")
-    config = NetworkConfig(
-        40, encoder=(32, 16), decoder=(24,), item_item=True, **{"rating_offset": True}
-    )
+    """Graft and rating offset together."""
+    config = NetworkConfig(40, encoder=(32, 16), decoder=(24,), item_item=True, rating_offset=True)
     weights = random_weights(config, seed=13)
     weights["item_item.weight"] *= 50
     return make_artifact(tmp_path / "offset", config, weights=weights)

@@ -7,7 +7,6 @@ import pytest
 
 from model.engine import Engine, SparseInput, logsumexp, swish_
 from model.reference import NetworkConfig, forward, log_softmax, random_weights, swish
-from tests.model.conftest import HAS_RATING_OFFSET
 
 CONFIGS = [
     NetworkConfig(50, encoder=(32, 16), decoder=(32,)),
@@ -15,12 +14,9 @@ CONFIGS = [
     NetworkConfig(40, encoder=(32, 24, 8), decoder=(16, 12), item_item=True),
     NetworkConfig(30, encoder=(20, 10), decoder=(), item_item=True),
     NetworkConfig(300, encoder=(64, 32), decoder=(48, 64), item_item=True),
+    NetworkConfig(50, encoder=(32, 16), decoder=(32,), rating_offset=True),
+    NetworkConfig(40, encoder=(24,), decoder=(), item_item=True, rating_offset=True),
 ]
-if HAS_RATING_OFFSET:
-    CONFIGS += [
-        NetworkConfig(50, encoder=(32, 16), decoder=(32,), **{"rating_offset": True}),
-        NetworkConfig(40, encoder=(24,), decoder=(), item_item=True, **{"rating_offset": True}),
-    ]
 
 
 def random_batch(
@@ -43,7 +39,7 @@ def rel_err(a: np.ndarray, b: np.ndarray) -> float:
 @pytest.mark.parametrize(
     "config",
     CONFIGS,
-    ids=lambda c: f"{c.encoder}-{c.decoder}-{c.item_item}-{getattr(c, 'rating_offset', False)}",
+    ids=lambda c: f"{c.encoder}-{c.decoder}-{c.item_item}-{c.rating_offset}",
 )
 @pytest.mark.parametrize("seed", [0, 1])
 def test_engine_equals_reference(config: NetworkConfig, seed: int) -> None:
