@@ -94,6 +94,11 @@ class Engine:
         self.graft_weight = w("item_item.weight") if config.item_item else None
         self.graft_scale = DTYPE(w("item_item.scale")) if config.item_item else DTYPE(0.0)
         self.has_rating_offset = config.rating_offset
+        # Training may scale the presence head to zero next to the graft (residual scale α = 0,
+        # baked into the weights): its logits are then the bias alone, and neither its output
+        # layer (N×D) nor its hidden layers need to run.
+        last = self.presence_layers[-1][0] if depth > 1 else w("presence.0.kernel")
+        self.presence_off = not np.any(last)
 
     # -- encoder ---------------------------------------------------------------------------
 
@@ -138,6 +143,14 @@ class Engine:
         """
         if self.depth == 1:
             return z, z
+        if self.presence_off:
+            split = self.head0_split
+            hr = z @ self.head0_kernel[:, split:]
+            hr += self.head0_bias[split:]
+            swish_(hr)
+            for kernel, bias in self.rating_layers[:-1]:
+                hr = swish_(hr @ kernel + bias)
+            return np.empty((len(z), 0), dtype=DTYPE), hr
         h = z @ self.head0_kernel
         h += self.head0_bias
         swish_(h)
@@ -160,6 +173,9 @@ class Engine:
         else:
             layers = self.presence_layers if head == "presence" else self.rating_layers
             kernel, bias = layers[-1]
+        if head == "presence" and self.presence_off:
+            picked = bias if columns is None else bias[columns]
+            return np.repeat(picked[None, :].astype(DTYPE), len(hidden), axis=0)
         if columns is None or isinstance(columns, slice):
             # A slice of columns is a strided view of the kernel: no copy.
             sl = columns if columns is not None else slice(None)

@@ -67,3 +67,14 @@ def offset_model(tmp_path: Path) -> Path:
     weights = random_weights(config, seed=13)
     weights["item_item.weight"] *= 50
     return make_artifact(tmp_path / "offset", config, weights=weights)
+
+
+@pytest.fixture
+def alpha0_model(tmp_path: Path) -> Path:
+    """The graft alone ranks: the presence head scaled to zero (training's α = 0)."""
+    config = NetworkConfig(40, encoder=(32, 16), decoder=(24,), item_item=True, rating_offset=True)
+    weights = random_weights(config, seed=17)
+    weights["item_item.weight"] *= 50
+    weights["presence.1.kernel"] *= 0.0
+    weights["presence.1.bias"] *= 0.0
+    return make_artifact(tmp_path / "alpha0", config, weights=weights)

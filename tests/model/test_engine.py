@@ -67,6 +67,27 @@ def test_engine_equals_reference(config: NetworkConfig, seed: int) -> None:
         assert rel_err(engine.logits(hp, cols) + graft, logits[:, cols]) < 1e-5
 
 
+@pytest.mark.parametrize("config", [c for c in CONFIGS if c.item_item], ids=str)
+def test_zero_presence_head_skips_it_and_still_equals_reference(config: NetworkConfig) -> None:
+    weights = random_weights(config, seed=4)
+    weights["item_item.weight"] *= 30
+    last = len(config.decoder)
+    weights[f"presence.{last}.kernel"] *= 0.0
+    weights[f"presence.{last}.bias"][:] = np.linspace(-1, 1, config.n_items)
+    engine = Engine(config, weights)
+    assert engine.presence_off
+    rng = np.random.default_rng(4)
+    inputs, dense = random_batch(rng, config.n_items, [0, 2, 9])
+    logits, ratings = engine.forward(inputs)
+    ref_logits, ref_ratings = forward(config, weights, dense)
+    assert rel_err(logits, ref_logits) < 1e-5
+    assert rel_err(ratings, ref_ratings) < 1e-5
+    hp, _ = engine.heads(engine.trunk(engine.first_layer(inputs)))
+    if config.decoder:
+        assert hp.shape == (3, 0)  # the presence hidden layers did not run
+    assert not Engine(config, random_weights(config, seed=4)).presence_off
+
+
 def test_engine_reads_memmapped_artifact_weights(tiny_model, tiny_config) -> None:
     from model.artifact import load_artifact
 

@@ -46,12 +46,12 @@ class Brute:
         return profile, p, ratings[0], unified_score(p, ratings[0], w)
 
 
-@pytest.fixture(params=["tiny_model", "graft_model", "offset_model"])
+@pytest.fixture(params=["tiny_model", "graft_model", "offset_model", "alpha0_model"])
 def model_path(request: pytest.FixtureRequest) -> Path:
     return request.getfixturevalue(request.param)
 
 
-@pytest.fixture(params=["graft_model", "offset_model"])
+@pytest.fixture(params=["graft_model", "offset_model", "alpha0_model"])
 def rich_model(request: pytest.FixtureRequest) -> Path:
     return request.getfixturevalue(request.param)
 
