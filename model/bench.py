@@ -17,6 +17,7 @@ Note the machine load (``uptime``) and the BLAS kernel (printed) next to the num
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import gc
 import json
 import os
@@ -160,16 +161,23 @@ def jax_forward_ms(
     return statistics.median(times), f"jax {jax.__version__} on {jax.devices()[0].platform}"
 
 
-def build_full_artifact(directory: Path, seed: int = 0) -> Path:
-    """Random weights of the full config (timing only), saved as an artifact."""
-    ids = np.arange(1, FULL.n_items + 1, dtype=np.int64) * 7
-    weights = random_weights(FULL, seed=seed)
+def build_full_artifact(
+    directory: Path, seed: int = 0, graft: bool = False, rating_offset: bool = False
+) -> Path:
+    """Random weights of the full config (timing only), saved as an artifact.
+
+    ``graft`` adds the N×N item–item matrix and ``rating_offset`` the offset, as the default
+    trained model has them.
+    """
+    config = dataclasses.replace(FULL, item_item=graft, rating_offset=rating_offset)
+    ids = np.arange(1, config.n_items + 1, dtype=np.int64) * 7
+    weights = random_weights(config, seed=seed)
     path = save_artifact(
         directory,
-        config=FULL,
+        config=config,
         weights=weights,
         corpus_ids=ids,
-        item_counts=np.arange(FULL.n_items, 0, -1),
+        item_counts=np.arange(config.n_items, 0, -1),
         metadata={"score_weight": 0.3, "note": "random weights for benchmarking"},
     )
     del weights
@@ -213,7 +221,9 @@ def run_bench(args: argparse.Namespace) -> dict[str, Any]:
     else:
         tmp = tempfile.TemporaryDirectory(prefix="anirec-bench-")
         print("building the full config with random weights ...", file=sys.stderr)
-        path = build_full_artifact(Path(tmp.name) / "full")
+        path = build_full_artifact(
+            Path(tmp.name) / "full", graft=args.graft, rating_offset=args.graft
+        )
     try:
         return _measure(path, args, threads)
     finally:
@@ -418,6 +428,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--threads", type=int, default=1, help="BLAS threads (default 1)")
     parser.add_argument(
         "--workers", type=int, default=1, help="recommender worker threads (default 1)"
+    )
+    parser.add_argument(
+        "--graft",
+        action="store_true",
+        help="add the item–item graft (N×N) and rating offset, like the default trained model",
     )
     parser.add_argument("--quick", action="store_true", help="fewer repetitions")
     parser.add_argument("--no-jax", action="store_true", help="skip the JAX comparison")
