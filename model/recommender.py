@@ -95,8 +95,9 @@ class Recommender:
     batch_size = 64
     """Profiles per batched pass in :meth:`recommend_many`."""
     workers = 1
-    """Threads that share one :meth:`recommend_many` call (each with ``blas_threads``). Keep 1
-    when the caller already runs requests in a pool; 2 uses both cores for a lone batch job."""
+    """Threads that share one call (each with ``blas_threads``): the parts of a batch, the two
+    output layers of a lone request, the chunks of a holdout pass. 2 uses both cores when one
+    is idle; keep 1 when the caller already keeps the cores busy with its own pool."""
 
     def __init__(
         self, artifact: Artifact, *, blas_threads: int | None = 1, workers: int = 1
@@ -128,8 +129,9 @@ class Recommender:
         ``blas_threads`` is the OpenBLAS thread count used by each call, set for the calling
         thread only (the process-wide setting is untouched; ``None`` leaves BLAS as it is).
         The default 1 suits a bot that runs requests in its own thread pool on a shared 2-core
-        machine: a second BLAS thread halves a lone request's latency on an idle machine, but
-        waits for a busy core (and fights the pool) otherwise.
+        machine: OpenBLAS's own threads wait for each other at every small GEMV, which costs
+        milliseconds as soon as another process holds a core. ``workers`` (see the attribute)
+        is the coarser way to use the second core.
         """
         return cls(load_artifact(path, verify=verify), blas_threads=blas_threads, workers=workers)
 
