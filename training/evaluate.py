@@ -338,7 +338,7 @@ def evaluate_artifact(model_dir: Path, dataset: Dataset, *, part: int = TEST) ->
     if not np.array_equal(np.asarray(artifact.corpus_ids), dataset.corpus_ids):
         raise ValueError(f"{model_dir}: corpus differs from the dataset's (other data options?)")
     weights = {k: np.asarray(v) for k, v in artifact.weights.items()}
-    w = float(artifact.metadata.get("ranking_weight", artifact.metadata.get("score_weight", 0.3)))
+    w = float(artifact.metadata.get("score_weight", 0.3))
     scorer = ModelScorer(artifact.config, weights, score_weight=w)
     val_batch = fold_in(dataset, dataset.users(VALIDATION))
     batch = fold_in(dataset, dataset.users(part))
@@ -346,10 +346,11 @@ def evaluate_artifact(model_dir: Path, dataset: Dataset, *, part: int = TEST) ->
     start = time.perf_counter()
     ease, ease_sweep = tune_ease(x, val_batch)
     ease_seconds = time.perf_counter() - start
+    dlae, dlae_sweep = tune_dlae(x, val_batch)
     bias, bias_sweep = tune_bias(dataset, val_batch)
     related = franchise_relation(list(dataset.titles))
     results = evaluate_scorers(
-        [scorer, ease, Popularity(dataset.item_counts)], batch, dataset.item_counts, related
+        [scorer, ease, dlae, Popularity(dataset.item_counts)], batch, dataset.item_counts, related
     )
     maes = {"model": model_mae(scorer, batch), bias.name: bias_mae(bias, batch)}
     return {
@@ -362,6 +363,7 @@ def evaluate_artifact(model_dir: Path, dataset: Dataset, *, part: int = TEST) ->
         "ease_lambda": ease.lam,
         "ease_validation_ndcg": {str(k): v for k, v in ease_sweep.items()},
         "ease_fit_seconds": round(ease_seconds, 1),
+        "dlae_validation_ndcg": dlae_sweep,
         "bias_shrinkage": bias.shrinkage,
         "bias_validation_mae": {str(k): v for k, v in bias_sweep.items()},
         "table": markdown_table(results, maes),
@@ -394,6 +396,3 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--split", choices=("test", "validation"), default="test")
     add_options(parser)
     parser.set_defaults(handler=_evaluate_command)
-
-
-_ = TRAIN  # re-exported for callers that pick splits by name

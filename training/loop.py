@@ -91,9 +91,6 @@ def _sharding() -> tuple[Any, Any] | None:
     )
 
 
-GRAFT_SCALES = (1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0)
-
-
 def item_value_bias(dataset: Dataset, shrinkage: float = 1.0) -> np.ndarray:
     """Per item, the training users' mean of (normalized rating − the user's mean input value).
 
@@ -112,27 +109,39 @@ def item_value_bias(dataset: Dataset, shrinkage: float = 1.0) -> np.ndarray:
     return (total / (np.bincount(items, minlength=dataset.n_items) + shrinkage)).astype(np.float32)
 
 
+GRAFT_SCALES = tuple(float(v) for v in np.geomspace(1.0, 300.0, 25))
+
+
 def fit_graft_scale(
     dataset: Dataset, item_item: np.ndarray, config: TrainConfig, n_users: int = 512
 ) -> float:
-    """The graft scale g whose softmax(g · corrupted-presence · G) best fits full profiles.
+    """The graft scale g whose softmax(g · corrupted-presence · G) best fits the training target.
 
-    The item–item scores have their own temperature; starting g there (instead of 1) lets the
-    multinomial likelihood begin at the item–item model's quality rather than far below it.
+    The item–item scores have their own temperature; starting g at the likelihood's optimum
+    (instead of 1) means the network's residual is not pushed to fix the temperature first.
+    The target is the one training uses (``presence_target``; "dropped" leaves kept entries out
+    of the softmax).
     """
     rng = np.random.default_rng(config.seed)
     rows = np.sort(rng.permutation(dataset.users(TRAIN))[:n_users])
     presence, _, _ = dense_rows(dataset, rows)
     rate = config.drop_rate + rng.uniform(-config.drop_spread, config.drop_spread, (len(rows), 1))
-    kept = presence * (rng.random(presence.shape) >= rate)
-    base = kept @ np.asarray(item_item, np.float32)
-    counts = np.maximum(presence.sum(axis=1), 1.0)
+    keep = (rng.random(presence.shape) >= rate).astype(np.float32)
+    kept = presence * keep
+    base = (kept @ np.asarray(item_item, np.float32)).astype(np.float64)
+    target = presence
+    if config.presence_target == "dropped":
+        target = presence * (1.0 - keep)
+        base = np.where(kept > 0, -np.inf, base)
+    counts = target.sum(axis=1)
+    users = counts > 0
 
     def nll(g: float) -> float:
-        logits = g * base.astype(np.float64)
+        logits = g * base[users]
         logits -= logits.max(axis=1, keepdims=True)
         log_probs = logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
-        return float((-(presence * log_probs).sum(axis=1) / counts).mean())
+        picked = np.where(target[users] > 0, log_probs, 0.0)
+        return float((-picked.sum(axis=1) / counts[users]).mean())
 
     return min(GRAFT_SCALES, key=nll)
 
