@@ -106,8 +106,8 @@ def test_sparse_first_layer_equals_dense() -> None:
     weights = random_weights(config, seed=2)
     engine = Engine(config, weights)
     rng = np.random.default_rng(3)
-    # 600 entries spans more than one gathered chunk of rows.
-    inputs, dense = random_batch(rng, 700, [0, 5, 600])
+    # 270 entries: sparse, over two gathered chunks of rows; 600: past the dense crossover.
+    inputs, dense = random_batch(rng, 700, [0, 5, 270, 600])
     expected = dense @ weights["encoder.0.kernel"] + weights["encoder.0.bias"]
     np.testing.assert_allclose(engine.first_layer(inputs), expected, rtol=1e-5, atol=1e-5)
     rows = engine.entry_rows(inputs[1])
