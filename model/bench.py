@@ -114,13 +114,29 @@ def copy_bandwidth(nbytes: int = 256 << 20, repeat: int = 5) -> float:
     return 2 * nbytes / best
 
 
-def recommend_bytes(config: NetworkConfig, entries: int, itemsize: int = 4) -> int:
-    """Weight bytes one unexplained ``recommend`` reads: 2 rows per entry, then every layer."""
+def recommend_bytes(
+    config: NetworkConfig,
+    entries: int,
+    itemsize: int = 4,
+    *,
+    presence_head: bool = True,
+    rating_columns: int | None = None,
+) -> int:
+    """Weight bytes one unexplained ``recommend`` reads: 2 rows per entry, then every layer.
+
+    ``presence_head=False`` for a presence head scaled to zero (not read); ``rating_columns``
+    when only that many columns of the rating output layer are read (unscored profiles, w = 1).
+    """
     shapes = config.shapes()
     total = 2 * entries * config.encoder[0] * itemsize
+    last_rating = f"rating.{len(config.decoder)}.kernel"
     for name, shape in shapes.items():
         if name in ("encoder.0.kernel", "item_item.weight"):
             continue
+        if not presence_head and name.startswith("presence."):
+            continue
+        if name == last_rating and rating_columns is not None:
+            shape = (shape[0], rating_columns)
         total += int(np.prod(shape, dtype=np.int64)) * itemsize
     if config.item_item:
         total += entries * config.n_items * itemsize
@@ -311,7 +327,13 @@ def _measure(path: Path, args: argparse.Namespace, threads: int) -> dict[str, An
     dense_xs = [rec.encode(p).dense(config.n_items)[None, :] for p in profiles150]
     dense = timings_ms(lambda x: forward(config, rec.artifact.weights, x), dense_xs, 30)
     bandwidth = copy_bandwidth()
-    floor_ms = recommend_bytes(config, 150) / bandwidth * 1e3
+    floor_bytes = recommend_bytes(
+        config,
+        150,
+        presence_head=not rec.engine.presence_off,
+        rating_columns=10 if rec.score_weight >= 1.0 else None,
+    )
+    floor_ms = floor_bytes / bandwidth * 1e3
     if args.no_jax:
         jax_ms, jax_note = None, "skipped"
     else:
@@ -344,6 +366,7 @@ def _measure(path: Path, args: argparse.Namespace, threads: int) -> dict[str, An
         "jax_p50_ms": jax_ms,
         "jax": jax_note,
         "bandwidth_floor_ms": floor_ms,
+        "bandwidth_floor_bytes": floor_bytes,
         "copy_bandwidth_gb_s": bandwidth / 1e9,
         "blas": blas_info(),
         "blas_threads": threads,

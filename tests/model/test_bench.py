@@ -45,6 +45,10 @@ def test_full_config_size_and_floor_bytes() -> None:
     expected = (300 * 2048 + 2048 + 2048 * 512 + 512) * 4
     expected += 2 * (512 * 1024 + 1024 + 1024 * 2048 + 2048 + 2048 * 6000 + 6000) * 4
     assert recommend_bytes(FULL, 150) == expected
+    # A zero presence head is not read; an unscored profile reads 10 rating columns.
+    lean = recommend_bytes(FULL, 150, presence_head=False, rating_columns=10)
+    presence = (512 * 1024 + 1024 + 1024 * 2048 + 2048 + 2048 * 6000 + 6000) * 4
+    assert lean == expected - presence - 2048 * (6000 - 10) * 4
 
 
 def test_synthetic_profiles_are_distinct_and_valid() -> None:
