@@ -245,16 +245,25 @@ def build_dataset(
 
 
 def load_data_dir(directory: str | Path, options: DatasetOptions = DatasetOptions()) -> Dataset:
-    """Build a dataset from a data directory (CooperUnion ``rating.csv`` + ``anime.csv``)."""
+    """Build a dataset from a data directory.
+
+    CooperUnion ``rating.csv`` (+ ``anime.csv`` for titles and media types) is read by the fast
+    loader; any other layout that :func:`training.data.load_profiles` detects (azathoth42 CSV,
+    MAL exports, collector output) is read by it, users numbered in its key order.
+    """
     from training.data.kaggle import load_anime, load_profiles
 
     directory = Path(directory)
-    ratings = directory / "rating.csv"
-    if not ratings.is_file():
-        raise FileNotFoundError(f"{directory}: no rating.csv (CooperUnion layout) found")
     anime_path = directory / "anime.csv"
     anime = load_anime(anime_path) if anime_path.is_file() else None
-    dataset = build_dataset(load_profiles(ratings), options, anime)
+    ratings = directory / "rating.csv"
+    if ratings.is_file():
+        profiles = load_profiles(ratings)
+    else:
+        from training import data
+
+        profiles, _ = data.index_users(data.load_profiles(directory))
+    dataset = build_dataset(profiles, options, anime)
     dataset.info["source"] = str(directory)
     return dataset
 

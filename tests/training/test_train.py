@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -99,3 +102,31 @@ def test_cli_build_train_evaluate(tmp_path: Path) -> None:
     assert cli(["evaluate", "--model", str(out), "--data", str(data), "--out", str(report)]) == 0
     assert json.loads(report.read_text())["split"] == "test"
     assert report.with_suffix(".md").read_text().startswith("| scorer |")
+
+
+def test_data_parallel_matches_one_device(tmp_path: Path) -> None:
+    """With two (forced host) devices the batch is sharded; the run matches one device."""
+    script = f"""
+import json, sys
+sys.path.insert(0, {str(Path(__file__).parent)!r})
+from conftest import synthetic_profiles
+from training.configs import TrainConfig
+from training.dataset import DatasetOptions, build_dataset
+from training.train import run_training
+d = build_dataset(synthetic_profiles(), DatasetOptions(min_item_users=2, min_user_entries=3))
+cfg = TrainConfig(name="t", encoder=(16, 8), decoder=(16,), batch_size=16, max_steps=4,
+                  eval_every=2, patience=5, learning_rate=1e-2, graft=False, rating_offset=False)
+r, m = run_training(d, cfg, progress=False, log=lambda *a: None)
+print(json.dumps([m["training"]["devices"], [h["val_ndcg@100"] for h in r.history]]))
+"""
+    runs = []
+    for flags in ("--xla_force_host_platform_device_count=2", ""):
+        env = {**os.environ, "XLA_FLAGS": flags, "JAX_PLATFORMS": "cpu"}
+        done = subprocess.run(
+            [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120
+        )
+        assert done.returncode == 0, done.stderr[-2000:]
+        runs.append(json.loads(done.stdout.strip().splitlines()[-1]))
+    (two, history_two), (one, history_one) = runs
+    assert len(two) == 2 and len(one) == 1
+    assert np.allclose(history_two, history_one, atol=1e-4)
