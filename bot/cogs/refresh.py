@@ -1,9 +1,15 @@
 """Background refresh: a ``tasks.loop`` started in ``cog_load``, waiting for ready, cancelled on
 unload. Each round syncs the stalest lists (fingerprint skip, MAL's rate limit in the client),
-records per-account errors, then fills a few catalog titles from MAL."""
+records per-account errors, then fills a few catalog titles from MAL.
+
+Unloading first asks the running round to stop between accounts and gives it a moment, then
+cancels it: cancelling in the middle of a database call can leave an aiosqlite connection
+closing after the engine is gone (a shutdown that never ends).
+"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import timedelta
 
@@ -14,6 +20,7 @@ from bot.context import Services
 log = logging.getLogger(__name__)
 CATALOG_FILL_PER_ROUND = 20
 MAX_ACCOUNTS_PER_ROUND = 500
+UNLOAD_GRACE_SECONDS = 5.0
 
 
 def accounts_per_round(interval_minutes: float, requests_per_second: float) -> int:
@@ -30,25 +37,39 @@ class RefreshCog(commands.Cog):
         self.services = services
         self.rounds = 0
         self.last_report: object | None = None
+        self.stopping = False
+        self.in_round = False
 
     async def cog_load(self) -> None:
         self.refresh.change_interval(minutes=self.services.settings.refresh_interval_minutes)
         self.refresh.start()
 
     async def cog_unload(self) -> None:
+        self.stopping = True
+        task = self.refresh.get_task()
+        if task is None or task.done():
+            return
+        if self.in_round:  # let it finish its current account (bounded), then stop
+            self.refresh.stop()
+            done, _ = await asyncio.wait([task], timeout=UNLOAD_GRACE_SECONDS)
+            if done:
+                return
         self.refresh.cancel()
+        await asyncio.wait([task], timeout=1.0)
 
     @tasks.loop(minutes=30)
     async def refresh(self) -> None:
         settings = self.services.settings
-        if self.services.mal is None:
+        if self.services.mal is None or self.stopping:
             return
+        self.in_round = True
         try:
             report = await self.services.sync.refresh_due(
                 timedelta(hours=settings.refresh_min_age_hours),
                 accounts_per_round(
                     settings.refresh_interval_minutes, settings.mal_requests_per_second
                 ),
+                stop=lambda: self.stopping,
             )
             self.last_report = report
             if report.checked:
@@ -60,7 +81,7 @@ class RefreshCog(commands.Cog):
                     len(report.errors),
                     " (stopped: MAL is failing)" if report.stopped_early else "",
                 )
-            if not report.stopped_early:
+            if not report.stopped_early and not self.stopping:
                 await self.services.catalog.fill_details(
                     self.services.mal, limit=CATALOG_FILL_PER_ROUND
                 )
@@ -68,6 +89,7 @@ class RefreshCog(commands.Cog):
             # One bad round must not end the loop.
             log.exception("background refresh round failed")
         finally:
+            self.in_round = False
             self.rounds += 1
 
     @refresh.before_loop

@@ -29,8 +29,9 @@ def create_engine(url: str | URL, *, foreign_keys: bool = True, **kwargs: Any) -
 
     SQLite gets WAL (readers do not block the writer), a busy timeout (writers wait instead of
     failing), enforced foreign keys (so deleting an account cascades to its entries), and
-    SQLAlchemy-controlled ``BEGIN`` so that SAVEPOINTs and transactional DDL work (the sqlite3
-    driver's legacy transaction mode breaks both; see SQLAlchemy's SQLite dialect notes).
+    SQLAlchemy-controlled ``BEGIN IMMEDIATE`` so that SAVEPOINTs and transactional DDL work (the
+    sqlite3 driver's legacy transaction mode breaks both; see SQLAlchemy's SQLite dialect notes)
+    and concurrent writers queue instead of failing.
     """
     parsed = make_url(url)
     path = sqlite_path(parsed)
@@ -56,7 +57,10 @@ def _configure_sqlite(engine: AsyncEngine, *, wal: bool, foreign_keys: bool) -> 
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN")
+        # IMMEDIATE takes the write lock up front (waiting up to busy_timeout): a deferred
+        # transaction that reads and then writes fails at once with "database is locked" when
+        # another connection wrote in between, and the busy timeout cannot help it.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

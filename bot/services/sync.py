@@ -9,7 +9,7 @@ fingerprint lets unchanged lists skip the full fetch (but a full fetch still hap
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -262,16 +262,26 @@ class SyncService:
         async with self._sessions() as session:
             return list((await session.scalars(query)).all())
 
-    async def refresh_due(self, min_age: timedelta, limit: int | None = None) -> RefreshReport:
+    async def refresh_due(
+        self,
+        min_age: timedelta,
+        limit: int | None = None,
+        *,
+        stop: Callable[[], bool] | None = None,
+    ) -> RefreshReport:
         """One background round: sync due accounts one by one, stalest first.
 
         Per-account problems (private, renamed) are recorded and the round goes on; when MAL
-        itself is failing (throttled, rate-limited, down) the round stops early.
+        itself is failing (throttled, rate-limited, down) the round stops early, as it does
+        when ``stop()`` turns true (checked between accounts).
         """
         from bot.mal import MalThrottled, MalUnavailable, RateLimited
 
         report = RefreshReport()
         for user_id in await self.due_accounts(min_age, limit):
+            if stop is not None and stop():
+                report.stopped_early = True
+                break
             report.checked += 1
             try:
                 outcome = await self.sync(user_id)
