@@ -18,7 +18,7 @@ from discord.ext import commands, tasks
 from bot.context import Services
 
 log = logging.getLogger(__name__)
-CATALOG_FILL_PER_ROUND = 20
+MAX_TITLES_PER_ROUND = 1000
 MAX_ACCOUNTS_PER_ROUND = 500
 UNLOAD_GRACE_SECONDS = 5.0
 
@@ -29,6 +29,14 @@ def accounts_per_round(interval_minutes: float, requests_per_second: float) -> i
         return MAX_ACCOUNTS_PER_ROUND
     budget = interval_minutes * 60 * requests_per_second / 2 / 3
     return max(1, min(MAX_ACCOUNTS_PER_ROUND, int(budget)))
+
+
+def titles_per_round(interval_minutes: float, requests_per_second: float) -> int:
+    """Catalog titles to fill from MAL per round: a quarter of the round's request budget."""
+    if requests_per_second <= 0:
+        return MAX_TITLES_PER_ROUND
+    budget = interval_minutes * 60 * requests_per_second / 4
+    return max(1, min(MAX_TITLES_PER_ROUND, int(budget)))
 
 
 class RefreshCog(commands.Cog):
@@ -82,9 +90,15 @@ class RefreshCog(commands.Cog):
                     " (stopped: MAL is failing)" if report.stopped_early else "",
                 )
             if not report.stopped_early and not self.stopping:
-                await self.services.catalog.fill_details(
-                    self.services.mal, limit=CATALOG_FILL_PER_ROUND
+                filled = await self.services.catalog.fill_details(
+                    self.services.mal,
+                    limit=titles_per_round(
+                        settings.refresh_interval_minutes, settings.mal_requests_per_second
+                    ),
+                    stop=lambda: self.stopping,
                 )
+                if filled:
+                    log.info("catalog: filled %d titles from MAL", filled)
         except Exception:
             # One bad round must not end the loop.
             log.exception("background refresh round failed")

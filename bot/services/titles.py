@@ -19,6 +19,7 @@ from dataclasses import dataclass
 _NON_WORD = re.compile(r"[^0-9a-z]+")
 MAX_CANDIDATES = 300
 MIN_SCORE = 0.3
+POPULARITY_WEIGHT = 0.25  # log-popularity bonus: breaks near-ties ("one" → One Piece)
 
 
 def normalize(text: str) -> str:
@@ -106,7 +107,7 @@ class TitleIndex:
                 best[anime_id] = (score, index)
         ranked = sorted(
             best.items(),
-            key=lambda kv: kv[1][0] + 0.05 * self._boost[kv[0]] / self._max_boost,
+            key=lambda kv: kv[1][0] + POPULARITY_WEIGHT * self._boost[kv[0]] / self._max_boost,
             reverse=True,
         )
         return [TitleHit(aid, self._raw[idx], score) for aid, (score, idx) in ranked[:limit]]

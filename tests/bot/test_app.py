@@ -189,3 +189,24 @@ async def test_background_refresh_records_a_mal_outage_and_keeps_the_list(
         await bot.remove_cog("RefreshCog")
         await asyncio.wait([task], timeout=5)
         assert task.done() and not cog.refresh.is_running()
+
+
+async def test_start_bot_returns_a_ready_bot_and_closes_everything(harness: Harness) -> None:
+    from bot.app import start_bot
+
+    ready = asyncio.Event()
+    bot = await start_bot(harness.settings(), ready=ready)
+    assert ready.is_set() and bot.is_ready() and bot.shutdown is not None
+    await harness.discord.wait_until_ready()
+    reply = await harness.slash(harness.alice, "link", username="alice")
+    assert "Linked to alice" in reply.text
+    await bot.close()
+    await asyncio.wait_for(bot.shutdown, 10)
+    assert bot.is_closed()
+
+
+def test_round_budgets_follow_the_rate_limit() -> None:
+    from bot.cogs.refresh import accounts_per_round, titles_per_round
+
+    assert accounts_per_round(30, 1.0) == 300 and titles_per_round(30, 1.0) == 450
+    assert accounts_per_round(30, 0) == 500 and titles_per_round(0.01, 1.0) == 1
