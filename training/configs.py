@@ -14,7 +14,8 @@ class TrainConfig:
     encoder: tuple[int, ...] = (600, 200)
     decoder: tuple[int, ...] = (600,)
     noise_std: float = 0.1
-    presence_target: str = "full"  # full | dropped (the presence loss's target entries)
+    presence_target: str = "rerank"  # full | dropped | rerank (the presence loss's targets)
+    rerank_candidates: int = 200  # "rerank": the graft's top candidates the softmax runs over
     drop_rate: float = 0.4
     drop_spread: float = 0.16
     learning_rate: float = 3e-4
@@ -53,6 +54,7 @@ CONFIGS: dict[str, TrainConfig] = {
         decoder=(1024, 2048),
         graft=False,
         rating_offset=False,
+        presence_target="full",
         select="ndcg",
         max_steps=20000,
         eval_every=100,

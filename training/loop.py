@@ -268,6 +268,8 @@ def train(
 
     rate, spread = config.drop_rate, config.drop_spread
     dropped_targets = config.presence_target == "dropped"
+    rerank = config.presence_target == "rerank" and config.graft
+    n_candidates = min(config.rerank_candidates, dataset.n_items)
 
     def loss_fn(p: Any, rest: Any, presence: Any, values: Any, scored: Any, key: Any) -> Any:
         net = nnx.merge(graphdef, p["net"], rest)
@@ -279,7 +281,19 @@ def train(
         # which is the fold-in → held-out task that evaluation and serving pose.
         # The kept entries then leave the softmax and the rating loss too: they are never
         # candidates at serving, and copying their input ratings teaches nothing.
-        if dropped_targets:
+        if rerank:
+            # "rerank": the softmax runs over the graft's top candidates only, so the network
+            # learns to reorder what the item–item model proposes (a two-stage ranker).
+            kept = presence * keep
+            proposal = jax.lax.stop_gradient(kept @ net.item_item_weight[...])
+            proposal = jnp.where(kept > 0, -jnp.inf, proposal)
+            _, top = jax.lax.top_k(proposal, n_candidates)
+            candidate = (
+                jnp.zeros_like(presence).at[jnp.arange(presence.shape[0])[:, None], top].set(1.0)
+            )
+            target, rated = presence * (1.0 - keep) * candidate, scored * (1.0 - keep)
+            logits = jnp.where(candidate > 0, logits, -1e9)
+        elif dropped_targets:
             target, rated = presence * (1.0 - keep), scored * (1.0 - keep)
             logits = jnp.where(presence * keep > 0, -1e9, logits)
         else:
