@@ -16,6 +16,7 @@ from discord.ext import commands
 from sqlalchemy import select
 
 from bot.context import Services
+from bot.db.engine import write_session
 from bot.db.models import BotState
 from bot.services.errors import ServiceError
 
@@ -144,7 +145,7 @@ class AnirecBot(commands.Bot):
             self.commands_synced = False
             return False
         synced = await self.tree.sync(guild=guild)
-        async with sessions() as session, session.begin():
+        async with write_session(sessions) as session:
             row = await session.get(BotState, COMMAND_HASH_KEY)
             if row is None:
                 session.add(BotState(key=COMMAND_HASH_KEY, value=digest))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
+WRITE_OPTION = "anirec_write"
+"""Connection execution option marking a transaction that will write (SQLite: BEGIN IMMEDIATE)."""
 
 
 def sqlite_path(url: str | URL) -> Path | None:
@@ -29,9 +33,10 @@ def create_engine(url: str | URL, *, foreign_keys: bool = True, **kwargs: Any) -
 
     SQLite gets WAL (readers do not block the writer), a busy timeout (writers wait instead of
     failing), enforced foreign keys (so deleting an account cascades to its entries), and
-    SQLAlchemy-controlled ``BEGIN IMMEDIATE`` so that SAVEPOINTs and transactional DDL work (the
-    sqlite3 driver's legacy transaction mode breaks both; see SQLAlchemy's SQLite dialect notes)
-    and concurrent writers queue instead of failing.
+    SQLAlchemy-controlled ``BEGIN`` so that SAVEPOINTs and transactional DDL work (the sqlite3
+    driver's legacy transaction mode breaks both; see SQLAlchemy's SQLite dialect notes), with
+    ``BEGIN IMMEDIATE`` for :func:`write_session` so that concurrent writers queue instead of
+    failing.
     """
     parsed = make_url(url)
     path = sqlite_path(parsed)
@@ -57,10 +62,23 @@ def _configure_sqlite(engine: AsyncEngine, *, wal: bool, foreign_keys: bool) -> 
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
-        # IMMEDIATE takes the write lock up front (waiting up to busy_timeout): a deferred
-        # transaction that reads and then writes fails at once with "database is locked" when
-        # another connection wrote in between, and the busy timeout cannot help it.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # Writers (write_session) take the write lock up front, waiting up to busy_timeout: a
+        # deferred transaction that reads and then writes fails at once with "database is
+        # locked" when another connection wrote in between. Readers stay deferred, so under
+        # WAL they never wait for a writer.
+        immediate = connection.get_execution_options().get(WRITE_OPTION, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+@asynccontextmanager
+async def write_session(
+    sessions: async_sessionmaker[AsyncSession],
+) -> AsyncIterator[AsyncSession]:
+    """A session in a transaction that commits on success; on SQLite it holds the write lock
+    from the start (no failed lock upgrade mid-transaction)."""
+    async with sessions() as session, session.begin():
+        await session.connection(execution_options={WRITE_OPTION: True})
+        yield session
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.db.engine import write_session
 from bot.db.models import LinkedAccount, ListEntry
 from bot.services.errors import NotLinked
 from model.profile import STATUSES, ProfileEntry
@@ -105,7 +106,7 @@ class AccountService:
         return list_stats(await self._rows(discord_user_id))
 
     async def set_sharing(self, discord_user_id: int, share: bool) -> AccountView:
-        async with self._sessions() as session, session.begin():
+        async with write_session(self._sessions) as session:
             row = await session.get(LinkedAccount, discord_user_id)
             if row is None:
                 raise NotLinked()
@@ -115,7 +116,7 @@ class AccountService:
 
     async def unlink(self, discord_user_id: int) -> bool:
         """Delete the link and every stored entry; ``False`` if there was none."""
-        async with self._sessions() as session, session.begin():
+        async with write_session(self._sessions) as session:
             # Entries first: do not rely on the backend enforcing ON DELETE CASCADE.
             await session.execute(
                 delete(ListEntry).where(ListEntry.discord_user_id == discord_user_id)

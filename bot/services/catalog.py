@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.db.engine import write_session
 from bot.db.models import Anime
 from bot.services.titles import TitleHit, TitleIndex
 
@@ -167,7 +168,7 @@ class CatalogService:
         missing and mark every corpus item ``in_corpus``; returns how many rows were added."""
         wanted = {int(item["anime_id"]): item for item in items}
         added = 0
-        async with self._sessions() as session, session.begin():
+        async with write_session(self._sessions) as session:
             existing = {
                 row.anime_id: row
                 for row in (await session.scalars(select(Anime))).all()
@@ -200,7 +201,7 @@ class CatalogService:
         missing = {aid: t for aid, t in titles.items() if aid not in self._info}
         if not missing:
             return 0
-        async with self._sessions() as session, session.begin():
+        async with write_session(self._sessions) as session:
             present = set(
                 (
                     await session.scalars(
@@ -219,7 +220,7 @@ class CatalogService:
 
     async def store_details(self, anime: MalAnime) -> AnimeInfo:
         """Write MAL's details of one anime (insert or update)."""
-        async with self._sessions() as session, session.begin():
+        async with write_session(self._sessions) as session:
             row = await session.get(Anime, anime.id)
             if row is None:
                 row = Anime(anime_id=anime.id, in_corpus=False)
@@ -287,7 +288,7 @@ class CatalogService:
         return filled
 
     async def _mark_fetched(self, anime_id: int) -> None:
-        async with self._sessions() as session, session.begin():
+        async with write_session(self._sessions) as session:
             row = await session.get(Anime, anime_id)
             if row is not None:
                 row.details_fetched_at = datetime.now(UTC)

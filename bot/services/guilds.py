@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.db.engine import write_session
 from bot.db.models import GuildSettings
 
 MIN_COUNT, MAX_COUNT = 1, 25
@@ -23,15 +24,24 @@ DEFAULT_CONFIG = GuildConfig()
 
 
 class GuildSettingsService:
+    """Reads are cached in memory (every command reads them; only ``/config`` changes them,
+    through this service, and one bot process owns the database)."""
+
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
+        self._cache: dict[int, GuildConfig] = {}
 
     async def get(self, guild_id: int | None) -> GuildConfig:
         if guild_id is None:
             return DEFAULT_CONFIG
+        cached = self._cache.get(guild_id)
+        if cached is not None:
+            return cached
         async with self._sessions() as session:
             row = await session.get(GuildSettings, guild_id)
-            return _view(row) if row else DEFAULT_CONFIG
+            config = _view(row) if row else DEFAULT_CONFIG
+        self._cache[guild_id] = config
+        return config
 
     async def update(
         self,
@@ -44,7 +54,7 @@ class GuildSettingsService:
         """Change the given settings (``None`` leaves one as it is); returns the result."""
         if default_count is not None and not MIN_COUNT <= default_count <= MAX_COUNT:
             raise ValueError(f"default_count must be {MIN_COUNT}–{MAX_COUNT}")
-        async with self._sessions() as session, session.begin():
+        async with write_session(self._sessions) as session:
             row = await session.get(GuildSettings, guild_id)
             if row is None:
                 row = GuildSettings(
@@ -61,7 +71,9 @@ class GuildSettingsService:
             if members_can_view_others is not None:
                 row.members_can_view_others = members_can_view_others
             await session.flush()
-            return _view(row)
+            config = _view(row)
+        self._cache[guild_id] = config
+        return config
 
 
 def _view(row: GuildSettings) -> GuildConfig:

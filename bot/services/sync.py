@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.db.engine import write_session
 from bot.db.models import LinkedAccount, ListEntry
 from bot.services.accounts import AccountView, ListStats, list_stats
 from bot.services.catalog import CatalogService
@@ -111,7 +112,7 @@ class SyncService:
     ) -> SyncOutcome:
         by_id = {e.anime_id: e for e in entries}  # a repeated id: the later entry wins
         now = _now()
-        async with self._sessions() as session, session.begin():
+        async with write_session(self._sessions) as session:
             account = await session.get(LinkedAccount, discord_user_id)
             if account is None:
                 account = LinkedAccount(discord_user_id=discord_user_id, linked_at=now)
@@ -148,14 +149,14 @@ class SyncService:
         return SyncOutcome(view, list_stats(rows), changed=True)
 
     async def _record_error(self, discord_user_id: int, message: str) -> None:
-        async with self._sessions() as session, session.begin():
+        async with write_session(self._sessions) as session:
             account = await session.get(LinkedAccount, discord_user_id)
             if account is not None:
                 account.last_error = message[:ERROR_LENGTH]
                 account.last_error_at = account.last_checked_at = _now()
 
     async def _mark_checked(self, discord_user_id: int) -> SyncOutcome:
-        async with self._sessions() as session, session.begin():
+        async with write_session(self._sessions) as session:
             account = await session.get(LinkedAccount, discord_user_id)
             assert account is not None
             account.last_checked_at = _now()

@@ -150,7 +150,7 @@ async def test_errors_become_short_ephemeral_messages(harness: Harness) -> None:
         assert admin.ephemeral and "Server settings updated" in admin.text
 
         async with bot.services.sessions() as session, session.begin():
-            await session.execute(text("DROP TABLE guild_settings"))
+            await session.execute(text("ALTER TABLE linked_accounts RENAME TO gone"))
         broken = await harness.slash(harness.alice, "recommend")
         assert broken.ephemeral and "Something went wrong" in broken.text
         assert "Traceback" not in broken.text

@@ -3,16 +3,17 @@ SQLite pragmas and cascades hold."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import func, inspect, select, text
+from sqlalchemy import event, func, inspect, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
 from bot.db import Base, LinkedAccount, ListEntry
-from bot.db.engine import create_engine, sqlite_path
+from bot.db.engine import create_engine, session_factory, sqlite_path, write_session
 from bot.db.url import DatabaseSettings
 from tests.bot.conftest import POSTGRES_URL, migrate
 
@@ -132,3 +133,36 @@ async def test_rows_from_other_tests_are_invisible(
 ) -> None:
     async with sessions() as session:
         assert await session.scalar(select(func.count()).select_from(LinkedAccount)) == 0
+
+
+async def test_writers_queue_on_sqlite_and_readers_do_not_lock(sqlite_file_url: str) -> None:
+    await migrate(sqlite_file_url)
+    engine = create_engine(sqlite_file_url)
+    begins: list[str] = []
+
+    @event.listens_for(engine.sync_engine, "before_cursor_execute")
+    def _record(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
+        if statement.startswith("BEGIN"):
+            begins.append(statement)
+
+    sessions = session_factory(engine)
+    try:
+        async with write_session(sessions) as session:
+            session.add(LinkedAccount(discord_user_id=1, mal_username="counter", source="0"))
+
+        async def bump() -> None:
+            # Read, then write after a pause: deferred transactions would fail here with
+            # "database is locked" as soon as another one committed in between.
+            async with write_session(sessions) as session:
+                account = await session.get(LinkedAccount, 1)
+                assert account is not None
+                await asyncio.sleep(0.001)
+                account.source = str(int(account.source) + 1)
+
+        await asyncio.gather(*(bump() for _ in range(20)))
+        async with sessions() as session:
+            account = await session.get(LinkedAccount, 1)
+            assert account is not None and account.source == "20"
+        assert "BEGIN" in begins and begins.count("BEGIN IMMEDIATE") == 21
+    finally:
+        await engine.dispose()
