@@ -15,7 +15,9 @@ from typing import TYPE_CHECKING
 
 import aiohttp
 import discord
+import sqlalchemy.exc
 import yarl
+from sqlalchemy.engine import make_url
 
 from bot.client import DEFAULT_GATEWAY, AnirecBot
 from bot.context import Services
@@ -171,6 +173,10 @@ async def main(settings: Settings) -> int:
         return 1
     except discord.PrivilegedIntentsRequired:
         log.error("Discord refused the gateway intents")
+        return 1
+    except (OSError, sqlalchemy.exc.OperationalError, sqlalchemy.exc.InterfaceError) as exc:
+        url = make_url(settings.database_url).render_as_string(hide_password=True)
+        log.error("cannot start: %s (database %s)", str(exc).splitlines()[0], url)
         return 1
     return 0
 

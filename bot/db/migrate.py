@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from alembic import command
@@ -30,6 +31,7 @@ async def downgrade(url: str, revision: str = "base") -> None:
 
 
 async def _run(url: str, revision: str, *, down: bool) -> None:
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)  # start-up noise
     # Foreign keys off on SQLite: batch migrations recreate tables.
     engine = create_engine(url, foreign_keys=False, poolclass=pool.NullPool)
     try:
