@@ -6,13 +6,16 @@ Every view answers only the member who ran the command (``interaction_check``).
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import Awaitable, Callable
 
 import discord
 
+from bot.client import UNEXPECTED, reply_error, user_message
 from bot.render import page_count, recommendations_embed
 from bot.services.recommendations import Recommendations
 
+log = logging.getLogger(__name__)
 VIEW_TIMEOUT = 600.0
 
 
@@ -31,6 +34,16 @@ class OwnedView(discord.ui.View):
             "These buttons belong to the member who ran the command.", ephemeral=True
         )
         return False
+
+    async def on_error(
+        self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item
+    ) -> None:
+        # Same policy as the command tree: a short message, never a traceback.
+        text = user_message(error)
+        if text is None:
+            log.error("button %r failed", getattr(item, "label", item), exc_info=error)
+            text = UNEXPECTED
+        await reply_error(interaction, text)
 
     async def on_timeout(self) -> None:
         for item in self.children:
@@ -135,8 +148,8 @@ class ShareToggle(OwnedView):
 
     @discord.ui.button(label="Share", style=discord.ButtonStyle.secondary)
     async def toggle(self, interaction: discord.Interaction, _button: discord.ui.Button) -> None:
+        await self.on_toggle(not self.sharing)
         self.sharing = not self.sharing
-        await self.on_toggle(self.sharing)
         self._label()
         text = (
             "Others in servers that allow it can now see your recommendations."

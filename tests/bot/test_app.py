@@ -210,3 +210,24 @@ def test_round_budgets_follow_the_rate_limit() -> None:
 
     assert accounts_per_round(30, 1.0) == 300 and titles_per_round(30, 1.0) == 450
     assert accounts_per_round(30, 0) == 500 and titles_per_round(0.01, 1.0) == 1
+
+
+async def test_sharing_from_profile_and_button_errors(harness: Harness) -> None:
+    tiny_artifact(harness.tmp / "model")
+    async with harness.bot():
+        await harness.discord.wait_until_ready()
+        await harness.slash(harness.alice, "link", username="alice")
+        profile = await harness.slash(harness.alice, "profile")
+        assert profile.ephemeral and "Sharing recommendations: no" in profile.text
+        share = profile.button("Share my recommendations")["custom_id"]
+        shared = await harness.discord.click(profile, share, harness.alice)
+        assert "can now see your recommendations" in shared.text
+        seen = await harness.slash(harness.bob, "recommend", member=harness.alice, count=2)
+        assert not seen.ephemeral and "Recommendations for" in seen.text
+        other = await harness.slash(harness.bob, "profile", member=harness.alice)
+        assert "anime profile" in other.text
+
+        unlink = await harness.slash(harness.alice, "unlink")
+        await harness.discord.click(unlink, unlink.button("Unlink")["custom_id"], harness.alice)
+        stale = await harness.discord.click(profile, share, harness.alice)
+        assert stale.ephemeral and "/link" in stale.text and "Traceback" not in stale.text
