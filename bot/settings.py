@@ -70,7 +70,9 @@ def load_settings(
                 problems.append(f"{key} is not set")
             else:
                 problems.append(f"{key} is invalid ({error['msg']})")
+        them = "it" if len(problems) == 1 else "them"
         raise SettingsError(
             "; ".join(problems)
-            + f": put it in {env_file or 'the environment'} (see .env.example) or export it."
+            + f": put {them} in {env_file or 'the environment'} (see .env.example)"
+            + f" or export {them}."
         ) from None
