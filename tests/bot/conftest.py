@@ -9,39 +9,13 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import pool
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.db.engine import create_engine
+from bot.db.migrate import downgrade, upgrade
 
-ROOT = Path(__file__).resolve().parents[2]
 POSTGRES_URL = os.environ.get("ANIREC_TEST_POSTGRES_URL")
-
-
-def alembic_config() -> Config:
-    config = Config(str(ROOT / "alembic.ini"))
-    config.set_main_option("script_location", str(ROOT / "migrations"))
-    config.attributes["configure_logger"] = False
-    return config
-
-
-async def migrate(url: str, revision: str = "head", *, down: bool = False) -> None:
-    """Run the real migrations on ``url`` through a shared connection (Alembic's async recipe)."""
-    engine = create_engine(url, foreign_keys=False, poolclass=pool.NullPool)
-    try:
-        async with engine.connect() as connection:
-
-            def run(sync_connection: object) -> None:
-                config = alembic_config()
-                config.attributes["connection"] = sync_connection
-                (command.downgrade if down else command.upgrade)(config, revision)
-
-            await connection.run_sync(run)
-            await connection.commit()
-    finally:
-        await engine.dispose()
 
 
 def _backends() -> list[object]:
@@ -63,8 +37,8 @@ def migrated_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
     else:
         assert POSTGRES_URL is not None
         url = POSTGRES_URL
-        asyncio.run(migrate(url, "base", down=True))
-    asyncio.run(migrate(url))
+        asyncio.run(downgrade(url))
+    asyncio.run(upgrade(url))
     return url
 
 

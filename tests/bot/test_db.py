@@ -14,8 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionm
 
 from bot.db import Base, LinkedAccount, ListEntry
 from bot.db.engine import create_engine, session_factory, sqlite_path, write_session
+from bot.db.migrate import downgrade, upgrade
 from bot.db.url import DatabaseSettings
-from tests.bot.conftest import POSTGRES_URL, migrate
+from tests.bot.conftest import POSTGRES_URL
 
 TABLES = {"anime", "bot_state", "guild_settings", "linked_accounts", "list_entries"}
 
@@ -47,14 +48,14 @@ async def test_upgrade_downgrade_upgrade(url_kind: str, sqlite_file_url: str) ->
         return names - {"alembic_version"}
 
     try:
-        await migrate(url, "base", down=True)
+        await downgrade(url)
         assert not (await tables()) & TABLES
-        await migrate(url)
+        await upgrade(url)
         assert await tables() >= TABLES
-        await migrate(url, "base", down=True)
+        await downgrade(url)
         assert not (await tables()) & TABLES
     finally:
-        await migrate(url)  # leave the shared PostgreSQL database migrated
+        await upgrade(url)  # leave the shared PostgreSQL database migrated
 
 
 async def test_sqlite_pragmas(sqlite_file_url: str) -> None:
@@ -136,7 +137,7 @@ async def test_rows_from_other_tests_are_invisible(
 
 
 async def test_writers_queue_on_sqlite_and_readers_do_not_lock(sqlite_file_url: str) -> None:
-    await migrate(sqlite_file_url)
+    await upgrade(sqlite_file_url)
     engine = create_engine(sqlite_file_url)
     begins: list[str] = []
 

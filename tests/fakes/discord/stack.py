@@ -66,27 +66,9 @@ def sqlite_url(path: str | os.PathLike[str]) -> str:
 
 async def migrate(url: str) -> None:
     """Apply the real Alembic migrations to ``url`` (``alembic upgrade head``)."""
-    from alembic import command
-    from alembic.config import Config
-    from sqlalchemy import pool
+    from bot.db.migrate import upgrade
 
-    from bot.db.engine import create_engine
-
-    engine = create_engine(url, foreign_keys=False, poolclass=pool.NullPool)
-    try:
-        async with engine.connect() as connection:
-
-            def run(sync_connection: object) -> None:
-                config = Config(str(ROOT / "alembic.ini"))
-                config.set_main_option("script_location", str(ROOT / "migrations"))
-                config.attributes["configure_logger"] = False
-                config.attributes["connection"] = sync_connection
-                command.upgrade(config, "head")
-
-            await connection.run_sync(run)
-            await connection.commit()
-    finally:
-        await engine.dispose()
+    await upgrade(url)
 
 
 def bot_environment(
