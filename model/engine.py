@@ -173,6 +173,36 @@ class Engine:
             hr = swish_(hr @ kernel + bias)
         return hp, hr
 
+    def presence_hidden(self, z: np.ndarray) -> np.ndarray:
+        """The presence head alone up to its output layer (empty when the head is off).
+
+        With :meth:`rating_hidden`, what :meth:`heads` returns, one head at a time: two threads
+        can each run one head and then its output layer.
+        """
+        if self.depth == 1:
+            return z
+        if self.presence_off:
+            return np.empty((len(z), 0), dtype=DTYPE)
+        split = self.head0_split
+        hp = z @ self.head0_kernel[:, :split]
+        hp += self.head0_bias[:split]
+        swish_(hp)
+        for kernel, bias in self.presence_layers[:-1]:
+            hp = swish_(hp @ kernel + bias)
+        return hp
+
+    def rating_hidden(self, z: np.ndarray) -> np.ndarray:
+        """The rating head alone up to its output layer."""
+        if self.depth == 1:
+            return z
+        split = self.head0_split
+        hr = z @ self.head0_kernel[:, split:]
+        hr += self.head0_bias[split:]
+        swish_(hr)
+        for kernel, bias in self.rating_layers[:-1]:
+            hr = swish_(hr @ kernel + bias)
+        return hr
+
     def _output(
         self, hidden: np.ndarray, head: str, columns: np.ndarray | slice | None
     ) -> np.ndarray:

@@ -16,14 +16,14 @@ import functools
 import os
 import threading
 from collections.abc import Callable, Collection, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import numpy as np
 
 from model.artifact import Artifact, load_artifact
-from model.encoding import encode_entries
+from model.encoding import CorpusIndex, encode_batch, encode_entries
 from model.engine import DTYPE, Engine, SparseInput, logsumexp
 from model.explain import Holdout, holdout
 from model.features import EncodedProfile, dedupe
@@ -34,7 +34,11 @@ from model.threads import local_blas_threads
 
 _RATING_FLOOR = 1e-3  # max(r̂+1, 0.001) in the unified score
 _MIN_VARIANTS_PER_WORKER = 16  # below this, splitting a holdout pass costs more than it saves
+DEFAULT_WORKERS = min(2, os.cpu_count() or 1)
+"""Worker threads per call unless told otherwise: both cores of the 2-core serving machine."""
+_MIN_SPLIT_FIRST_LAYER = 8  # profiles in a batch before its first layer is cut in two
 _F = TypeVar("_F", bound=Callable[..., Any])
+_T = TypeVar("_T")
 
 
 def _blas(method: _F) -> _F:
@@ -94,17 +98,20 @@ class Recommender:
     """Entries listed by :meth:`explain` (up or down)."""
     batch_size = 64
     """Profiles per batched pass in :meth:`recommend_many`."""
-    workers = 1
+    workers = DEFAULT_WORKERS
     """Threads that share one call (each with ``blas_threads``): the parts of a batch, the two
-    output layers of a lone request, the chunks of a holdout pass. 2 uses both cores when one
-    is idle; keep 1 when the caller already keeps the cores busy with its own pool."""
+    heads (or output-layer halves) of a lone request, the chunks of a holdout pass. The default
+    (2 on this 2-core machine) uses the second core whenever it is idle, which is most of the
+    time for a chat bot; under concurrent load the bot's own pool threads and these workers
+    block rather than spin (one BLAS thread each), so the cores are shared, not oversubscribed.
+    1 keeps every call on its caller's thread."""
 
     def __init__(
-        self, artifact: Artifact, *, blas_threads: int | None = 1, workers: int = 1
+        self, artifact: Artifact, *, blas_threads: int | None = 1, workers: int = DEFAULT_WORKERS
     ) -> None:
         self.artifact = artifact
         self.blas_threads = blas_threads
-        self.workers = workers
+        self.workers = max(1, int(workers))
         self._executor: ThreadPoolExecutor | None = None
         self._pool_lock = threading.Lock()
         self.engine = Engine(artifact.config, artifact.weights)
@@ -112,6 +119,7 @@ class Recommender:
         self.n_items: int = artifact.config.n_items
         self.score_weight = artifact.score_weight
         self._index = {int(a): i for i, a in enumerate(self.corpus_ids)}
+        self._corpus = CorpusIndex(self.corpus_ids)
         media = np.asarray([item["media_type"] for item in artifact.items])
         self._media_masks = {str(m): media == m for m in np.unique(media)}
 
@@ -122,7 +130,7 @@ class Recommender:
         *,
         verify: bool = True,
         blas_threads: int | None = 1,
-        workers: int = 1,
+        workers: int = DEFAULT_WORKERS,
     ) -> Recommender:
         """Load an artifact (raises :class:`model.artifact.ArtifactError`).
 
@@ -157,34 +165,75 @@ class Recommender:
     def encode(self, entries: Sequence[ProfileEntry]) -> EncodedProfile:
         return encode_entries(entries, self._index)
 
+    def encode_many(self, profiles: Sequence[Sequence[ProfileEntry]]) -> list[EncodedProfile]:
+        """:meth:`encode` for each profile, vectorized over the batch (equal results)."""
+        if len(profiles) == 1:
+            return [self.encode(profiles[0])]
+        return encode_batch(profiles, self._corpus)
+
     def _weight(self, profile: EncodedProfile) -> float:
         return self.score_weight if profile.has_scores else 1.0
 
-    def _outputs(
-        self, hp: np.ndarray, hr: np.ndarray | None, parallel: bool
-    ) -> tuple[np.ndarray, np.ndarray | None]:
-        """The output layers: presence logits, and ratings for the rows of ``hr`` if given.
-
-        With ``parallel`` (and ``workers > 1``) the two memory-bound GEMVs, or the two column
-        halves of the presence layer, stream their weights on two cores at once.
-        """
-        engine = self.engine
-        if not parallel or self.workers < 2:
-            return engine.logits(hp), engine.ratings(hr) if hr is not None else None
+    def _submit(self, fn: Callable[..., _T], *args: Any) -> Future[_T]:
+        """Run ``fn(*args)`` on the worker pool with this recommender's BLAS threads."""
         threads = self.blas_threads
 
-        def local(fn: Callable[..., np.ndarray], *args: Any) -> np.ndarray:
+        def local() -> _T:
             with local_blas_threads(threads):
                 return fn(*args)
 
-        if hr is not None:
-            future = self._pool().submit(local, engine.logits, hp)
-            ratings = engine.ratings(hr)
-            return future.result(), ratings
-        half = slice(0, self.n_items // 2)
-        future = self._pool().submit(local, engine.logits, hp, half)
-        rest = engine.logits(hp, slice(self.n_items // 2, None))
-        return np.concatenate([future.result(), rest], axis=1), None
+        return self._pool().submit(local)
+
+    def _forward(
+        self, inputs: list[SparseInput], rows: list[int], parallel: bool
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None, np.ndarray | None]:
+        """(pre0, rating hidden, logits with graft, ratings at ``rows`` or None, graft or None).
+
+        With ``parallel`` (and ``workers > 1``) the pass is cut across two threads where it
+        streams the most bytes: the halves of the batch's first layer, then one head each (its
+        hidden layers and its output layer), or, when no ratings are needed, the two column
+        halves of the presence output layer. NumPy releases the GIL in all of these.
+        """
+        engine = self.engine
+        split = parallel and self.workers >= 2
+        if split and len(inputs) >= _MIN_SPLIT_FIRST_LAYER:
+            half = len(inputs) // 2
+            future = self._submit(engine.first_layer, inputs[:half])
+            rest = engine.first_layer(inputs[half:])
+            pre0 = np.concatenate([future.result(), rest])
+        else:
+            pre0 = engine.first_layer(inputs)
+        z = engine.trunk(pre0)
+
+        def presence_branch() -> tuple[np.ndarray, np.ndarray | None]:
+            logits = engine.logits(engine.presence_hidden(z))
+            graft = engine.graft(inputs) if engine.has_graft else None
+            if graft is not None:
+                logits += graft
+            return logits, graft
+
+        if not split:
+            logits, graft = presence_branch()
+            hr = engine.rating_hidden(z)
+            ratings = engine.ratings(hr[rows]) if rows else None
+        elif rows:
+            branch = self._submit(presence_branch)
+            hr = engine.rating_hidden(z)
+            ratings = engine.ratings(hr[rows])
+            logits, graft = branch.result()
+        else:
+            hp = engine.presence_hidden(z)
+            hr = engine.rating_hidden(z)
+            mid = self.n_items // 2
+            future = self._submit(engine.logits, hp, slice(0, mid))
+            logits = np.concatenate([future.result(), engine.logits(hp, slice(mid, None))], axis=1)
+            ratings = None
+            graft = engine.graft(inputs) if engine.has_graft else None
+            if graft is not None:
+                logits += graft
+        if ratings is not None and engine.has_rating_offset:
+            ratings += engine.offsets([inputs[b] for b in rows])[:, None]
+        return pre0, hr, logits, ratings, graft
 
     def _passes(
         self, profiles: Sequence[EncodedProfile], parallel: bool = True, rank: bool = True
@@ -199,17 +248,10 @@ class Recommender:
         for start in range(0, len(profiles), self.batch_size):
             chunk = profiles[start : start + self.batch_size]
             inputs = [SparseInput(p.indices, p.values) for p in chunk]
-            pre0 = engine.first_layer(inputs)
-            hp, hr = engine.heads(engine.trunk(pre0))
             weights = [self._weight(p) for p in chunk]
             rows = [b for b, w in enumerate(weights) if w < 1.0] if rank else []
-            logits, ratings = self._outputs(hp, hr[rows] if rows else None, parallel)
+            pre0, hr, logits, ratings, graft = self._forward(inputs, rows, parallel)
             offsets = engine.offsets(inputs)
-            if ratings is not None and engine.has_rating_offset:
-                ratings += offsets[rows, None]
-            graft = engine.graft(inputs) if engine.has_graft else None
-            if graft is not None:
-                logits += graft
             lse = logsumexp(logits)
             where = {b: r for r, b in enumerate(rows)}
             for b, profile in enumerate(chunk):
@@ -338,7 +380,7 @@ class Recommender:
         """:meth:`recommend` for many profiles, in batched passes (explanations per profile)."""
         if explain:
             # One batched forward pass, then a holdout pass per profile.
-            runs = self._passes([self.encode(p) for p in profiles])
+            runs = self._passes(self.encode_many(profiles))
             return [
                 self._analyze(run, p, k, 5, media, include_planned, exclude)[0]
                 for run, p in zip(runs, profiles, strict=True)
@@ -369,7 +411,7 @@ class Recommender:
 
         def work(start: int, stop: int, parallel: bool) -> list[tuple[list[Recommendation], Any]]:
             with local_blas_threads(self.blas_threads):
-                runs = self._passes([self.encode(p) for p in profiles[start:stop]], parallel)
+                runs = self._passes(self.encode_many(profiles[start:stop]), parallel)
                 return [
                     (
                         self._recommendations(

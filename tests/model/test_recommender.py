@@ -207,7 +207,7 @@ def test_targets_equal_brute_force(rich_model: Path) -> None:
 
 
 def test_recommend_many_equals_one_by_one(graft_model: Path) -> None:
-    rec = Recommender.load(graft_model)
+    rec = Recommender.load(graft_model, workers=1)
     rec.batch_size = 3  # several batches, one partial
     rng = np.random.default_rng(4)
     profiles = [random_profile(rng, rec.n_items, s, s % 2 == 0) for s in range(8)]
@@ -281,7 +281,8 @@ def test_load_error_is_artifact_error(tmp_path: Path) -> None:
 
 
 def test_parallel_holdout_equals_serial(graft_model: Path) -> None:
-    serial, parallel = Recommender.load(graft_model), Recommender.load(graft_model, workers=2)
+    serial = Recommender.load(graft_model, workers=1)
+    parallel = Recommender.load(graft_model, workers=2)
     scores = np.random.default_rng(12).integers(0, 11, 36)
     entries = [ProfileEntry(1000 + i, int(s), "completed") for i, s in enumerate(scores)]
     assert serial.encode(entries).indices.size >= 32  # enough variants to split
