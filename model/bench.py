@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import gc
+import itertools
 import json
 import os
 import statistics
@@ -26,6 +27,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -34,9 +36,9 @@ import numpy as np
 from model.artifact import save_artifact
 from model.engine import SparseInput
 from model.profile import ProfileEntry
-from model.recommender import Recommender
+from model.recommender import DEFAULT_WORKERS, Recommender
 from model.reference import NetworkConfig, forward, random_weights
-from model.threads import blas_info, set_blas_threads
+from model.threads import blas_info, local_blas_threads, set_blas_threads
 
 FULL = NetworkConfig(6000, encoder=(2048, 512), decoder=(1024, 2048))
 SIZES = (20, 150, 500, 2000)
@@ -112,6 +114,29 @@ def copy_bandwidth(nbytes: int = 256 << 20, repeat: int = 5) -> float:
         np.copyto(dst, src)
         best = min(best, time.perf_counter() - start)
     return 2 * nbytes / best
+
+
+def read_bandwidth(threads: int, nbytes: int = 256 << 20, repeat: int = 5) -> float:
+    """Bytes per second a single-row GEMV streams from a matrix larger than the caches (best of
+    ``repeat``), its columns cut over ``threads`` threads of one BLAS thread each: the rate the
+    output layers can reach, which unlike a copy writes nothing back."""
+    cols = 8192
+    matrix = np.ones((nbytes // 4 // cols, cols), dtype=np.float32)
+    x = np.ones((1, matrix.shape[0]), dtype=np.float32)
+    cuts = np.linspace(0, cols, threads + 1).astype(int)
+    parts = [matrix[:, a:b] for a, b in itertools.pairwise(cuts)]
+
+    def run(part: np.ndarray) -> None:
+        with local_blas_threads(1):
+            x @ part
+
+    best = float("inf")
+    with ThreadPoolExecutor(threads) as pool:
+        for _ in range(repeat):
+            start = time.perf_counter()
+            list(pool.map(run, parts))
+            best = min(best, time.perf_counter() - start)
+    return nbytes / best
 
 
 def recommend_bytes(
@@ -223,6 +248,11 @@ def stage_times(rec: Recommender, profiles: list[list[ProfileEntry]]) -> dict[st
             runs[i], rec._top(runs[i], masks[i], 10)
         ),
     }
+    if rec.workers >= 2:
+        rows = [0] if rec.score_weight < 1.0 else []
+        stages[f"whole forward on {rec.workers} workers"] = lambda i: rec._forward(
+            [inputs[i]], rows, True
+        )
     return {
         name: statistics.median(timings_ms(fn, list(range(n)), 100)) for name, fn in stages.items()
     }
@@ -334,6 +364,7 @@ def _measure(path: Path, args: argparse.Namespace, threads: int) -> dict[str, An
         rating_columns=10 if rec.score_weight >= 1.0 else None,
     )
     floor_ms = floor_bytes / bandwidth * 1e3
+    read_1, read_2 = read_bandwidth(1), read_bandwidth(2)
     if args.no_jax:
         jax_ms, jax_note = None, "skipped"
     else:
@@ -368,6 +399,11 @@ def _measure(path: Path, args: argparse.Namespace, threads: int) -> dict[str, An
         "bandwidth_floor_ms": floor_ms,
         "bandwidth_floor_bytes": floor_bytes,
         "copy_bandwidth_gb_s": bandwidth / 1e9,
+        "read_floor_ms_by_threads": {
+            "1": floor_bytes / read_1 * 1e3,
+            "2": floor_bytes / read_2 * 1e3,
+        },
+        "read_bandwidth_gb_s_by_threads": {"1": read_1 / 1e9, "2": read_2 / 1e9},
         "blas": blas_info(),
         "blas_threads": threads,
         "workers": args.workers,
@@ -388,7 +424,12 @@ def format_table(r: dict[str, Any]) -> str:
     lines = ["| figure | value | notes |", "| --- | --- | --- |"]
     for size in SIZES:
         p50, p99 = r["recommend_p50_ms"][str(size)], r["recommend_p99_ms"][str(size)]
-        note = ratios(p50) + (f", {p50 / floor:.2f}× floor" if size == 150 else "")
+        floor2 = r["read_floor_ms_by_threads"]["2"]
+        note = ratios(p50) + (
+            f", {p50 / floor:.2f}× floor, {p50 / floor2:.2f}× 2-core read floor"
+            if size == 150
+            else ""
+        )
         lines.append(f"| recommend, {size} entries | p50 {p50:.2f} ms, p99 {p99:.2f} ms | {note} |")
     lines += [
         f"| explain, 150 entries | p50 {r['explain_p50_ms']:.1f} ms | top 10 + insights; by "
@@ -406,6 +447,14 @@ def format_table(r: dict[str, Any]) -> str:
         if jax_ms
         else f"| JAX-jit forward | n/a | {r['jax']} |",
         f"| bandwidth floor, 150 | {floor:.2f} ms | copy {r['copy_bandwidth_gb_s']:.1f} GB/s |",
+        "| read floor, 150 | "
+        + "; ".join(
+            f"{t} thread{'s' if t != '1' else ''}: {ms:.2f} ms"
+            for t, ms in r["read_floor_ms_by_threads"].items()
+        )
+        + " | GEMV streaming "
+        + ", ".join(f"{v:.1f}" for v in r["read_bandwidth_gb_s_by_threads"].values())
+        + " GB/s |",
     ]
     lines.append(
         "| recommend, 150, by setup | "
@@ -450,7 +499,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--json", help="also write the figures as JSON here")
     parser.add_argument("--threads", type=int, default=1, help="BLAS threads (default 1)")
     parser.add_argument(
-        "--workers", type=int, default=1, help="recommender worker threads (default 1)"
+        "--workers",
+        type=int,
+        default=DEFAULT_WORKERS,
+        help=f"recommender worker threads (default {DEFAULT_WORKERS}, as the bot loads it)",
     )
     parser.add_argument(
         "--graft",
