@@ -508,6 +508,15 @@ class RestApi:
             message = next((m for m in pending.followups if str(m.id) == message_id), None)
             if message is None and pending.original and str(pending.original.id) == message_id:
                 message = pending.original
+        return await self._message_method(request, message, pending)
+
+    async def _message_method(
+        self,
+        request: web.Request,
+        message: FakeMessage | None,
+        pending: PendingInteraction | None,
+    ) -> web.StreamResponse:
+        """GET, PATCH or DELETE one message; an interaction's (``pending``) is touched too."""
         if message is None or message.deleted:
             return error(404, 10008, "Unknown Message")
         if request.method == "GET":
@@ -517,11 +526,13 @@ class RestApi:
             if problems := message_problems(body):
                 return self._invalid(pending, problems)
             self._edit(message, body, uploaded)
-            pending.touch(finished=True)
+            if pending is not None:
+                pending.touch(finished=True)
             return json_response(message.payload())
         if request.method == "DELETE":
             message.deleted = True
-            pending.touch(finished=True)
+            if pending is not None:
+                pending.touch(finished=True)
             return web.Response(status=204)
         return error(405, 0, "405: Method Not Allowed")
 
@@ -590,17 +601,4 @@ class RestApi:
     async def _channel_msg(self, request: web.Request) -> web.StreamResponse:
         self._channel(request)
         message = self.messages.get(int(request.match_info["message_id"]))
-        if message is None or message.deleted:
-            return error(404, 10008, "Unknown Message")
-        if request.method == "GET":
-            return json_response(message.payload())
-        if request.method == "PATCH":
-            body, uploaded = await self._body(request)
-            if problems := message_problems(body):
-                return self._invalid(None, problems)
-            self._edit(message, body, uploaded)
-            return json_response(message.payload())
-        if request.method == "DELETE":
-            message.deleted = True
-            return web.Response(status=204)
-        return error(405, 0, "405: Method Not Allowed")
+        return await self._message_method(request, message, None)
