@@ -239,6 +239,26 @@ async def test_defer_followup_and_buttons_for_the_caller_only(fake: FakeDiscord)
             await fake.click(res, "pager:missing", alice)
 
 
+async def test_channel_messages_are_sent_read_edited_and_deleted(fake: FakeDiscord) -> None:
+    guild = fake.add_guild()
+    async with connected(fake) as client:
+        channel = client.get_channel(guild.default_channel.id)
+        assert isinstance(channel, discord.TextChannel)
+        sent = await channel.send("first")
+        assert fake.messages[sent.id].content == "first"
+        edited = await sent.edit(content="second")
+        assert edited.content == "second"
+        assert (await channel.fetch_message(sent.id)).content == "second"
+        with pytest.raises(discord.HTTPException) as refused:
+            await sent.edit(content="x" * 2001)
+        assert refused.value.code == 50035
+        await sent.delete()
+        assert fake.messages[sent.id].deleted
+        with pytest.raises(discord.NotFound):
+            await channel.fetch_message(sent.id)
+    assert not fake.unhandled
+
+
 async def test_autocomplete_returns_choices(fake: FakeDiscord) -> None:
     guild = fake.add_guild()
     alice = fake.add_member(guild, "alice")
