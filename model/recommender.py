@@ -174,15 +174,33 @@ class Recommender:
     def _weight(self, profile: EncodedProfile) -> float:
         return self.score_weight if profile.has_scores else 1.0
 
-    def _submit(self, fn: Callable[..., _T], *args: Any) -> Future[_T]:
-        """Run ``fn(*args)`` on the worker pool with this recommender's BLAS threads."""
+    def _parallel(self, tasks: Sequence[Callable[[], _T]]) -> list[_T]:
+        """Run ``tasks`` on the calling thread and ``workers − 1`` helper threads; results in
+        order.
+
+        The caller never just waits: it runs the first task itself, then takes back, from the
+        end, every task no helper has started yet (``Future.cancel`` succeeds only then) and
+        waits only for tasks already running. When another process holds the second core the
+        call thus costs what it would on one thread instead of waiting for a helper to be
+        scheduled; helpers never submit work themselves, so concurrent calls cannot deadlock.
+        """
+        if self.workers < 2 or len(tasks) < 2:
+            return [task() for task in tasks]
         threads = self.blas_threads
 
-        def local() -> _T:
+        def local(task: Callable[[], _T]) -> _T:
             with local_blas_threads(threads):
-                return fn(*args)
+                return task()
 
-        return self._pool().submit(local)
+        pool = self._pool()
+        futures: list[Future[_T]] = [pool.submit(local, task) for task in tasks[1:]]
+        first = tasks[0]()
+        taken: dict[int, _T] = {}
+        for i in range(len(futures) - 1, -1, -1):
+            if futures[i].cancel():
+                taken[i] = tasks[i + 1]()
+        rest = [taken[i] if i in taken else f.result() for i, f in enumerate(futures)]
+        return [first, *rest]
 
     def _forward(
         self, inputs: list[SparseInput], rows: list[int], parallel: bool
@@ -198,9 +216,14 @@ class Recommender:
         split = parallel and self.workers >= 2
         if split and len(inputs) >= _MIN_SPLIT_FIRST_LAYER:
             half = len(inputs) // 2
-            future = self._submit(engine.first_layer, inputs[:half])
-            rest = engine.first_layer(inputs[half:])
-            pre0 = np.concatenate([future.result(), rest])
+            pre0 = np.concatenate(
+                self._parallel(
+                    [
+                        lambda: engine.first_layer(inputs[:half]),
+                        lambda: engine.first_layer(inputs[half:]),
+                    ]
+                )
+            )
         else:
             pre0 = engine.first_layer(inputs)
         z = engine.trunk(pre0)
@@ -217,16 +240,23 @@ class Recommender:
             hr = engine.rating_hidden(z)
             ratings = engine.ratings(hr[rows]) if rows else None
         elif rows:
-            branch = self._submit(presence_branch)
-            hr = engine.rating_hidden(z)
-            ratings = engine.ratings(hr[rows])
-            logits, graft = branch.result()
+
+            def rating_branch() -> tuple[np.ndarray, np.ndarray]:
+                hr = engine.rating_hidden(z)
+                return hr, engine.ratings(hr[rows])
+
+            (hr, ratings), (logits, graft) = self._parallel([rating_branch, presence_branch])
         else:
             hp = engine.presence_hidden(z)
             hr = engine.rating_hidden(z)
             mid = self.n_items // 2
-            future = self._submit(engine.logits, hp, slice(0, mid))
-            logits = np.concatenate([future.result(), engine.logits(hp, slice(mid, None))], axis=1)
+            halves = self._parallel(
+                [
+                    lambda: engine.logits(hp, slice(mid, None)),
+                    lambda: engine.logits(hp, slice(0, mid)),
+                ]
+            )
+            logits = np.concatenate(halves[::-1], axis=1)
             ratings = None
             graft = engine.graft(inputs) if engine.has_graft else None
             if graft is not None:
@@ -433,7 +463,9 @@ class Recommender:
         parts = max(-(-n // self.batch_size), min(self.workers, n))
         bounds = [(n * i // parts, n * (i + 1) // parts) for i in range(parts)] if n else []
         if self.workers > 1 and len(bounds) > 1:
-            results = list(self._pool().map(lambda b: work(b[0], b[1], False), bounds))
+            results = self._parallel(
+                [functools.partial(work, start, stop, False) for start, stop in bounds]
+            )
         else:
             results = [work(start, stop, True) for start, stop in bounds]
         pairs = [pair for part in results for pair in part]
@@ -442,14 +474,9 @@ class Recommender:
     def _holdout(self, inp: SparseInput, run: _Pass, columns: np.ndarray) -> Holdout:
         if self.workers <= 1 or inp.size < 2 * _MIN_VARIANTS_PER_WORKER:
             return holdout(self.engine, inp, run.pre0, run.graft, columns)
-        threads = self.blas_threads
 
         def mapper(fn: Callable[[Any], None], items: Any) -> Any:
-            def local(item: Any) -> None:
-                with local_blas_threads(threads):
-                    fn(item)
-
-            return self._pool().map(local, items)
+            return self._parallel([functools.partial(fn, item) for item in items])
 
         return holdout(
             self.engine, inp, run.pre0, run.graft, columns, parts=self.workers, mapper=mapper
@@ -458,7 +485,10 @@ class Recommender:
     def _pool(self) -> ThreadPoolExecutor:
         with self._pool_lock:
             if self._executor is None:
-                self._executor = ThreadPoolExecutor(self.workers, thread_name_prefix="anirec")
+                # The caller works too (see _parallel): workers − 1 helpers.
+                self._executor = ThreadPoolExecutor(
+                    max(1, self.workers - 1), thread_name_prefix="anirec"
+                )
             return self._executor
 
     def close(self) -> None:

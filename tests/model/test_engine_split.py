@@ -81,3 +81,42 @@ def test_batched_recommend_many_equals_one_by_one(offset_model: Path) -> None:
                 assert [len(r.contributors) for r in got] == [len(r.contributors) for r in want]
     finally:
         rec.close()
+
+
+def test_split_calls_finish_on_the_caller_when_the_helper_is_busy(graft_model: Path) -> None:
+    """A helper held by other work (another call, or a core taken by another process) never
+    makes a call wait: the caller takes back the tasks the helper has not started."""
+    import threading
+
+    rec = Recommender.load(graft_model, workers=2)
+    serial = Recommender.load(graft_model, workers=1)
+    rng = np.random.default_rng(5)
+    profiles = [
+        [ProfileEntry(int(a), int(rng.integers(1, 11))) for a in rng.choice(1040, 36) % 40 + 1000]
+        for _ in range(6)
+    ]
+    release = threading.Event()
+    blocker = rec._pool().submit(release.wait, 30)
+    done: dict[str, object] = {}
+
+    def call() -> None:
+        done["many"] = rec.recommend_many(profiles, k=4, explain=False)
+        done["one"] = rec.recommend(profiles[0], k=4, explain=False)
+        done["analyze"] = rec.analyze(profiles[1], k=4)
+
+    try:
+        worker = threading.Thread(target=call)
+        worker.start()
+        worker.join(timeout=20)
+        assert not worker.is_alive(), "a split call waited for the busy helper"
+        assert not blocker.done()  # the helper really was held the whole time
+    finally:
+        release.set()
+        rec.close()
+    want = serial.recommend_many(profiles, k=4, explain=False)
+    assert [[r.anime_id for r in x] for x in done["many"]] == [
+        [r.anime_id for r in x] for x in want
+    ]
+    assert [r.anime_id for r in done["one"]] == [r.anime_id for r in want[0]]
+    recs, _ = serial.analyze(profiles[1], k=4)
+    assert [r.anime_id for r in done["analyze"][0]] == [r.anime_id for r in recs]
