@@ -472,11 +472,18 @@ class RestApi:
         message.edited_timestamp = iso_now()
         message.edits += 1
 
-    async def _followup(self, request: web.Request) -> web.Response:
+    def _webhook_interaction(self, request: web.Request) -> PendingInteraction | None:
+        """The answered interaction a webhook URL names (None: Discord's "Unknown Webhook")."""
         if int(request.match_info["app_id"]) != self.application_id:
-            return error(404, 10015, "Unknown Webhook")
+            return None
         pending = self.interactions.get(request.match_info["token"])
         if pending is None or pending.callback_type is None:
+            return None
+        return pending
+
+    async def _followup(self, request: web.Request) -> web.Response:
+        pending = self._webhook_interaction(request)
+        if pending is None:
             return error(404, 10015, "Unknown Webhook")
         body, uploaded = await self._body(request)
         if problems := message_problems(body):
@@ -496,10 +503,8 @@ class RestApi:
         return json_response(message.payload())
 
     async def _webhook_msg(self, request: web.Request) -> web.StreamResponse:
-        if int(request.match_info["app_id"]) != self.application_id:
-            return error(404, 10015, "Unknown Webhook")
-        pending = self.interactions.get(request.match_info["token"])
-        if pending is None or pending.callback_type is None:
+        pending = self._webhook_interaction(request)
+        if pending is None:
             return error(404, 10015, "Unknown Webhook")
         message_id = request.match_info["message_id"]
         if message_id == "@original":
