@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 
+import aiohttp
 import discord
 import pytest
 import yarl
@@ -257,6 +258,19 @@ async def test_channel_messages_are_sent_read_edited_and_deleted(fake: FakeDisco
         with pytest.raises(discord.NotFound):
             await channel.fetch_message(sent.id)
     assert not fake.unhandled
+
+
+async def test_webhooks_of_unknown_interactions_are_unknown(fake: FakeDiscord) -> None:
+    base = f"{fake.api_base_url}/webhooks"
+    async with aiohttp.ClientSession() as http:
+        for method, url in (
+            ("POST", f"{base}/{fake.application_id}/no-such-token"),
+            ("GET", f"{base}/{fake.application_id}/no-such-token/messages/@original"),
+            ("POST", f"{base}/{fake.application_id + 1}/no-such-token"),
+        ):
+            async with http.request(method, url, json={"content": "hi"}) as response:
+                assert response.status == 404
+                assert (await response.json())["code"] == 10015
 
 
 async def test_autocomplete_returns_choices(fake: FakeDiscord) -> None:
