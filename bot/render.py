@@ -17,6 +17,7 @@ from bot.services.accounts import AccountView, ListStats
 from bot.services.catalog import AnimeInfo
 from bot.services.guilds import GuildConfig
 from bot.services.recommendations import (
+    Influence,
     ProfileInsightsView,
     Recommendations,
     SimilarResult,
@@ -172,9 +173,16 @@ def why_embed(result: WhyResult, *, member_name: str | None = None) -> discord.E
         ("Pulls it down", result.pushes_down),
     ):
         if influences:
-            value = "\n".join(f"{link(i.anime, 90)} ({i.effect:+.3f})" for i in influences)
+            value = "\n".join(f"{link(i.anime, 90)}{_share(i)}" for i in influences)
             embed.add_field(name=label, value=clip(value, FIELD_VALUE_LIMIT), inline=False)
     return embed
+
+
+def _share(influence: Influence) -> str:
+    """How much of the title's score this entry carries, e.g. " (+38%)"; empty when unknown."""
+    if influence.share is None:
+        return ""
+    return f" ({influence.share:+.0%})"
 
 
 def similar_embed(result: SimilarResult) -> discord.Embed:
@@ -274,7 +282,7 @@ def profile_embed(
             embed.add_field(name="Insights", value="No model yet: run `make model`.", inline=False)
         return embed
     if insights.most_impactful:
-        value = "\n".join(f"{link(i.anime, 90)} ({i.effect:+.3f})" for i in insights.most_impactful)
+        value = "\n".join(link(i.anime, 90) for i in insights.most_impactful)
         embed.add_field(name="Most impactful", value=clip(value, FIELD_VALUE_LIMIT), inline=False)
     if insights.most_surprising:
         value = "\n".join(

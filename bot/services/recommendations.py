@@ -55,6 +55,7 @@ class Recommendations:
 class Influence:
     anime: AnimeInfo
     effect: float  # > 0 pushes the title up
+    share: float | None = None  # effect as a fraction of the title's score, when known
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,7 +174,11 @@ class RecommendationService:
         recommender = self.pool._require()
         entries = await self._profile(account)
         exp = await self.pool.run(recommender.explain, entries, anime.anime_id)
-        influences = [Influence(self.catalog.get(c.anime_id), c.effect) for c in exp.contributors]
+        score = exp.score or 0.0
+        influences = [
+            Influence(self.catalog.get(c.anime_id), c.effect, c.effect / score if score else None)
+            for c in exp.contributors
+        ]
         return WhyResult(
             account=account,
             anime=anime,

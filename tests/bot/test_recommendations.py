@@ -174,6 +174,11 @@ async def test_why_similar_insights(service: RecommendationService) -> None:
     why = await service.why(account, service.catalog.get(110))
     assert why.in_corpus and not why.on_list and why.rank is not None
     assert all(i.effect > 0 for i in why.pushes_up) and all(i.effect < 0 for i in why.pushes_down)
+    influences = why.pushes_up + why.pushes_down
+    assert influences
+    explanation = service.pool.recommender.explain(await service._profile(account), 110)
+    for influence in influences:
+        assert influence.share == pytest.approx(influence.effect / explanation.score)
     on_list = await service.why(account, service.catalog.get(100))
     assert on_list.on_list and on_list.user_score == 9 and on_list.surprise is not None
 

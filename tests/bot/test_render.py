@@ -148,3 +148,16 @@ def test_clip() -> None:
     assert render.clip("abc", 3) == "abc"
     assert render.clip("abcdef", 4) == "abc…"
     assert render.clip("abc", 0) == ""
+
+
+def test_why_shows_each_entrys_share_of_the_score() -> None:
+    up = Influence(anime(1), 0.02, 0.38)
+    down = Influence(anime(2), -0.01, -0.125)
+    unknown_share = Influence(anime(3), 0.01)
+    why = WhyResult(
+        account(), anime(5), True, False, 1, 8.0, None, None, (up, unknown_share), (down,)
+    )
+    fields = {f.name: f.value for f in render.why_embed(why).fields}
+    assert "(+38%)" in fields["Pushes it up"]
+    assert "(-12%)" in fields["Pulls it down"]
+    assert "0.02" not in fields["Pushes it up"]
