@@ -17,8 +17,9 @@ a change of scale.)
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -49,7 +50,12 @@ class Holdout:
         return unified_score(self.presence(), self.ratings, weight)
 
 
-Mapper = Callable[[Callable[[tuple[int, int]], None], Iterable[tuple[int, int]]], Iterator[None]]
+Parallel = Callable[[Sequence[Callable[[], Any]]], list[Any]]
+
+
+def serial(tasks: Sequence[Callable[[], Any]]) -> list[Any]:
+    """Run tasks one after the other (the default :data:`Parallel`)."""
+    return [task() for task in tasks]
 
 
 def holdout(
@@ -59,36 +65,45 @@ def holdout(
     graft: np.ndarray | None,
     columns: np.ndarray,
     *,
-    parts: int = 1,
-    mapper: Mapper = map,
+    parallel: Parallel = serial,
 ) -> Holdout:
     """Leave-one-out outputs for every input entry of ``inp`` at ``columns``.
 
     ``pre0`` is the full profile's first pre-activation (H,), ``graft`` its full graft term (N,)
-    when the model has one. The variants are cut into at least ``parts`` chunks, run through
-    ``mapper`` (e.g. a thread pool's ``map``: NumPy releases the GIL in the GEMMs).
+    when the model has one. Each chunk of variants runs in two steps of two tasks handed to
+    ``parallel`` (e.g. one task per core: NumPy releases the GIL in the GEMMs): the two heads'
+    hidden layers (the rating head also reads its output at ``columns``), then the two column
+    halves of the presence output layer, the bulk of the work. The cut is the same whether the
+    tasks run in parallel or not, so the numbers are too.
     """
     n, c = inp.size, len(columns)
     lse = np.empty(n, dtype=DTYPE)
     logits = np.empty((n, c), dtype=DTYPE)
     ratings = np.empty((n, c), dtype=DTYPE)
     offsets = engine.holdout_offsets(inp)
+    mid = engine.n_items // 2
 
-    def run(bounds: tuple[int, int]) -> None:
-        start, stop = bounds
+    for start in range(0, n, VARIANT_CHUNK):
+        stop = min(n, start + VARIANT_CHUNK)
         part = SparseInput(inp.indices[start:stop], inp.values[start:stop])
-        pre = pre0[None, :] - engine.entry_rows(part)
-        hp, hr = engine.heads(engine.trunk(pre))
-        full_logits = engine.logits(hp)
+        z = engine.trunk(pre0[None, :] - engine.entry_rows(part))
+        hp, part_ratings = parallel(
+            [
+                lambda z=z: engine.presence_hidden(z),
+                lambda z=z: engine.ratings(engine.rating_hidden(z), columns),
+            ]
+        )
+        halves = parallel(
+            [
+                lambda hp=hp: engine.logits(hp, slice(0, mid)),
+                lambda hp=hp: engine.logits(hp, slice(mid, None)),
+            ]
+        )
+        full_logits = np.concatenate(halves, axis=1)
         if graft is not None:
             full_logits += graft
             full_logits -= engine.graft_rows(part)
         lse[start:stop] = logsumexp(full_logits)
         logits[start:stop] = full_logits[:, columns]
-        ratings[start:stop] = engine.ratings(hr, columns) + offsets[start:stop, None]
-
-    chunks = max(parts, -(-n // VARIANT_CHUNK), 1)
-    bounds = [(n * i // chunks, n * (i + 1) // chunks) for i in range(chunks)]
-    for _ in mapper(run, [b for b in bounds if b[1] > b[0]]):
-        pass
+        ratings[start:stop] = part_ratings + offsets[start:stop, None]
     return Holdout(columns=columns, lse=lse, logits=logits, ratings=ratings)

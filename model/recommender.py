@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
+from model import explain
 from model.artifact import Artifact, load_artifact
 from model.encoding import CorpusIndex, encode_batch, encode_entries
 from model.engine import DTYPE, Engine, SparseInput, logsumexp
@@ -46,8 +47,20 @@ def _blas(method: _F) -> _F:
 
     @functools.wraps(method)
     def wrapper(self: Recommender, *args: Any, **kwargs: Any) -> Any:
-        with local_blas_threads(self.blas_threads):
-            return method(self, *args, **kwargs)
+        state = self._thread
+        depth = getattr(state, "depth", 0)
+        state.depth = depth + 1
+        if depth == 0:  # count each thread's outermost call only
+            with self._pool_lock:
+                self._active += 1
+        try:
+            with local_blas_threads(self.blas_threads):
+                return method(self, *args, **kwargs)
+        finally:
+            state.depth = depth
+            if depth == 0:
+                with self._pool_lock:
+                    self._active -= 1
 
     return wrapper  # type: ignore[return-value]
 
@@ -114,6 +127,8 @@ class Recommender:
         self.workers = max(1, int(workers))
         self._executor: ThreadPoolExecutor | None = None
         self._pool_lock = threading.Lock()
+        self._active = 0  # public calls in progress, over all threads
+        self._thread = threading.local()
         self.engine = Engine(artifact.config, artifact.weights)
         self.corpus_ids: np.ndarray = artifact.corpus_ids
         self.n_items: int = artifact.config.n_items
@@ -174,17 +189,23 @@ class Recommender:
     def _weight(self, profile: EncodedProfile) -> float:
         return self.score_weight if profile.has_scores else 1.0
 
+    def _splitting(self) -> bool:
+        """Whether a call may use the helper threads now: ``workers > 1`` and no other call in
+        progress (another call already keeps the other core busy, e.g. the bot's own pool;
+        splitting would only add a third thread to two cores and halve the GEMM batches)."""
+        return self.workers >= 2 and self._active <= 1
+
     def _parallel(self, tasks: Sequence[Callable[[], _T]]) -> list[_T]:
         """Run ``tasks`` on the calling thread and ``workers − 1`` helper threads; results in
         order.
 
-        The caller never just waits: it runs the first task itself, then takes back, from the
-        end, every task no helper has started yet (``Future.cancel`` succeeds only then) and
-        waits only for tasks already running. When another process holds the second core the
-        call thus costs what it would on one thread instead of waiting for a helper to be
-        scheduled; helpers never submit work themselves, so concurrent calls cannot deadlock.
+        Only while no other call is in progress (the bot's own pool already keeps both cores
+        busy then). The caller never just waits: it runs the first task itself, then takes back,
+        from the end, every task no helper has started yet (``Future.cancel`` succeeds only
+        then), and waits only for tasks already running. Helpers never submit work themselves,
+        so concurrent calls cannot deadlock.
         """
-        if self.workers < 2 or len(tasks) < 2:
+        if len(tasks) < 2 or not self._splitting():
             return [task() for task in tasks]
         threads = self.blas_threads
 
@@ -203,21 +224,23 @@ class Recommender:
         return [first, *rest]
 
     def _forward(
-        self, inputs: list[SparseInput], rows: list[int], parallel: bool
+        self, inputs: list[SparseInput], rows: list[int], parallel: bool = True
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None, np.ndarray | None]:
         """(pre0, rating hidden, logits with graft, ratings at ``rows`` or None, graft or None).
 
-        With ``parallel`` (and ``workers > 1``) the pass is cut across two threads where it
-        streams the most bytes: the halves of the batch's first layer, then one head each (its
-        hidden layers and its output layer), or, when no ratings are needed, the two column
-        halves of the presence output layer. NumPy releases the GIL in all of these.
+        The pass is cut into tasks where it streams the most bytes: the halves of the batch's
+        first layer (row by row, so the cut changes no number), one head each (its hidden layers
+        and its output layer) when ratings are needed, else the two column halves of the
+        presence output layer, which are always computed as halves. With ``parallel`` (and
+        :meth:`_splitting`) the tasks run on two threads (NumPy releases the GIL in all of
+        them); either way the numbers are the same.
         """
         engine = self.engine
-        split = parallel and self.workers >= 2
-        if split and len(inputs) >= _MIN_SPLIT_FIRST_LAYER:
+        run = self._parallel if parallel else explain.serial
+        if len(inputs) >= _MIN_SPLIT_FIRST_LAYER:
             half = len(inputs) // 2
             pre0 = np.concatenate(
-                self._parallel(
+                run(
                     [
                         lambda: engine.first_layer(inputs[:half]),
                         lambda: engine.first_layer(inputs[half:]),
@@ -227,40 +250,33 @@ class Recommender:
         else:
             pre0 = engine.first_layer(inputs)
         z = engine.trunk(pre0)
+        mid = self.n_items // 2
 
-        def presence_branch() -> tuple[np.ndarray, np.ndarray | None]:
-            logits = engine.logits(engine.presence_hidden(z))
-            graft = engine.graft(inputs) if engine.has_graft else None
-            if graft is not None:
-                logits += graft
-            return logits, graft
-
-        if not split:
-            logits, graft = presence_branch()
-            hr = engine.rating_hidden(z)
-            ratings = engine.ratings(hr[rows]) if rows else None
-        elif rows:
-
-            def rating_branch() -> tuple[np.ndarray, np.ndarray]:
-                hr = engine.rating_hidden(z)
-                return hr, engine.ratings(hr[rows])
-
-            (hr, ratings), (logits, graft) = self._parallel([rating_branch, presence_branch])
-        else:
-            hp = engine.presence_hidden(z)
-            hr = engine.rating_hidden(z)
-            mid = self.n_items // 2
-            halves = self._parallel(
+        def halves(hp: np.ndarray, run: explain.Parallel) -> np.ndarray:
+            left, right = run(
                 [
-                    lambda: engine.logits(hp, slice(mid, None)),
                     lambda: engine.logits(hp, slice(0, mid)),
+                    lambda: engine.logits(hp, slice(mid, None)),
                 ]
             )
-            logits = np.concatenate(halves[::-1], axis=1)
-            ratings = None
-            graft = engine.graft(inputs) if engine.has_graft else None
-            if graft is not None:
-                logits += graft
+            return np.concatenate([left, right], axis=1)
+
+        def rating_branch() -> tuple[np.ndarray, np.ndarray | None]:
+            hr = engine.rating_hidden(z)
+            return hr, engine.ratings(hr[rows]) if rows else None
+
+        if rows:
+
+            def presence_branch() -> np.ndarray:
+                return halves(engine.presence_hidden(z), explain.serial)
+
+            (hr, ratings), logits = run([rating_branch, presence_branch])
+        else:
+            hp, (hr, ratings) = engine.presence_hidden(z), rating_branch()
+            logits = halves(hp, run)
+        graft = engine.graft(inputs) if engine.has_graft else None
+        if graft is not None:
+            logits += graft
         if ratings is not None and engine.has_rating_offset:
             ratings += engine.offsets([inputs[b] for b in rows])[:, None]
         return pre0, hr, logits, ratings, graft
@@ -439,48 +455,37 @@ class Recommender:
         if len(wanted) != len(profiles):
             raise ValueError(f"{len(wanted)} target lists for {len(profiles)} profiles")
 
-        def work(start: int, stop: int, parallel: bool) -> list[tuple[list[Recommendation], Any]]:
-            with local_blas_threads(self.blas_threads):
-                runs = self._passes(self.encode_many(profiles[start:stop]), parallel)
-                return [
-                    (
-                        self._recommendations(
+        def work(start: int, stop: int) -> list[tuple[list[Recommendation], Any]]:
+            runs = self._passes(self.encode_many(profiles[start:stop]))
+            return [
+                (
+                    self._recommendations(
+                        run,
+                        self._top(
                             run,
-                            self._top(
-                                run,
-                                self._candidates(run.profile, media, include_planned, exclude),
-                                k,
-                            ),
+                            self._candidates(run.profile, media, include_planned, exclude),
+                            k,
                         ),
-                        self._targets(run, ids) if ids is not None else None,
-                    )
-                    for run, ids in zip(runs, wanted[start:stop], strict=True)
-                ]
+                    ),
+                    self._targets(run, ids) if ids is not None else None,
+                )
+                for run, ids in zip(runs, wanted[start:stop], strict=True)
+            ]
 
-        # Split into at most ``workers`` parts of at most ``batch_size`` profiles; NumPy and
-        # BLAS release the GIL, so parts run on separate cores.
         n = len(profiles)
-        parts = max(-(-n // self.batch_size), min(self.workers, n))
-        bounds = [(n * i // parts, n * (i + 1) // parts) for i in range(parts)] if n else []
-        if self.workers > 1 and len(bounds) > 1:
-            results = self._parallel(
-                [functools.partial(work, start, stop, False) for start, stop in bounds]
-            )
-        else:
-            results = [work(start, stop, True) for start, stop in bounds]
+        # Batches of at most ``batch_size``; each pass cuts itself over the workers where it
+        # streams the most bytes (see _forward), so the numbers never depend on the cut.
+        parts = -(-n // self.batch_size)
+        bounds = [(n * i // parts, n * (i + 1) // parts) for i in range(parts)]
+        results = [work(start, stop) for start, stop in bounds]
         pairs = [pair for part in results for pair in part]
         return [r for r, _ in pairs], [t for _, t in pairs]
 
     def _holdout(self, inp: SparseInput, run: _Pass, columns: np.ndarray) -> Holdout:
-        if self.workers <= 1 or inp.size < 2 * _MIN_VARIANTS_PER_WORKER:
-            return holdout(self.engine, inp, run.pre0, run.graft, columns)
-
-        def mapper(fn: Callable[[Any], None], items: Any) -> Any:
-            return self._parallel([functools.partial(fn, item) for item in items])
-
-        return holdout(
-            self.engine, inp, run.pre0, run.graft, columns, parts=self.workers, mapper=mapper
-        )
+        # The tasks are cut the same way either way: threads only where they pay off.
+        small = inp.size < 2 * _MIN_VARIANTS_PER_WORKER
+        parallel = explain.serial if small else self._parallel
+        return holdout(self.engine, inp, run.pre0, run.graft, columns, parallel=parallel)
 
     def _pool(self) -> ThreadPoolExecutor:
         with self._pool_lock:
