@@ -241,7 +241,10 @@ def stage_times(rec: Recommender, profiles: list[list[ProfileEntry]]) -> dict[st
         "encode profile": lambda i: rec.encode(profiles[i]),
         "first layer (sparse)": lambda i: engine.first_layer([inputs[i]]),
         "encoder rest": lambda i: engine.trunk(pre0[i]),
-        "decoder hidden layers": lambda i: engine.heads(z[i]),
+        "decoder hidden layers": lambda i: (
+            engine.presence_hidden(z[i]),
+            engine.rating_hidden(z[i]),
+        ),
         "presence output layer": lambda i: engine.logits(heads[i][0]),
         "rating output layer": lambda i: engine.ratings(heads[i][1]),
         "rank, filter, top-k": lambda i: rec._recommendations(

@@ -112,12 +112,13 @@ class Recommender:
     batch_size = 64
     """Profiles per batched pass in :meth:`recommend_many`."""
     workers = DEFAULT_WORKERS
-    """Threads that share one call (each with ``blas_threads``): the parts of a batch, the two
-    heads (or output-layer halves) of a lone request, the chunks of a holdout pass. The default
-    (2 on this 2-core machine) uses the second core whenever it is idle, which is most of the
-    time for a chat bot; under concurrent load the bot's own pool threads and these workers
-    block rather than spin (one BLAS thread each), so the cores are shared, not oversubscribed.
-    1 keeps every call on its caller's thread."""
+    """Threads that share one call (the caller and ``workers − 1`` helpers, one BLAS thread
+    each): the halves of a batch's first layer, the two heads of a pass (or the two column
+    halves of the presence output layer), the same cuts in each chunk of a holdout pass. Only
+    while no other call is in progress, so the bot's own pool (``RECOMMENDER_THREADS``, 2) is
+    never joined by a third busy thread; the work is cut the same way on one thread or two, so
+    the numbers do not depend on it. The default (2 on a 2-core machine) uses the idle second
+    core of a chat bot's usual single request; 1 keeps every call on its caller's thread."""
 
     def __init__(
         self, artifact: Artifact, *, blas_threads: int | None = 1, workers: int = DEFAULT_WORKERS
