@@ -1,13 +1,17 @@
 """``python -m model bench``: CPU serving latency, throughput and memory on the ``full`` config.
 
-Builds (or reads, with ``--model``) an artifact, loads it the way the bot does, and measures
+Builds (or reads, with ``--model``) an artifact, loads it the way the bot does (one BLAS thread,
+``workers`` = 2 on a 2-core machine: a lone call uses both cores), and measures
 ``recommend`` (unexplained, top 10) at 20/150/500/2,000 entries, ``explain`` at 150 entries
 (explained top 10 + most impactful + most surprising: one holdout pass), batched throughput
 (batch 64 of 150 entries), load time and resident memory. In the same process it times the plain
 dense NumPy forward (:func:`model.reference.forward`) and a JAX-jit forward of the same weights,
 and the memory-bandwidth floor: the weight bytes one 150-entry ``recommend`` must read, divided
 by the measured copy bandwidth (bytes read + written per second, on buffers larger than the
-caches). JAX is imported here only, lazily: serving never imports it.
+caches); also the "read floor": the same bytes over the rate a GEMV streams a matrix larger than
+the caches on one and on two threads (no write-back; what the output layers can reach).
+Explain and throughput are also given for 1 worker. JAX is imported here only, lazily: serving
+never imports it.
 
 Synthetic profiles draw titles with a popularity skew (Zipf) and 70% of entries scored.
 Note the machine load (``uptime``) and the BLAS kernel (printed) next to the numbers:
