@@ -51,12 +51,20 @@ class RatingNormalizer:
         return np.clip(alpha * z + (1.0 - alpha) * a, -VALUE_LIMIT, VALUE_LIMIT)
 
     def denormalize(self, values: np.ndarray | float) -> np.ndarray:
-        """Invert :meth:`normalize` (where no clip is active) and clip to MAL's 1–10 scale."""
+        """Invert :meth:`normalize` on MAL's 1–10 scale (values beyond it map to 1 or 10).
+
+        Before the outer ±2.5 clip the value is piecewise linear in s with knots at μ ± 3σ
+        (where z saturates) and strictly increasing on 1–10 (a never saturates there), so the
+        inverse is exact, also past the z clip: a low-variance rater's predicted 9 is 9, not μ.
+        """
         v = np.asarray(values, dtype=np.float64)
         alpha = self.alpha
-        slope = alpha / self.std + (1.0 - alpha) / 2.5
-        offset = alpha * self.mean / self.std + (1.0 - alpha) * 2.2
-        return np.clip((v + offset) / slope, 1.0, 10.0)
+        knots = np.unique(
+            np.clip([1.0, self.mean - 3 * self.std, self.mean + 3 * self.std, 10.0], 1.0, 10.0)
+        )
+        z = np.clip((knots - self.mean) / self.std, -3.0, 3.0)
+        a = np.clip((knots - 5.5) / 2.5, -2.5, 2.0)
+        return np.asarray(np.interp(v, alpha * z + (1.0 - alpha) * a, knots))
 
     def unscored_value(self, status: str | None) -> float:
         """Input value of an unscored entry: μ for watched ones, μ − 1.5σ for dropped ones."""

@@ -69,6 +69,24 @@ def test_denormalize_inverts_normalize_inside_the_clips(scores: list[int], value
             assert float(norm.normalize(score)) == pytest.approx(value, abs=1e-9)
 
 
+@given(st.lists(st.integers(1, 10), min_size=1, max_size=40), st.integers(1, 10))
+def test_denormalize_inverts_normalize_beyond_the_z_clip(scores: list[int], score: int) -> None:
+    # The hybrid value stays strictly increasing in s on 1–10 when z saturates (a does not), so
+    # the inverse is exact wherever the outer ±2.5 clip is not active: a constant or one-score
+    # rater's predicted 9 must not come back as their mean.
+    norm = RatingNormalizer.from_scores(scores)
+    value = float(norm.normalize(score))
+    if abs(value) < 2.5:
+        assert float(norm.denormalize(value)) == pytest.approx(score, abs=1e-6)
+
+
+def test_denormalize_of_a_single_score_rater_spans_the_scale() -> None:
+    norm = RatingNormalizer.from_scores([7])
+    assert float(norm.denormalize(norm.normalize(9))) == pytest.approx(9.0)
+    assert float(norm.denormalize(norm.normalize(4))) == pytest.approx(4.0)
+    assert norm.denormalize(np.asarray([-10.0, 10.0])).tolist() == [1.0, 10.0]
+
+
 def test_status_rule() -> None:
     keep = [
         ProfileEntry(1, 8, "plan_to_watch"),
