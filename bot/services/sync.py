@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 ERROR_LENGTH = 500
+LINK_CHANGED = "Your link changed while your list was syncing; nothing was overwritten."
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +115,12 @@ class SyncService:
         now = _now()
         async with write_session(self._sessions) as session:
             account = await session.get(LinkedAccount, discord_user_id)
+            if not new_link and (
+                account is None or (account.mal_username, account.source) != (username, source)
+            ):
+                # Unlinked, re-linked or imported while this re-sync waited on MAL: storing its
+                # list now would bring deleted data back or overwrite the newer link.
+                raise NotLinked() if account is None else SyncFailed(LINK_CHANGED)
             if account is None:
                 account = LinkedAccount(discord_user_id=discord_user_id, linked_at=now)
                 session.add(account)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -166,6 +167,31 @@ async def test_refresh_walks_stalest_first_and_stops_when_mal_fails(
     fake.throttle(times=50)
     report = await sync.refresh_due(timedelta(0))
     assert report.stopped_early and report.checked == 1 and len(report.errors) == 1
+
+
+async def test_a_sync_in_flight_does_not_undo_an_unlink_or_a_newer_link(
+    fake: FakeMal, sync: SyncService, accounts: AccountService
+) -> None:
+    fake.add_user("bob", [(20, 6)])
+    for unlink in (True, False):
+        await sync.link(15, "alice")
+        fake.slow(0.3, match="limit=1000")
+        running = asyncio.create_task(sync.sync(15, force=True))
+        for _ in range(200):  # until the slow full fetch is in flight
+            if not fake.pending_faults:
+                break
+            await asyncio.sleep(0.01)
+        if unlink:
+            assert await accounts.unlink(15)
+            with pytest.raises(NotLinked):
+                await running
+            assert await accounts.get(15) is None and await accounts.profile(15) == []
+        else:
+            await sync.link(15, "bob")
+            with pytest.raises(SyncFailed):
+                await running
+            assert (await accounts.require(15)).mal_username == "bob"
+            assert {e.anime_id for e in await accounts.profile(15)} == {20}
 
 
 async def test_unlink_and_sharing(sync: SyncService, accounts: AccountService) -> None:
