@@ -130,6 +130,23 @@ def _check_weights(config: NetworkConfig, weights: Mapping[str, np.ndarray]) -> 
             raise ValueError(f"weight {name} has shape {array.shape}, config says {shape}")
         if not np.issubdtype(array.dtype, np.floating):
             raise ValueError(f"weight {name} has dtype {array.dtype}, expected a float type")
+        if not np.isfinite(array).all():
+            raise ValueError(f"weight {name} is not finite (NaN or inf: did training diverge?)")
+
+
+def _check_config(config: NetworkConfig) -> None:
+    sizes = (config.n_items, *config.encoder, *config.decoder)
+    if not config.encoder or min(sizes) < 1:
+        raise ValueError(f"layer sizes must be ≥ 1 with at least one encoder layer: {sizes}")
+
+
+def _check_score_weight(metadata: Mapping[str, Any]) -> None:
+    """The unified score's w (DESIGN.md, "Score") must be a number in [0, 1] when set."""
+    if "score_weight" not in metadata:
+        return
+    w = metadata["score_weight"]
+    if isinstance(w, bool) or not isinstance(w, int | float) or not 0.0 <= w <= 1.0:
+        raise ValueError(f"score_weight must be a number in [0, 1], got {w!r}")
 
 
 def save_artifact(
@@ -157,7 +174,9 @@ def save_artifact(
         )
     if len(np.unique(ids)) != n:
         raise ValueError("corpus_ids has duplicates")
+    _check_config(config)
     _check_weights(config, weights)
+    _check_score_weight(metadata or {})
     item_list = _check_items(items, ids) if items is not None else _default_items(ids)
     meta = json.loads(json.dumps(dict(metadata or {})))
 
@@ -234,7 +253,11 @@ def _load_npy(path: Path, mmap: bool) -> np.ndarray:
 
 
 def load_artifact(directory: str | os.PathLike[str], *, verify: bool = True) -> Artifact:
-    """Load and check an artifact; ``verify=False`` skips only the sha256 (sizes still checked)."""
+    """Load and check an artifact.
+
+    ``verify=False`` skips only the sha256 and the scan of the weights for NaN/inf (sizes, shapes
+    and everything else are still checked).
+    """
     root = Path(directory)
     if not root.is_dir():
         raise ArtifactError(f"{root}: model directory not found")
@@ -252,6 +275,8 @@ def load_artifact(directory: str | os.PathLike[str], *, verify: bool = True) -> 
 
     for rel, info in files.items():
         path = root / rel
+        if not isinstance(info, dict):
+            raise ArtifactError(f"{path}: manifest entry is not an object")
         if not path.is_file():
             raise ArtifactError(f"{path}: listed in the manifest but missing")
         size = path.stat().st_size
@@ -269,6 +294,7 @@ def load_artifact(directory: str | os.PathLike[str], *, verify: bool = True) -> 
 
     try:
         config = NetworkConfig.from_dict(_read_json(require(CONFIG), "the config"))
+        _check_config(config)
     except (KeyError, TypeError, ValueError) as exc:
         raise ArtifactError(f"{root / CONFIG}: invalid config ({exc})") from None
     weights: dict[str, np.ndarray] = {}
@@ -282,6 +308,8 @@ def load_artifact(directory: str | os.PathLike[str], *, verify: bool = True) -> 
             raise ArtifactError(f"{path}: shape {array.shape}, the config says {shape}")
         if not np.issubdtype(array.dtype, np.floating):
             raise ArtifactError(f"{path}: dtype {array.dtype}, expected a float type")
+        if verify and not np.isfinite(array).all():
+            raise ArtifactError(f"{path}: not finite (NaN or inf); it would serve NaN scores")
         weights[name] = array
     n = config.n_items
     corpus_ids = _load_npy(require(CORPUS_IDS), mmap=False)
@@ -291,6 +319,8 @@ def load_artifact(directory: str | os.PathLike[str], *, verify: bool = True) -> 
             raise ArtifactError(
                 f"{root / rel}: {array.dtype} {array.shape}, expected int64 ({n},) for the config"
             )
+    if np.unique(corpus_ids).size != n:
+        raise ArtifactError(f"{root / CORPUS_IDS}: duplicate anime ids")
     items = _read_json(require(ITEMS), "the item list")
     try:
         items = _check_items(items, corpus_ids)
@@ -299,6 +329,10 @@ def load_artifact(directory: str | os.PathLike[str], *, verify: bool = True) -> 
     metadata = manifest.get("metadata") or {}
     if not isinstance(metadata, dict):
         raise ArtifactError(f"{root / MANIFEST}: metadata is not an object")
+    try:
+        _check_score_weight(metadata)
+    except ValueError as exc:
+        raise ArtifactError(f"{root / MANIFEST}: {exc}") from None
     return Artifact(
         directory=root,
         config=config,

@@ -214,3 +214,83 @@ def test_corpus_ids_wrong_dtype(saved: Path) -> None:
     _rewrite(saved, "corpus_ids.npy", buf.getvalue())
     with pytest.raises(ArtifactError, match=r"corpus_ids\.npy: float64"):
         load_artifact(saved)
+
+
+def _edit_manifest(saved: Path, edit: object) -> None:
+    manifest = json.loads((saved / MANIFEST).read_text())
+    edit(manifest)  # type: ignore[operator]
+    (saved / MANIFEST).write_text(json.dumps(manifest))
+
+
+def test_manifest_file_entry_not_an_object(saved: Path) -> None:
+    _edit_manifest(saved, lambda m: m["files"].__setitem__("config.json", 5))
+    with pytest.raises(ArtifactError, match=r"config\.json: manifest entry is not an object"):
+        load_artifact(saved)
+
+
+def test_config_without_encoder_layers(saved: Path, config: NetworkConfig) -> None:
+    data = config.to_dict()
+    data["encoder"] = []
+    _rewrite(saved, "config.json", json.dumps(data).encode())
+    with pytest.raises(ArtifactError, match=r"config\.json: invalid config"):
+        load_artifact(saved)
+
+
+@pytest.mark.parametrize("weight", ["0.4", 1.5, -0.1, None, True])
+def test_score_weight_outside_the_unit_interval(saved: Path, weight: object) -> None:
+    _edit_manifest(saved, lambda m: m["metadata"].__setitem__("score_weight", weight))
+    with pytest.raises(ArtifactError, match="score_weight"):
+        load_artifact(saved)
+
+
+def test_save_rejects_a_bad_score_weight(tmp_path: Path, config: NetworkConfig) -> None:
+    with pytest.raises(ValueError, match="score_weight"):
+        save_artifact(
+            tmp_path / "m",
+            config=config,
+            weights=random_weights(config),
+            corpus_ids=np.arange(N),
+            item_counts=np.ones(N),
+            metadata={"score_weight": float("nan")},
+        )
+
+
+def test_save_rejects_non_finite_weights(tmp_path: Path, config: NetworkConfig) -> None:
+    weights = random_weights(config)
+    weights["rating.1.bias"][2] = np.nan
+    with pytest.raises(ValueError, match=r"rating\.1\.bias.*not finite"):
+        save_artifact(
+            tmp_path / "m",
+            config=config,
+            weights=weights,
+            corpus_ids=np.arange(N),
+            item_counts=np.ones(N),
+        )
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_non_finite_weight_detected(saved: Path, config: NetworkConfig) -> None:
+    import io
+
+    bias = random_weights(config, seed=3)["presence.0.bias"]
+    bias[1] = np.inf
+    buf = io.BytesIO()
+    np.save(buf, bias)
+    _rewrite(saved, weight_file("presence.0.bias"), buf.getvalue())
+    with pytest.raises(ArtifactError, match=r"presence\.0\.bias\.npy: not finite"):
+        load_artifact(saved)
+
+
+def test_duplicate_corpus_ids(saved: Path) -> None:
+    import io
+
+    ids = np.arange(100, 100 + N)
+    ids[5] = ids[4]
+    buf = io.BytesIO()
+    np.save(buf, ids)
+    _rewrite(saved, "corpus_ids.npy", buf.getvalue())
+    items = json.loads((saved / "items.json").read_text())
+    items[5]["anime_id"] = int(ids[4])
+    _rewrite(saved, "items.json", json.dumps(items).encode())
+    with pytest.raises(ArtifactError, match=r"corpus_ids\.npy: duplicate"):
+        load_artifact(saved)
