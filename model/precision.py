@@ -75,11 +75,18 @@ def accuracy(
     want, _ = reference.recommend_batch(profiles, TOP_K)
     got, _ = reduced.recommend_batch(profiles, TOP_K)
     identical = same_set = 0
-    worst = 0.0
+    worst = presence = 0.0
     for entries, a, b in zip(profiles, want, got, strict=True):
         identical += [r.anime_id for r in a] == [r.anime_id for r in b]
         same_set += {r.anime_id for r in a} == {r.anime_id for r in b}
         ids = [r.anime_id for r in a]
+        # The scores ``reduced`` itself returned (they differ from ``targets`` with ``fast``).
+        theirs_returned = {r.anime_id: r for r in b}
+        for r in a:
+            other = theirs_returned.get(r.anime_id)
+            if other is not None:
+                worst = max(worst, abs(r.predicted_score - other.predicted_score))
+                presence = max(presence, abs(other.presence / r.presence - 1))
         if ids:
             theirs = reduced.targets(entries, ids)
             diffs = [
@@ -94,6 +101,7 @@ def accuracy(
         "top10_identical": share,
         "top10_same_set": same_set / len(profiles) if profiles else 1.0,
         "max_predicted_score_diff": worst,
+        "max_presence_rel_diff": presence,
         "passed": share >= MIN_IDENTICAL and worst <= MAX_SCORE_DIFF,
     }
 
@@ -134,14 +142,20 @@ def _accuracy(args: argparse.Namespace) -> int:
         return 2
     reference = Recommender(artifact)
     results = {}
-    for fmt in args.dtype:
-        low = dataclasses.replace(artifact, weights=rounded_weights(artifact.weights, fmt))
-        results[fmt] = accuracy(reference, Recommender(low), profiles)
+    formats = [f"fast={args.fast}"] if args.fast else args.dtype
+    for fmt in formats:
+        if args.fast:
+            reduced = Recommender(artifact, fast=args.fast)
+        else:
+            low = dataclasses.replace(artifact, weights=rounded_weights(artifact.weights, fmt))
+            reduced = Recommender(low)
+        results[fmt] = accuracy(reference, reduced, profiles)
         r = results[fmt]
         print(
             f"{fmt}: top-10 identical for {r['top10_identical']:.1%} of {r['profiles']} "
             f"{source} profiles (same titles in any order: {r['top10_same_set']:.1%}), "
-            f"predicted scores within {r['max_predicted_score_diff']:.4f} "
+            f"predicted scores within {r['max_predicted_score_diff']:.4f}, "
+            f"presence within {r['max_presence_rel_diff']:.2e} (relative) "
             f"→ {'PASS' if r['passed'] else 'FAIL'}"
         )
     if args.json:
@@ -161,6 +175,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--limit", type=int, default=1000, help="profiles to check")
     parser.add_argument(
         "--dtype", nargs="+", choices=FORMATS, default=list(FORMATS), help="formats to check"
+    )
+    parser.add_argument(
+        "--fast",
+        choices=("int8",),
+        help="check the opt-in fast ranking (Recommender fast=...) instead of --dtype formats",
     )
     parser.add_argument("--json", help="also write the results as JSON here")
     parser.set_defaults(handler=_accuracy)

@@ -101,6 +101,10 @@ class _Pass:
         w = DTYPE(self.weight)
         return w * log_p + (1 - w) * np.log(np.maximum(self.ratings + 1.0, DTYPE(_RATING_FLOOR)))
 
+    def ranking(self, candidates: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """(candidates to rank, their log scores) when the k best are wanted."""
+        return candidates, self.log_scores()[candidates]
+
 
 class Recommender:
     """Ranked, filtered and explained recommendations from one artifact."""
@@ -121,7 +125,12 @@ class Recommender:
     core of a chat bot's usual single request; 1 keeps every call on its caller's thread."""
 
     def __init__(
-        self, artifact: Artifact, *, blas_threads: int | None = 1, workers: int = DEFAULT_WORKERS
+        self,
+        artifact: Artifact,
+        *,
+        blas_threads: int | None = 1,
+        workers: int = DEFAULT_WORKERS,
+        fast: str | None = None,
     ) -> None:
         self.artifact = artifact
         self.blas_threads = blas_threads
@@ -138,6 +147,16 @@ class Recommender:
         self._corpus = CorpusIndex(self.corpus_ids)
         media = np.asarray([item["media_type"] for item in artifact.items])
         self._media_masks = {str(m): media == m for m in np.unique(media)}
+        self.fast = fast
+        self._fast = None
+        if fast is not None:
+            from model import fastpath  # onnxruntime only when asked for
+
+            if fast not in fastpath.FAST_MODES:
+                raise ValueError(
+                    f"unknown fast mode {fast!r}; expected one of {fastpath.FAST_MODES}"
+                )
+            self._fast = fastpath.Int8OutputLayers(self.engine)
 
     @classmethod
     def load(
@@ -147,6 +166,7 @@ class Recommender:
         verify: bool = True,
         blas_threads: int | None = 1,
         workers: int = DEFAULT_WORKERS,
+        fast: str | None = None,
     ) -> Recommender:
         """Load an artifact (raises :class:`model.artifact.ArtifactError`).
 
@@ -155,9 +175,12 @@ class Recommender:
         The default 1 suits a bot that runs requests in its own thread pool on a shared 2-core
         machine: OpenBLAS's own threads wait for each other at every small GEMV, which costs
         milliseconds as soon as another process holds a core. ``workers`` (see the attribute)
-        is the coarser way to use the second core.
+        is the coarser way to use the second core. ``fast="int8"`` (opt-in, needs onnxruntime)
+        ranks unexplained recommendations with int8 output layers and re-scores a shortlist
+        exactly (:mod:`model.fastpath`).
         """
-        return cls(load_artifact(path, verify=verify), blas_threads=blas_threads, workers=workers)
+        artifact = load_artifact(path, verify=verify)
+        return cls(artifact, blas_threads=blas_threads, workers=workers, fast=fast)
 
     # -- lookups ---------------------------------------------------------------------------
 
@@ -354,7 +377,7 @@ class Recommender:
         candidates = np.flatnonzero(mask)
         if len(candidates) == 0:
             return candidates
-        scores = run.log_scores()[candidates]
+        candidates, scores = run.ranking(candidates, k)
         if len(candidates) > k:
             part = np.argpartition(-scores, k - 1)[:k]
             candidates, scores = candidates[part], scores[part]
@@ -457,7 +480,13 @@ class Recommender:
             raise ValueError(f"{len(wanted)} target lists for {len(profiles)} profiles")
 
         def work(start: int, stop: int) -> list[tuple[list[Recommendation], Any]]:
-            runs = self._passes(self.encode_many(profiles[start:stop]))
+            encoded = self.encode_many(profiles[start:stop])
+            if self._fast is not None:
+                from model.fastpath import fast_passes
+
+                runs = fast_passes(self, encoded)
+            else:
+                runs = self._passes(encoded)
             return [
                 (
                     self._recommendations(
