@@ -15,6 +15,19 @@ from bot.mal.errors import InvalidResponse
 from model.profile import STATUSES, ProfileEntry
 
 
+def _mapping(value: object) -> Mapping[str, Any]:
+    """``value`` if it is a JSON object, else empty (an optional field of the wrong type)."""
+    return value if isinstance(value, Mapping) else {}
+
+
+def _count(value: object) -> int:
+    """A non-negative count from an optional field; 0 when absent or not a finite number."""
+    try:
+        return max(int(value or 0), 0)  # type: ignore[call-overload]
+    except (TypeError, ValueError, OverflowError):
+        return 0
+
+
 def parse_datetime(value: object) -> datetime | None:
     """MAL's ISO-8601 timestamps (``2017-11-11T19:51:22+00:00``); ``None`` when absent or odd."""
     if not isinstance(value, str) or not value:
@@ -47,7 +60,7 @@ class MalListEntry:
             status = str(list_status.get("status", ""))
             score = int(list_status.get("score") or 0)
             episodes = int(list_status.get("num_episodes_watched") or 0)
-        except (KeyError, TypeError, ValueError) as exc:
+        except (AttributeError, KeyError, TypeError, ValueError, OverflowError) as exc:
             raise InvalidResponse(f"list entry without id/list_status: {exc!r}") from None
         title = node.get("title")
         return cls(
@@ -129,9 +142,12 @@ class MalAnime:
             title = str(payload["title"])
         except (KeyError, TypeError, ValueError) as exc:
             raise InvalidResponse(f"anime payload without id/title: {exc!r}") from None
-        alt = payload.get("alternative_titles") or {}
-        picture = payload.get("main_picture") or {}
-        season = payload.get("start_season") or {}
+        # Optional fields of the wrong type are dropped, not fatal: one odd title must not
+        # fail /recommend's cover fetch or stall the background catalog fill on that title.
+        alt = _mapping(payload.get("alternative_titles"))
+        picture = _mapping(payload.get("main_picture"))
+        season = _mapping(payload.get("start_season"))
+        synonyms = alt.get("synonyms")
         mean = payload.get("mean")
         try:
             start = StartSeason(int(season["year"]), str(season["season"])) if season else None
@@ -143,14 +159,25 @@ class MalAnime:
             alternative_titles=AlternativeTitles(
                 en=str(alt.get("en") or ""),
                 ja=str(alt.get("ja") or ""),
-                synonyms=tuple(str(s) for s in alt.get("synonyms") or ()),
+                synonyms=tuple(str(s) for s in synonyms) if isinstance(synonyms, list) else (),
             ),
-            main_picture=picture.get("large") or picture.get("medium") or None,
+            main_picture=_picture(picture),
             media_type=str(payload.get("media_type") or "unknown"),
-            genres=tuple(str(g["name"]) for g in payload.get("genres") or () if "name" in g),
+            genres=_genres(payload.get("genres")),
             mean=float(mean) if isinstance(mean, int | float) else None,
-            num_list_users=int(payload.get("num_list_users") or 0),
+            num_list_users=_count(payload.get("num_list_users")),
             nsfw=payload.get("nsfw") if isinstance(payload.get("nsfw"), str) else None,
             start_season=start,
-            num_episodes=int(payload.get("num_episodes") or 0),
+            num_episodes=_count(payload.get("num_episodes")),
         )
+
+
+def _picture(picture: Mapping[str, Any]) -> str | None:
+    url = picture.get("large") or picture.get("medium")
+    return url if isinstance(url, str) else None
+
+
+def _genres(genres: object) -> tuple[str, ...]:
+    if not isinstance(genres, list):
+        return ()
+    return tuple(str(g["name"]) for g in genres if isinstance(g, Mapping) and "name" in g)

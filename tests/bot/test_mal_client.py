@@ -21,6 +21,7 @@ from bot.mal import (
     MalAuthError,
     MalClient,
     MalError,
+    MalListEntry,
     MalThrottled,
     MalUnavailable,
     RateLimited,
@@ -463,6 +464,23 @@ def test_next_link_to_another_host_is_rebased_onto_the_base_url() -> None:
     )
     assert url == "http://127.0.0.1:9/v2/users/a_b/animelist"
     assert params == {"offset": "1000", "limit": "1000", "fields": "list_status"}
+
+
+@pytest.mark.parametrize(
+    "item",
+    [
+        {"node": {"id": 1}, "list_status": "completed"},
+        {"node": {"id": 1}, "list_status": ["completed"]},
+        {"node": {"id": 1}, "list_status": {"status": "completed", "score": float("inf")}},
+        {"node": "1"},
+        "entry",
+    ],
+)
+def test_malformed_list_entries_are_invalid_responses(item: object) -> None:
+    # A MalError fails that one sync cleanly; anything else would end the background round
+    # at the same (stalest) account every time.
+    with pytest.raises(InvalidResponse):
+        MalListEntry.from_api(item)  # type: ignore[arg-type]
 
 
 def test_mal_package_imports_no_discord() -> None:

@@ -286,3 +286,23 @@ async def test_guild_settings(sessions: async_sessionmaker[AsyncSession]) -> Non
     assert (await guilds.get(1)).members_can_view_others is False
     with pytest.raises(ValueError, match="default_count"):
         await guilds.update(1, default_count=26)
+
+
+async def test_odd_optional_anime_fields_do_not_stop_the_catalog_fill(
+    fake: FakeMal, mal: MalClient, catalog: CatalogService
+) -> None:
+    fake.add_anime(
+        42,
+        "Odd Payload",
+        alternative_titles="none",
+        main_picture=["x"],
+        start_season="2020",
+        num_list_users="many",
+        genres=[],
+    )
+    fake.anime[42]["genres"] = ["Action"]  # names, not {"id", "name"} objects
+    await catalog.seed([{"anime_id": 42, "title": "Odd Payload"}, {"anime_id": 1, "title": "B"}])
+    assert await catalog.fill_details(mal, limit=10) == 2
+    odd = catalog.get(42)
+    assert odd.details and odd.title == "Odd Payload" and odd.genres == ()
+    assert odd.picture_url is None and odd.popularity == 0
