@@ -381,6 +381,7 @@ def _measure(path: Path, args: argparse.Namespace, threads: int) -> dict[str, An
     two = timings_ms(lambda p: rec.recommend(p, 10, explain=False), profiles150, 60)
     by_setup["blas_threads=2,workers=1"] = statistics.median(two)
     rec.blas_threads, rec.workers = threads, args.workers
+    fast = measure_fast(rec, path, args, by_size) if getattr(args, "fast", None) else None
 
     return {
         "config": config.to_dict(),
@@ -415,6 +416,59 @@ def _measure(path: Path, args: argparse.Namespace, threads: int) -> dict[str, An
         "blas_threads": threads,
         "workers": args.workers,
         "load_average": os.getloadavg(),
+        "fast": fast,
+    }
+
+
+def measure_fast(
+    rec: Recommender,
+    path: Path,
+    args: argparse.Namespace,
+    by_size: dict[int, list[list[ProfileEntry]]],
+) -> dict[str, Any]:
+    """The opt-in ``fast`` ranking (:mod:`model.fastpath`) against float32, taking turns.
+
+    Measured after every other figure, so the extra weights it holds change none of them.
+    """
+    rss_before = rss_bytes()
+    start = time.perf_counter()
+    fast = Recommender.load(
+        path, verify=False, blas_threads=rec.blas_threads, workers=rec.workers, fast=args.fast
+    )
+    load_s = time.perf_counter() - start
+    times: dict[str, dict[int, list[float]]] = {
+        name: {size: [] for size in SIZES} for name in ("float32", "fast")
+    }
+    for size in SIZES:
+        fast.recommend(by_size[size][0], 10, explain=False)  # warm-up
+    for i in range(40 if args.quick else 200):
+        for size in SIZES:
+            for name, r in (("float32", rec), ("fast", fast)):
+                start = time.perf_counter()
+                r.recommend(by_size[size][i % 16], 10, explain=False)
+                times[name][size].append((time.perf_counter() - start) * 1e3)
+    batches = [synthetic_profiles(rec.corpus_ids, 150, 64, seed=64 + i) for i in range(4)]
+    batch_ms: dict[str, list[float]] = {"float32": [], "fast": []}
+    for i in range(1 + (4 if args.quick else 16)):
+        for name, r in (("float32", rec), ("fast", fast)):
+            start = time.perf_counter()
+            r.recommend_many(batches[i % 4], 10, explain=False)
+            if i:
+                batch_ms[name].append((time.perf_counter() - start) * 1e3)
+    fast.close()
+    return {
+        "mode": args.fast,
+        "shortlist": fast._fast.shortlist,
+        "recommend_p50_ms": {str(s): percentile(t, 50) for s, t in times["fast"].items()},
+        "recommend_p99_ms": {str(s): percentile(t, 99) for s, t in times["fast"].items()},
+        "float32_recommend_p50_ms": {
+            str(s): percentile(t, 50) for s, t in times["float32"].items()
+        },
+        "throughput_per_s": 64 / (statistics.median(batch_ms["fast"]) / 1e3),
+        "float32_throughput_per_s": 64 / (statistics.median(batch_ms["float32"]) / 1e3),
+        "load_s": load_s,
+        "extra_bytes": fast._fast.extra_bytes,
+        "rss_added_bytes": rss_bytes() - rss_before,
     }
 
 
@@ -476,6 +530,26 @@ def format_table(r: dict[str, Any]) -> str:
     lines.append("\nWhere the time goes (recommend, 150 entries, p50 per stage):\n")
     lines += ["| stage | ms |", "| --- | --- |"]
     lines += [f"| {k} | {v:.3f} |" for k, v in r["recommend_150_stages_p50_ms"].items()]
+    fast = r.get("fast")
+    if fast:
+        lines.append(
+            f"\nOpt-in fast={fast['mode']} (shortlist {fast['shortlist']}), float32 in the same "
+            "turns:\n"
+        )
+        lines += ["| figure | fast | float32 | ratio |", "| --- | --- | --- | --- |"]
+        for size in SIZES:
+            a, b = fast["recommend_p50_ms"][str(size)], fast["float32_recommend_p50_ms"][str(size)]
+            lines.append(
+                f"| recommend p50, {size} entries | {a:.2f} ms "
+                f"(p99 {fast['recommend_p99_ms'][str(size)]:.2f}) | {b:.2f} ms | {a / b:.2f}× |"
+            )
+        a, b = fast["throughput_per_s"], fast["float32_throughput_per_s"]
+        lines.append(f"| throughput, batch 64 × 150 | {a:.0f}/s | {b:.0f}/s | {a / b:.2f}× |")
+        lines.append(
+            f"| load, extra memory | {fast['load_s']:.2f} s, "
+            f"+{fast['extra_bytes'] / 2**20:.0f} MiB (RSS +{fast['rss_added_bytes'] / 2**20:.0f}"
+            f" MiB) | | |"
+        )
     blas = r["blas"]
     lines.append(
         f"\nBLAS: {blas.get('corename')} kernel, {r['blas_threads']} threads, "
@@ -518,4 +592,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--quick", action="store_true", help="fewer repetitions")
     parser.add_argument("--no-jax", action="store_true", help="skip the JAX comparison")
+    parser.add_argument(
+        "--fast",
+        choices=("int8",),
+        help="also time the opt-in fast ranking (model/fastpath.py) against float32",
+    )
     parser.set_defaults(handler=_bench)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -125,3 +126,24 @@ def test_fast_passes_the_gate(wide_model: Path, tmp_path: Path) -> None:
     assert result["max_predicted_score_diff"] < 1e-4
     assert 0 < result["max_presence_rel_diff"] < 0.02  # logZ from the approximate logits
     assert main(["accuracy", "--model", str(wide_model), "--fast", "int8", "--limit", "40"]) == 0
+
+
+def test_bench_fast_rows(tiny_model: Path, tmp_path: Path, capsys) -> None:
+    out = tmp_path / "bench.json"
+    args = ["bench", "--model", str(tiny_model), "--quick", "--no-jax", "--fast", "int8"]
+    assert main([*args, "--json", str(out)]) == 0
+    fast = json.loads(out.read_text())["fast"]
+    assert fast["mode"] == "int8"
+    assert (
+        set(fast["recommend_p50_ms"])
+        == set(fast["float32_recommend_p50_ms"])
+        == {
+            "20",
+            "150",
+            "500",
+            "2000",
+        }
+    )
+    assert all(v > 0 for v in fast["recommend_p50_ms"].values())
+    assert fast["throughput_per_s"] > 0 and fast["extra_bytes"] > 0
+    assert "| recommend p50, 150 entries |" in capsys.readouterr().out
