@@ -11,6 +11,7 @@ resumes exactly where it stopped. Seeded: the same seed gives the same parameter
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from collections.abc import Callable, Sequence
@@ -180,17 +181,32 @@ def _save(path: Path, trees: dict[str, Any], state: dict[str, Any]) -> None:
     tmp.replace(path)
 
 
-def _load(path: Path, trees: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+def _load(
+    path: Path, trees: dict[str, Any], model: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Restore ``trees`` from a checkpoint written for the same ``model`` (network and corpus).
+
+    A checkpoint of another configuration or corpus raises ValueError instead of resuming: with
+    equal shapes it would silently continue a model of other titles.
+    """
     with np.load(path, allow_pickle=False) as data:
+        state = json.loads(str(data["state"]))
+        if state.get("model") != model:
+            raise ValueError(
+                f"{path}: checkpoint of another network or corpus ({state.get('model')} vs "
+                f"{model}); use another --checkpoint-dir or train without --resume"
+            )
         restored = {}
         for name, tree in trees.items():
             leaves, treedef = jax.tree_util.tree_flatten(tree)
-            new = [
-                jnp.asarray(data[f"{name}/{i}"], dtype=jnp.asarray(leaf).dtype)
-                for i, leaf in enumerate(leaves)
-            ]
+            new = []
+            for i, leaf in enumerate(leaves):
+                key = f"{name}/{i}"
+                if key not in data or data[key].shape != np.shape(leaf):
+                    raise ValueError(f"{path}: checkpoint array {key} does not fit this network")
+                new.append(jnp.asarray(data[key], dtype=jnp.asarray(leaf).dtype))
             restored[name] = jax.tree_util.tree_unflatten(treedef, new)
-        return restored, json.loads(str(data["state"]))
+        return restored, state
 
 
 def train(
@@ -253,7 +269,12 @@ def train(
     tx = make_optimizer(config)
     opt_state = tx.init(params)
     best = params["net"]
+    model_key = {
+        **net_config.to_dict(),
+        "corpus_sha256": hashlib.sha256(np.ascontiguousarray(dataset.corpus_ids)).hexdigest(),
+    }
     state: dict[str, Any] = {
+        "model": model_key,
         "step": 0,
         "best_step": 0,
         "best": -np.inf,
@@ -263,7 +284,7 @@ def train(
     }
     ckpt = checkpoint_dir / CHECKPOINT if checkpoint_dir else None
     if ckpt is not None and resume and ckpt.is_file():
-        trees, state = _load(ckpt, {"params": params, "opt": opt_state, "best": best})
+        trees, state = _load(ckpt, {"params": params, "opt": opt_state, "best": best}, model_key)
         params, opt_state, best = trees["params"], trees["opt"], trees["best"]
 
     rate, spread = config.drop_rate, config.drop_spread

@@ -130,3 +130,29 @@ print(json.dumps([m["training"]["devices"], [h["val_ndcg@100"] for h in r.histor
     (two, history_two), (one, history_one) = runs
     assert len(two) == 2 and len(one) == 1
     assert np.allclose(history_two, history_one, atol=1e-4)
+
+
+def test_resume_refuses_a_checkpoint_of_another_model_or_corpus(
+    tmp_path: Path, profiles: dict[int, list[ProfileEntry]]
+) -> None:
+    import dataclasses
+
+    import pytest
+
+    dataset = build_dataset(profiles, OPTIONS)
+    config = TINY.with_overrides(graft=False, rating_offset=False, max_steps=3)
+    ck = tmp_path / "ck"
+    run_training(dataset, config, checkpoint_dir=ck, progress=False)
+    wider = config.with_overrides(encoder=(24, 8), max_steps=6)
+    with pytest.raises(ValueError, match="checkpoint"):
+        run_training(dataset, wider, checkpoint_dir=ck, resume=True, progress=False)
+    # Same shapes, other titles: resuming would silently train a model of the wrong corpus.
+    other = dataclasses.replace(dataset, corpus_ids=dataset.corpus_ids[::-1].copy())
+    with pytest.raises(ValueError, match="checkpoint"):
+        run_training(
+            other,
+            config.with_overrides(max_steps=6),
+            checkpoint_dir=ck,
+            resume=True,
+            progress=False,
+        )
