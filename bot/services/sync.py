@@ -301,6 +301,13 @@ class SyncService:
                     report.stopped_early = True
                     break
                 continue
+            except Exception:
+                # Recorded (which also moves the account back in the queue) so that one list
+                # the bot cannot store does not end every round at the same, stalest account.
+                log.exception("background sync of account %s failed", user_id)
+                report.errors[user_id] = SyncFailed.user_message
+                await self._record_error(user_id, SyncFailed.user_message)
+                continue
             if outcome.changed:
                 report.synced += 1
             else:

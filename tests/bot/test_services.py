@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import logging
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
@@ -306,3 +307,27 @@ async def test_odd_optional_anime_fields_do_not_stop_the_catalog_fill(
     odd = catalog.get(42)
     assert odd.details and odd.title == "Odd Payload" and odd.genres == ()
     assert odd.picture_url is None and odd.popularity == 0
+
+
+async def test_one_list_that_cannot_be_stored_does_not_stall_the_refresh(
+    fake: FakeMal, sync: SyncService, accounts: AccountService, caplog: pytest.LogCaptureFixture
+) -> None:
+    await sync.link(31, "alice")
+    fake.add_user("bob", [(20, 6)])
+    await sync.link(32, "bob")
+    # A timestamp Python cannot move to UTC: storing this list raises OverflowError.
+    fake.add_user("alice", [{"anime_id": 1, "score": 9, "updated_at": "0001-01-01T00:00+14:00"}])
+    fake.add_user("bob", [(20, 7)])
+    with caplog.at_level(logging.ERROR, logger="bot.services.sync"):
+        report = await sync.refresh_due(timedelta(0))
+    assert (report.checked, report.synced, list(report.errors)) == (2, 1, [31])
+    assert {(e.anime_id, e.score) for e in await accounts.profile(31)} == {
+        (1, 9),
+        (5, 7),
+        (6, 0),
+        (20, 3),
+    }
+    assert {(e.anime_id, e.score) for e in await accounts.profile(32)} == {(20, 7)}
+    failed = await accounts.require(31)
+    assert failed.last_error and failed.last_sync_at
+    assert failed.last_checked_at and failed.last_checked_at > failed.last_sync_at
