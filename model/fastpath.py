@@ -170,14 +170,31 @@ def _fast_pass_class():
         presence_hidden: np.ndarray  # (D,)
         layers: Int8OutputLayers
         shortlist: int
+        # The shortlist's exact (sorted columns, logits, ratings), kept for the returned titles.
+        exact: tuple[np.ndarray, np.ndarray, np.ndarray | None] | None = None
+
+        def _cached(self, columns: np.ndarray, which: int) -> np.ndarray | None:
+            if self.exact is None or self.exact[which] is None:
+                return None
+            cols = self.exact[0]
+            at = np.minimum(np.searchsorted(cols, columns), len(cols) - 1)
+            if len(cols) == 0 or not np.array_equal(cols[at], columns):
+                return None
+            return self.exact[which][at]
 
         def _exact_logits(self, columns: np.ndarray) -> np.ndarray:
+            cached = self._cached(columns, 1)
+            if cached is not None:
+                return cached
             out = self.layers.exact_logits(self.presence_hidden, columns)
             if self.graft is not None:
                 out = out + self.graft[columns]
             return out
 
         def ratings_at(self, columns: np.ndarray) -> np.ndarray:
+            cached = self._cached(columns, 2)
+            if cached is not None:
+                return cached
             return self.layers.rating.exact(self.rating_hidden, columns) + DTYPE(self.offset)
 
         def presence_at(self, columns: np.ndarray) -> np.ndarray:
@@ -185,17 +202,36 @@ def _fast_pass_class():
 
         def ranking(self, candidates: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
             size = max(self.shortlist, 4 * k)
-            if len(candidates) > size:
-                approx = _Pass.ranking(self, candidates, k)[1]
-                candidates = candidates[np.argpartition(-approx, size - 1)[:size]]
-            log_p = self._exact_logits(candidates) - DTYPE(self.lse)
-            if self.weight >= 1.0:
-                return candidates, log_p
             w = DTYPE(self.weight)
-            r = np.maximum(self.ratings_at(candidates) + 1.0, DTYPE(_RATING_FLOOR))
+            if len(candidates) > size:
+                approx = self.logits[candidates]  # log p up to the per-profile logZ
+                if self.weight < 1.0:
+                    assert self.ratings is not None
+                    rated = np.maximum(self.ratings[candidates] + 1.0, DTYPE(_RATING_FLOOR))
+                    approx = w * approx + (1 - w) * np.log(rated)
+                candidates = _best(candidates, approx, size)
+            candidates = np.sort(candidates)
+            self.exact = None
+            logits = self._exact_logits(candidates)
+            log_p = logits - DTYPE(self.lse)
+            if self.weight >= 1.0:
+                self.exact = (candidates, logits, None)
+                return candidates, log_p
+            ratings = self.ratings_at(candidates)
+            self.exact = (candidates, logits, ratings)
+            r = np.maximum(ratings + 1.0, DTYPE(_RATING_FLOOR))
             return candidates, w * log_p + (1 - w) * np.log(r)
 
     return FastPass
+
+
+def _best(candidates: np.ndarray, scores: np.ndarray, size: int) -> np.ndarray:
+    """The ``size`` best candidates (ascending positions), ties broken by position like the
+    float32 ranking: all above the size-th score, then the first of those equal to it."""
+    threshold = scores[np.argpartition(-scores, size - 1)[size - 1]]
+    above = scores > threshold
+    tied = np.flatnonzero(scores == threshold)[: size - int(above.sum())]
+    return np.union1d(candidates[above], candidates[tied])
 
 
 _FAST_PASS = None
