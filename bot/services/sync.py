@@ -165,7 +165,8 @@ class SyncService:
     async def _mark_checked(self, discord_user_id: int) -> SyncOutcome:
         async with write_session(self._sessions) as session:
             account = await session.get(LinkedAccount, discord_user_id)
-            assert account is not None
+            if account is None:  # unlinked while the fingerprint was fetched
+                raise NotLinked()
             account.last_checked_at = _now()
             account.last_error = account.last_error_at = None
             await session.flush()

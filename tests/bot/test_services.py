@@ -195,6 +195,22 @@ async def test_a_sync_in_flight_does_not_undo_an_unlink_or_a_newer_link(
             assert {e.anime_id for e in await accounts.profile(15)} == {20}
 
 
+async def test_an_unchanged_list_check_in_flight_after_unlink_is_not_linked(
+    fake: FakeMal, sync: SyncService, accounts: AccountService
+) -> None:
+    await sync.link(16, "alice")
+    fake.slow(0.3, match="limit=1&")
+    running = asyncio.create_task(sync.sync(16))
+    for _ in range(200):  # until the slow fingerprint request is in flight
+        if not fake.pending_faults:
+            break
+        await asyncio.sleep(0.01)
+    assert await accounts.unlink(16)
+    with pytest.raises(NotLinked):
+        await running
+    assert await accounts.get(16) is None
+
+
 async def test_unlink_and_sharing(sync: SyncService, accounts: AccountService) -> None:
     await sync.link(14, "alice")
     assert (await accounts.set_sharing(14, True)).share_opt_in
