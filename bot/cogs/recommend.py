@@ -15,7 +15,7 @@ from bot import render
 from bot.context import Services
 from bot.cooldowns import member_cooldown
 from bot.services.catalog import AnimeInfo
-from bot.services.errors import NoModel, TitleNotFound
+from bot.services.errors import NoModel, NotInServer, TitleNotFound
 from bot.services.recommendations import Recommendations
 from bot.views import RecommendationPager, ShareToggle
 
@@ -33,6 +33,18 @@ class RecommendCog(commands.Cog):
     def _require_model(self) -> None:
         if not self.services.recommendations.available:
             raise NoModel()
+
+    @staticmethod
+    def _target(
+        interaction: discord.Interaction, member: discord.User | discord.Member | None
+    ) -> discord.User | discord.Member:
+        """Whose list answers: the caller, or another member *of this server* (a raw user id
+        resolves to a bare ``User``: the server's sharing setting does not cover outsiders)."""
+        if member is None or member.id == interaction.user.id:
+            return interaction.user
+        if interaction.guild_id is not None and not isinstance(member, discord.Member):
+            raise NotInServer()
+        return member
 
     def _resolve(self, title: str) -> AnimeInfo:
         anime = self.services.catalog.resolve(title)
@@ -87,7 +99,7 @@ class RecommendCog(commands.Cog):
     ) -> None:
         services = self.services
         config = await services.guilds.get(interaction.guild_id)
-        target = member or interaction.user
+        target = self._target(interaction, member)
         account = await services.recommendations.viewable_account(
             interaction.user.id, target.id, config
         )
@@ -148,7 +160,7 @@ class RecommendCog(commands.Cog):
         self, interaction: discord.Interaction, member: discord.User | None = None
     ) -> None:
         services = self.services
-        target = member or interaction.user
+        target = self._target(interaction, member)
         own = target.id == interaction.user.id
         config = await services.guilds.get(interaction.guild_id)
         account = await services.recommendations.viewable_account(

@@ -29,6 +29,10 @@ class NotShared(ServiceError):
     user_message = "That member has not chosen to share their recommendations."
 
 
+class NotInServer(ServiceError):
+    user_message = "That member is not in this server."
+
+
 class NoModel(ServiceError):
     user_message = (
         "No recommendation model yet: the bot's admin has to build one with `make model` "

@@ -231,3 +231,18 @@ async def test_sharing_from_profile_and_button_errors(harness: Harness) -> None:
         await harness.discord.click(unlink, unlink.button("Unlink")["custom_id"], harness.alice)
         stale = await harness.discord.click(profile, share, harness.alice)
         assert stale.ephemeral and "/link" in stale.text and "Traceback" not in stale.text
+
+
+async def test_only_members_of_this_server_can_be_viewed(harness: Harness) -> None:
+    tiny_artifact(harness.tmp / "model")
+    elsewhere = harness.discord.add_guild("Elsewhere")
+    stranger = harness.discord.add_member(elsewhere, "stranger")
+    async with harness.bot() as bot:
+        await harness.discord.wait_until_ready()
+        await harness.discord.slash(elsewhere, stranger, "link", username="alice")
+        await bot.services.accounts.set_sharing(stranger.id, True)
+        for command in ("recommend", "profile"):
+            refused = await harness.slash(harness.bob, command, member=stranger)
+            assert refused.ephemeral and "not in this server" in refused.text, command
+        seen = await harness.discord.slash(elsewhere, stranger, "recommend", member=stranger)
+        assert "Recommendations for" in seen.text
