@@ -383,9 +383,11 @@ async def test_limiter_spaces_request_starts() -> None:
             starts.append(time.monotonic())
 
     await asyncio.gather(*(one() for _ in range(10)))
-    gaps = [b - a for a, b in itertools.pairwise(starts)]
-    assert min(gaps) >= 0.045
-    assert 0.44 <= starts[-1] - starts[0] < 1.0
+    # The limiter books start slots 0.05 s apart; a task woken late by a busy loop may start
+    # closer to the next one, but never before its slot: the i-th start is >= i · 0.05 s in.
+    for i, start in enumerate(starts):
+        assert start - starts[0] >= i * 0.05 - 0.002, i
+    assert starts[-1] - starts[0] < 1.0
 
 
 async def test_client_requests_are_spaced_by_the_limit(fake: FakeMal) -> None:
