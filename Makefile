@@ -17,7 +17,7 @@ help: ## List the commands
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -c constraints.txt -e '.[dev,postgres]'
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[dev,postgres,fast]'
 	@touch $(STAMP)
 
 venv: $(STAMP) ## Create .venv and install the project with its dev extras

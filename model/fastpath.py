@@ -6,8 +6,10 @@ N-wide output layers as int8 (symmetric, one scale per output column) instead of
 a quarter of the bytes, and onnxruntime's MLAS int8 GEMM (``com.microsoft.DynamicQuantizeMatMul``:
 the input is quantized to uint8 per call, VNNI dot products, float32 out) instead of a float32
 GEMV. Those approximate logits and ratings rank every candidate; the best
-``max(shortlist, 4k)`` of them are re-scored exactly in float32 from a column-major copy of the
-two output layers, and the top k of the exact scores is returned with its exact scores. Ranking
+``max(shortlist, 4k)`` of them are re-scored exactly in float32 by gathering their columns from
+the artifact's own (D, N) kernels (no float32 copy is held; ``copy_columns=True`` keeps an (N, D)
+copy of each for a faster gather at 2× the float32 bytes), and the top k of the exact scores is
+returned with its exact scores. Ranking
 does not depend on the softmax normaliser (log p = l − logZ is a per-profile shift), so only the
 displayed presence uses logZ from the approximate logits (its relative error is what the
 accuracy check reports). Explanations, insights and targets stay float32.
@@ -39,14 +41,27 @@ approximate rank 22 on random full-size weights (1,000 synthetic and 1,000 real 
 _RATING_FLOOR = 1e-3
 
 
+INSTALL_HINT = "pip install 'anirec[fast]'"
+
+
 def available() -> bool:
     """Whether onnxruntime and onnx (the ``fast`` extra) are installed."""
     try:
-        import onnx  # noqa: F401
-        import onnxruntime  # noqa: F401
+        require()
     except ImportError:
         return False
     return True
+
+
+def require() -> None:
+    """Raise :class:`ImportError` naming the extra to install when onnxruntime/onnx are missing."""
+    try:
+        import onnx  # noqa: F401
+        import onnxruntime  # noqa: F401
+    except ImportError as exc:
+        raise ImportError(
+            f"fast='int8' needs onnxruntime and onnx (the 'fast' extra): {INSTALL_HINT}"
+        ) from exc
 
 
 def quantize_columns(kernel: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -106,12 +121,14 @@ def _release_freed_memory() -> None:
 
 
 class _Head:
-    """One output layer: the int8 session for all columns, a float32 (N, D) copy for a few."""
+    """One output layer: the int8 session for all columns, the float32 (D, N) kernel for a few
+    (the artifact's array itself, or with ``copy_columns`` an (N, D) copy)."""
 
-    def __init__(self, kernel: np.ndarray, bias: np.ndarray) -> None:
+    def __init__(self, kernel: np.ndarray, bias: np.ndarray, copy_columns: bool = False) -> None:
         self.bias = np.asarray(bias, dtype=DTYPE)
         self.session = _session(kernel, bias)
-        self.columns = np.ascontiguousarray(np.asarray(kernel, dtype=DTYPE).T)
+        self.kernel = np.asarray(kernel, dtype=DTYPE)
+        self.columns = np.ascontiguousarray(self.kernel.T) if copy_columns else None
 
     def approx(self, hidden: np.ndarray) -> np.ndarray:
         """(B, N) ≈ hidden @ kernel + bias."""
@@ -120,13 +137,18 @@ class _Head:
 
     def exact(self, hidden: np.ndarray, columns: np.ndarray) -> np.ndarray:
         """(C,) hidden @ kernel[:, columns] + bias[columns] in float32, for one profile."""
-        return self.columns[columns] @ hidden + self.bias[columns]
+        if self.columns is not None:
+            return self.columns[columns] @ hidden + self.bias[columns]
+        # Fancy indexing gathers the strided columns faster than np.take(..., axis=1).
+        return hidden @ self.kernel[:, columns] + self.bias[columns]
 
 
 class Int8OutputLayers:
     """The engine's two output layers as int8 sessions plus exact float32 column access."""
 
-    def __init__(self, engine: Engine, shortlist: int = SHORTLIST) -> None:
+    def __init__(
+        self, engine: Engine, shortlist: int = SHORTLIST, *, copy_columns: bool = False
+    ) -> None:
         self.engine = engine
         self.shortlist = shortlist
         n = engine.n_items
@@ -136,17 +158,18 @@ class Int8OutputLayers:
         else:
             kp, bp = engine.presence_layers[-1]
             kr, br = engine.rating_layers[-1]
-        self.presence = None if engine.presence_off else _Head(kp, bp)
+        self.presence = None if engine.presence_off else _Head(kp, bp, copy_columns)
         self.presence_bias = np.asarray(bp, dtype=DTYPE)
-        self.rating = _Head(kr, br)
+        self.rating = _Head(kr, br, copy_columns)
         _release_freed_memory()
 
     @property
     def extra_bytes(self) -> int:
-        """Bytes held next to the artifact's weights: the float32 (N, D) copies and the int8
-        kernels (twice: onnxruntime keeps the initializer and its prepacked form)."""
+        """Bytes held next to the artifact's weights: the int8 kernels (twice: onnxruntime keeps
+        the initializer and its prepacked form), plus the float32 (N, D) copies if kept."""
         heads = [h for h in (self.presence, self.rating) if h is not None]
-        return sum(h.columns.nbytes * 3 // 2 for h in heads)
+        copies = sum(h.columns.nbytes for h in heads if h.columns is not None)
+        return copies + sum(2 * h.kernel.size for h in heads)
 
     def approx_logits(self, hp: np.ndarray) -> np.ndarray:
         if self.presence is None:

@@ -156,6 +156,7 @@ class Recommender:
                 raise ValueError(
                     f"unknown fast mode {fast!r}; expected one of {fastpath.FAST_MODES}"
                 )
+            fastpath.require()
             self._fast = fastpath.Int8OutputLayers(self.engine)
 
     @classmethod
@@ -175,9 +176,9 @@ class Recommender:
         The default 1 suits a bot that runs requests in its own thread pool on a shared 2-core
         machine: OpenBLAS's own threads wait for each other at every small GEMV, which costs
         milliseconds as soon as another process holds a core. ``workers`` (see the attribute)
-        is the coarser way to use the second core. ``fast="int8"`` (opt-in, needs onnxruntime)
-        ranks unexplained recommendations with int8 output layers and re-scores a shortlist
-        exactly (:mod:`model.fastpath`).
+        is the coarser way to use the second core. ``fast="int8"`` (opt-in, needs the extra
+        ``anirec[fast]``) ranks unexplained recommendations with int8 output layers and
+        re-scores a shortlist exactly (:mod:`model.fastpath`).
         """
         artifact = load_artifact(path, verify=verify)
         return cls(artifact, blas_threads=blas_threads, workers=workers, fast=fast)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -103,6 +104,32 @@ def test_approximate_and_exact_columns(wide_model: Path) -> None:
     np.testing.assert_allclose(
         layers.exact_logits(hidden[2], cols), rec.engine.logits(hidden[2:3])[0, cols], rtol=1e-5
     )
+
+
+def test_exact_columns_read_the_artifact_kernels(wide_model: Path) -> None:
+    rec = Recommender.load(wide_model)
+    layers = Int8OutputLayers(rec.engine)
+    copied = Int8OutputLayers(rec.engine, copy_columns=True)
+    kernel = rec.artifact.weights["rating.1.kernel"]
+    # No float32 copy by default: the exact pass gathers from the artifact's own array.
+    assert layers.rating.columns is None and np.shares_memory(layers.rating.kernel, kernel)
+    assert copied.rating.columns is not None
+    assert copied.extra_bytes - layers.extra_bytes == 2 * kernel.nbytes
+    assert layers.extra_bytes == 2 * 2 * kernel.size  # int8, initializer and prepacked
+    hidden = np.random.default_rng(6).standard_normal(32).astype(np.float32)
+    cols = np.asarray([0, 3, 150, 299])
+    np.testing.assert_allclose(
+        layers.rating.exact(hidden, cols), copied.rating.exact(hidden, cols), rtol=1e-6
+    )
+    np.testing.assert_allclose(
+        layers.exact_logits(hidden, cols), copied.exact_logits(hidden, cols), rtol=1e-6
+    )
+
+
+def test_missing_extra_names_the_install(tiny_model: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "onnxruntime", None)  # import now raises ImportError
+    with pytest.raises(ImportError, match=r"pip install 'anirec\[fast\]'"):
+        Recommender.load(tiny_model, fast="int8")
 
 
 def test_explanations_stay_float32(graft_model: Path) -> None:
