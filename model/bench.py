@@ -39,6 +39,7 @@ import numpy as np
 
 from model.artifact import save_artifact
 from model.engine import SparseInput
+from model.fastpath import FAST_MODES
 from model.profile import ProfileEntry
 from model.recommender import DEFAULT_WORKERS, Recommender
 from model.reference import NetworkConfig, forward, random_weights
@@ -597,7 +598,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--no-jax", action="store_true", help="skip the JAX comparison")
     parser.add_argument(
         "--fast",
-        choices=("int8",),
+        choices=FAST_MODES,
         help="also time the opt-in fast ranking (model/fastpath.py) against float32",
     )
     parser.set_defaults(handler=_bench)

@@ -157,7 +157,7 @@ class Recommender:
                     f"unknown fast mode {fast!r}; expected one of {fastpath.FAST_MODES}"
                 )
             fastpath.require()
-            self._fast = fastpath.Int8OutputLayers(self.engine)
+            self._fast = fastpath.Int8OutputLayers(self.engine, copy_columns=fast == "int8-columns")
 
     @classmethod
     def load(

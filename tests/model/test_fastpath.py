@@ -126,6 +126,18 @@ def test_exact_columns_read_the_artifact_kernels(wide_model: Path) -> None:
     )
 
 
+def test_columns_mode_keeps_the_copies(wide_model: Path) -> None:
+    ref = Recommender.load(wide_model, workers=1)
+    fast = Recommender.load(wide_model, fast="int8-columns")
+    assert fast._fast.rating.columns is not None
+    fast._fast.shortlist = 12
+    profiles = _profiles(ref, seed=5)
+    want, _ = ref.recommend_batch(profiles, 5)
+    got, _ = fast.recommend_batch(profiles, 5)
+    assert [[r.anime_id for r in a] for a in want] == [[r.anime_id for r in b] for b in got]
+    fast.close()
+
+
 def test_missing_extra_names_the_install(tiny_model: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "onnxruntime", None)  # import now raises ImportError
     with pytest.raises(ImportError, match=r"pip install 'anirec\[fast\]'"):
