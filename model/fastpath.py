@@ -38,6 +38,9 @@ FAST_MODES = ("int8", "int8-columns")
 """``int8-columns`` also keeps the (N, D) float32 copies (``copy_columns``): the exact gather is
 ~4× faster, which batches need (batch throughput ≈ float32's instead of under half of it)."""
 SHORTLIST = 64
+GATHER_BATCH_LIMIT = 4
+"""Without the column copies a batch larger than this runs the float32 path: each profile's
+column gather (~0.55 ms) makes int8 lose to float32 from about 4 profiles on."""
 """Candidates re-scored exactly per profile (at least 4k). The exact top 10 sat at most at
 approximate rank 22 on random full-size weights (1,000 synthetic and 1,000 real profiles)."""
 _RATING_FLOOR = 1e-3

@@ -482,11 +482,13 @@ class Recommender:
 
         def work(start: int, stop: int) -> list[tuple[list[Recommendation], Any]]:
             encoded = self.encode_many(profiles[start:stop])
+            runs = None
             if self._fast is not None:
-                from model.fastpath import fast_passes
+                from model.fastpath import GATHER_BATCH_LIMIT, fast_passes
 
-                runs = fast_passes(self, encoded)
-            else:
+                if self.fast == "int8-columns" or len(encoded) <= GATHER_BATCH_LIMIT:
+                    runs = fast_passes(self, encoded)
+            if runs is None:
                 runs = self._passes(encoded)
             return [
                 (

@@ -15,7 +15,7 @@ pytest.importorskip("onnx")
 from model import ProfileEntry, Recommender
 from model.__main__ import main
 from model.bench import synthetic_profiles
-from model.fastpath import Int8OutputLayers, quantize_columns
+from model.fastpath import GATHER_BATCH_LIMIT, Int8OutputLayers, quantize_columns
 from model.precision import accuracy
 from model.reference import NetworkConfig
 
@@ -63,7 +63,8 @@ def test_fast_top_k_equals_float32(name: str, request: pytest.FixtureRequest) ->
     profiles = _profiles(ref, seed=1)
     for kwargs in ({}, {"media": ("tv", "movie")}, {"exclude": (1001, 1002, 1003)}):
         want, _ = ref.recommend_batch(profiles, 5, **kwargs)
-        got, _ = fast.recommend_batch(profiles, 5, **kwargs)
+        # One profile a call: larger batches of the gathering mode run float32.
+        got = [fast.recommend_batch([p], 5, **kwargs)[0][0] for p in profiles]
         for a, b in zip(want, got, strict=True):
             assert [r.anime_id for r in a] == [r.anime_id for r in b]
             for x, y in zip(a, b, strict=True):
@@ -186,3 +187,16 @@ def test_bench_fast_rows(tiny_model: Path, tmp_path: Path, capsys) -> None:
     assert all(v > 0 for v in fast["recommend_p50_ms"].values())
     assert fast["throughput_per_s"] > 0 and fast["extra_bytes"] > 0
     assert "| recommend p50, 150 entries |" in capsys.readouterr().out
+
+
+def test_large_batches_of_the_gathering_mode_run_float32(tiny_model: Path) -> None:
+    ref = Recommender.load(tiny_model, workers=1)
+    fast = Recommender.load(tiny_model, fast="int8", workers=1)
+    profiles = _profiles(ref, seed=2)[1:9]
+    assert len(profiles) > GATHER_BATCH_LIMIT
+    want, _ = ref.recommend_batch(profiles, 5)
+    got, _ = fast.recommend_batch(profiles, 5)
+    for a, b in zip(want, got, strict=True):
+        # Bit-equal presence: the float32 path (the fast one takes logZ from int8 logits).
+        assert [(r.anime_id, r.presence) for r in a] == [(r.anime_id, r.presence) for r in b]
+    fast.close()
