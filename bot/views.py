@@ -116,10 +116,15 @@ class ConfirmView(OwnedView):
     async def _finish(self, interaction: discord.Interaction, text: str) -> None:
         self.done = True
         self.stop()
-        await interaction.response.edit_message(content=text, embed=None, view=None)
+        if interaction.response.is_done():
+            await interaction.edit_original_response(content=text, embed=None, view=None)
+        else:
+            await interaction.response.edit_message(content=text, embed=None, view=None)
 
     @discord.ui.button(label="Confirm", style=discord.ButtonStyle.danger)
     async def confirm(self, interaction: discord.Interaction, _button: discord.ui.Button) -> None:
+        # Acknowledged first: the action may wait on the database longer than Discord's 3 s.
+        await interaction.response.defer()
         await self._finish(interaction, await self.on_confirm())
 
     @discord.ui.button(label="Cancel", style=discord.ButtonStyle.secondary)
@@ -148,6 +153,7 @@ class ShareToggle(OwnedView):
 
     @discord.ui.button(label="Share", style=discord.ButtonStyle.secondary)
     async def toggle(self, interaction: discord.Interaction, _button: discord.ui.Button) -> None:
+        await interaction.response.defer()  # the write may wait on the database beyond 3 s
         await self.on_toggle(not self.sharing)
         self.sharing = not self.sharing
         self._label()
@@ -156,5 +162,5 @@ class ShareToggle(OwnedView):
             if self.sharing
             else "Your recommendations are private again."
         )
-        await interaction.response.edit_message(view=self)
+        await interaction.edit_original_response(view=self)
         await interaction.followup.send(text, ephemeral=True)

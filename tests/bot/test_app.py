@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
+import threading
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
@@ -246,3 +248,44 @@ async def test_only_members_of_this_server_can_be_viewed(harness: Harness) -> No
             assert refused.ephemeral and "not in this server" in refused.text, command
         seen = await harness.discord.slash(elsewhere, stranger, "recommend", member=stranger)
         assert "Recommendations for" in seen.text
+
+
+async def test_buttons_are_acknowledged_while_the_database_is_busy(harness: Harness) -> None:
+    async with harness.bot():
+        await harness.discord.wait_until_ready()
+        await harness.slash(harness.alice, "link", username="alice")
+        profile = await harness.slash(harness.alice, "profile")
+        unlink = await harness.slash(harness.alice, "unlink")
+        locked, release = threading.Event(), threading.Event()
+
+        def hold_write_lock() -> None:  # another writer (a big sync, say) holds SQLite's lock
+            db = sqlite3.connect(harness.tmp / "bot.db", isolation_level=None)
+            try:
+                db.execute("BEGIN IMMEDIATE")
+                locked.set()
+                release.wait(3.5)
+                db.execute("ROLLBACK")
+            finally:
+                db.close()
+
+        for message, label, expected in (
+            (profile, "Share my recommendations", "can now see"),
+            (unlink, "Unlink", "Unlinked"),
+        ):
+            locked.clear()
+            holder = asyncio.create_task(asyncio.to_thread(hold_write_lock))
+            await asyncio.to_thread(locked.wait, 5)
+            clicked = asyncio.create_task(
+                harness.discord.click(message, message.button(label)["custom_id"], harness.alice)
+            )
+            await asyncio.sleep(3.2)
+            release.set()
+            await holder
+            release.clear()
+            result = await clicked
+            assert result.ack_s is not None and result.ack_s < 3, label
+            assert not result.errors, result.errors
+            if label == "Unlink":
+                assert expected in result.text
+            else:
+                assert any(expected in f.text() for f in result.followups), label
