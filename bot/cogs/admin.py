@@ -33,6 +33,8 @@ class AdminCog(commands.Cog):
         assert interaction.guild_id is not None
         guilds = self.services.guilds
         changed = any(v is not None for v in (default_count, allow_nsfw, members_can_view_others))
+        # Acknowledged first: the write may wait on the database longer than Discord's 3 s.
+        await interaction.response.defer(ephemeral=True, thinking=True)
         if changed:
             config = await guilds.update(
                 interaction.guild_id,
@@ -42,6 +44,6 @@ class AdminCog(commands.Cog):
             )
         else:
             config = await guilds.get(interaction.guild_id)
-        await interaction.response.send_message(
+        await interaction.followup.send(
             embed=render.config_embed(config, changed=changed), ephemeral=True
         )

@@ -5,9 +5,11 @@ corrupt-model starts, the error handler, cool-downs and the background refresh."
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import sqlite3
 import threading
+import time
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
@@ -250,39 +252,51 @@ async def test_only_members_of_this_server_can_be_viewed(harness: Harness) -> No
         assert "Recommendations for" in seen.text
 
 
-async def test_buttons_are_acknowledged_while_the_database_is_busy(harness: Harness) -> None:
+@contextlib.asynccontextmanager
+async def write_lock_held(db_path: Path, seconds: float = 3.2) -> AsyncIterator[None]:
+    """Another writer (a big sync, say) holds SQLite's write lock for ``seconds`` from entry;
+    the body starts once the lock is taken, the exit waits for its release."""
+    locked = threading.Event()
+
+    def hold() -> None:
+        db = sqlite3.connect(db_path, isolation_level=None)
+        try:
+            db.execute("BEGIN IMMEDIATE")
+            locked.set()
+            time.sleep(seconds)
+            db.execute("ROLLBACK")
+        finally:
+            db.close()
+
+    holder = asyncio.create_task(asyncio.to_thread(hold))
+    await asyncio.to_thread(locked.wait, 5)
+    try:
+        yield
+    finally:
+        await holder
+
+
+async def test_buttons_and_config_are_acknowledged_while_the_database_is_busy(
+    harness: Harness,
+) -> None:
+    db_path = harness.tmp / "bot.db"
     async with harness.bot():
         await harness.discord.wait_until_ready()
         await harness.slash(harness.alice, "link", username="alice")
         profile = await harness.slash(harness.alice, "profile")
         unlink = await harness.slash(harness.alice, "unlink")
-        locked, release = threading.Event(), threading.Event()
-
-        def hold_write_lock() -> None:  # another writer (a big sync, say) holds SQLite's lock
-            db = sqlite3.connect(harness.tmp / "bot.db", isolation_level=None)
-            try:
-                db.execute("BEGIN IMMEDIATE")
-                locked.set()
-                release.wait(3.5)
-                db.execute("ROLLBACK")
-            finally:
-                db.close()
-
+        async with write_lock_held(db_path):
+            config = await harness.slash(harness.admin, "config", default_count=3)
+        assert config.ack_s is not None and config.ack_s < 3 and not config.errors
+        assert "Server settings updated" in config.text
         for message, label, expected in (
             (profile, "Share my recommendations", "can now see"),
             (unlink, "Unlink", "Unlinked"),
         ):
-            locked.clear()
-            holder = asyncio.create_task(asyncio.to_thread(hold_write_lock))
-            await asyncio.to_thread(locked.wait, 5)
-            clicked = asyncio.create_task(
-                harness.discord.click(message, message.button(label)["custom_id"], harness.alice)
-            )
-            await asyncio.sleep(3.2)
-            release.set()
-            await holder
-            release.clear()
-            result = await clicked
+            async with write_lock_held(db_path):
+                result = await harness.discord.click(
+                    message, message.button(label)["custom_id"], harness.alice
+                )
             assert result.ack_s is not None and result.ack_s < 3, label
             assert not result.errors, result.errors
             if label == "Unlink":
