@@ -22,16 +22,14 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from model.engine import DTYPE, Engine, SparseInput, logsumexp
+from model.engine import DTYPE, Engine
 
 if TYPE_CHECKING:
-    from model.features import EncodedProfile
     from model.recommender import Recommender
 
 FAST_MODES = ("int8", "int8-columns")
@@ -265,66 +263,36 @@ def _best(candidates: np.ndarray, scores: np.ndarray, size: int) -> np.ndarray:
 _FAST_PASS = None
 
 
-def fast_passes(rec: Recommender, profiles: Sequence[EncodedProfile]) -> list:
-    """:meth:`Recommender._passes` (ranking use) with int8 output layers; see the module doc."""
+def fast_forward(rec: Recommender, inputs: list, rows: list[int]) -> tuple:
+    """:meth:`Recommender._forward` with int8 output layers, plus the pass constructor.
+
+    Returns (pre0, rating hidden, approximate logits with graft, approximate ratings at ``rows``
+    or None, graft or None, the ``FastPass`` class, its extra fields per row).
+    """
     global _FAST_PASS
     if _FAST_PASS is None:
         _FAST_PASS = _fast_pass_class()
     layers: Int8OutputLayers = rec._fast
     engine = rec.engine
-    out = []
-    for start in range(0, len(profiles), rec.batch_size):
-        chunk = profiles[start : start + rec.batch_size]
-        inputs = [SparseInput(p.indices, p.values) for p in chunk]
-        weights = [rec._weight(p) for p in chunk]
-        rows = [b for b, w in enumerate(weights) if w < 1.0]
-        if len(inputs) >= 8:  # as Recommender._forward: the batch's first layer in halves
-            half = len(inputs) // 2
-            parts = rec._parallel(
-                [
-                    lambda inputs=inputs, half=half: engine.first_layer(inputs[:half]),
-                    lambda inputs=inputs, half=half: engine.first_layer(inputs[half:]),
-                ]
-            )
-            pre0 = np.concatenate(parts)
-        else:
-            pre0 = engine.first_layer(inputs)
-        z = engine.trunk(pre0)
+    pre0 = rec._first_layer(inputs, rec._parallel)
+    z = engine.trunk(pre0)
 
-        def presence_task(z: np.ndarray = z) -> tuple[np.ndarray, np.ndarray]:
-            hp = engine.presence_hidden(z)
-            return hp, layers.approx_logits(hp)
+    def presence_task() -> tuple[np.ndarray, np.ndarray]:
+        hp = engine.presence_hidden(z)
+        return hp, layers.approx_logits(hp)
 
-        def rating_task(z: np.ndarray = z, rows: list[int] = rows) -> tuple:
-            hr = engine.rating_hidden(z)
-            return hr, layers.rating.approx(hr[rows]) if rows else None
+    def rating_task() -> tuple:
+        hr = engine.rating_hidden(z)
+        return hr, layers.rating.approx(hr[rows]) if rows else None
 
-        (hp, logits), (hr, ratings) = rec._parallel([presence_task, rating_task])
-        graft = engine.graft(inputs) if engine.has_graft else None
-        if graft is not None:
-            logits += graft
-        offsets = engine.offsets(inputs)
-        if ratings is not None and engine.has_rating_offset:
-            ratings += offsets[rows][:, None]
-        lse = logsumexp(logits)
-        where = {b: r for r, b in enumerate(rows)}
-        for b, profile in enumerate(chunk):
-            out.append(
-                _FAST_PASS(
-                    profile=profile,
-                    inp=inputs[b],
-                    weight=weights[b],
-                    pre0=pre0[b],
-                    logits=logits[b],
-                    lse=float(lse[b]),
-                    rating_hidden=hr[b],
-                    ratings=ratings[where[b]] if b in where and ratings is not None else None,
-                    graft=graft[b] if graft is not None else None,
-                    offset=float(offsets[b]),
-                    engine=engine,
-                    presence_hidden=hp[b],
-                    layers=layers,
-                    shortlist=layers.shortlist,
-                )
-            )
-    return out
+    (hp, logits), (hr, ratings) = rec._parallel([presence_task, rating_task])
+    graft = engine.graft(inputs) if engine.has_graft else None
+    if graft is not None:
+        logits += graft
+    if ratings is not None and engine.has_rating_offset:
+        ratings += engine.offsets([inputs[b] for b in rows])[:, None]
+    extras = [
+        {"presence_hidden": hp[b], "layers": layers, "shortlist": layers.shortlist}
+        for b in range(len(inputs))
+    ]
+    return pre0, hr, logits, ratings, graft, _FAST_PASS, extras

@@ -248,6 +248,22 @@ class Recommender:
         rest = [taken[i] if i in taken else f.result() for i, f in enumerate(futures)]
         return [first, *rest]
 
+    def _first_layer(self, inputs: list[SparseInput], run: explain.Parallel) -> np.ndarray:
+        """The batch's first pre-activations, in row halves on two threads for large batches
+        (row by row, so the cut changes no number)."""
+        engine = self.engine
+        if len(inputs) < _MIN_SPLIT_FIRST_LAYER:
+            return engine.first_layer(inputs)
+        half = len(inputs) // 2
+        return np.concatenate(
+            run(
+                [
+                    lambda: engine.first_layer(inputs[:half]),
+                    lambda: engine.first_layer(inputs[half:]),
+                ]
+            )
+        )
+
     def _forward(
         self, inputs: list[SparseInput], rows: list[int], parallel: bool = True
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None, np.ndarray | None]:
@@ -262,18 +278,7 @@ class Recommender:
         """
         engine = self.engine
         run = self._parallel if parallel else explain.serial
-        if len(inputs) >= _MIN_SPLIT_FIRST_LAYER:
-            half = len(inputs) // 2
-            pre0 = np.concatenate(
-                run(
-                    [
-                        lambda: engine.first_layer(inputs[:half]),
-                        lambda: engine.first_layer(inputs[half:]),
-                    ]
-                )
-            )
-        else:
-            pre0 = engine.first_layer(inputs)
+        pre0 = self._first_layer(inputs, run)
         z = engine.trunk(pre0)
         mid = self.n_items // 2
 
@@ -307,7 +312,11 @@ class Recommender:
         return pre0, hr, logits, ratings, graft
 
     def _passes(
-        self, profiles: Sequence[EncodedProfile], parallel: bool = True, rank: bool = True
+        self,
+        profiles: Sequence[EncodedProfile],
+        parallel: bool = True,
+        rank: bool = True,
+        fast: bool = False,
     ) -> list[_Pass]:
         """Batched forward; full ratings only for profiles whose ranking needs them.
 
@@ -321,13 +330,20 @@ class Recommender:
             inputs = [SparseInput(p.indices, p.values) for p in chunk]
             weights = [self._weight(p) for p in chunk]
             rows = [b for b, w in enumerate(weights) if w < 1.0] if rank else []
-            pre0, hr, logits, ratings, graft = self._forward(inputs, rows, parallel)
+            make: type[_Pass] = _Pass
+            extras: list[dict[str, Any]] = [{} for _ in chunk]
+            if fast:
+                from model.fastpath import fast_forward
+
+                pre0, hr, logits, ratings, graft, make, extras = fast_forward(self, inputs, rows)
+            else:
+                pre0, hr, logits, ratings, graft = self._forward(inputs, rows, parallel)
             offsets = engine.offsets(inputs)
             lse = logsumexp(logits)
             where = {b: r for r, b in enumerate(rows)}
             for b, profile in enumerate(chunk):
                 out.append(
-                    _Pass(
+                    make(
                         profile=profile,
                         inp=inputs[b],
                         weight=weights[b],
@@ -339,6 +355,7 @@ class Recommender:
                         graft=graft[b] if graft is not None else None,
                         offset=float(offsets[b]),
                         engine=engine,
+                        **extras[b],
                     )
                 )
         return out
@@ -482,14 +499,12 @@ class Recommender:
 
         def work(start: int, stop: int) -> list[tuple[list[Recommendation], Any]]:
             encoded = self.encode_many(profiles[start:stop])
-            runs = None
+            fast = False
             if self._fast is not None:
-                from model.fastpath import GATHER_BATCH_LIMIT, fast_passes
+                from model.fastpath import GATHER_BATCH_LIMIT
 
-                if self.fast == "int8-columns" or len(encoded) <= GATHER_BATCH_LIMIT:
-                    runs = fast_passes(self, encoded)
-            if runs is None:
-                runs = self._passes(encoded)
+                fast = self.fast == "int8-columns" or len(encoded) <= GATHER_BATCH_LIMIT
+            runs = self._passes(encoded, fast=fast)
             return [
                 (
                     self._recommendations(
