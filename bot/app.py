@@ -41,6 +41,9 @@ READY_TIMEOUT = 60.0
 
 def configure_discord_endpoints(settings: Settings) -> None:
     """Point discord.py's REST routes and gateway at the configured URLs (fakes, proxies)."""
+    # anirec never joins voice: discord.py's warnings about missing voice libraries are noise.
+    discord.VoiceClient.warn_nacl = False
+    discord.VoiceClient.warn_dave = False
     discord.http.Route.BASE = settings.discord_api_base_url.rstrip("/")
     gateway = settings.discord_gateway_url
     discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(
@@ -173,6 +176,13 @@ async def main(settings: Settings) -> int:
         return 1
     except discord.PrivilegedIntentsRequired:
         log.error("Discord refused the gateway intents")
+        return 1
+    except aiohttp.ClientError as exc:
+        log.error(
+            "cannot reach Discord at %s: %s",
+            settings.discord_api_base_url,
+            str(exc).splitlines()[0] if str(exc) else type(exc).__name__,
+        )
         return 1
     except (OSError, sqlalchemy.exc.OperationalError, sqlalchemy.exc.InterfaceError) as exc:
         url = make_url(settings.database_url).render_as_string(hide_password=True)

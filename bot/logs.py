@@ -7,6 +7,8 @@ from collections.abc import Iterable
 
 LOG_FORMAT = "%(asctime)s %(levelname)-8s %(name)s: %(message)s"
 REDACTED = "[redacted]"
+QUIET_LOGGERS = {"alembic.runtime.plugins": logging.WARNING}
+"""Loggers whose INFO lines are start-up noise (alembic lists its plugins on import)."""
 
 
 class RedactSecrets(logging.Filter):
@@ -46,4 +48,6 @@ def configure_logging(level: str = "INFO", secrets: Iterable[str] = ()) -> loggi
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level.upper())
+    for name, quiet in QUIET_LOGGERS.items():
+        logging.getLogger(name).setLevel(max(quiet, root.level))
     return handler

@@ -303,3 +303,30 @@ async def test_buttons_and_config_are_acknowledged_while_the_database_is_busy(
                 assert expected in result.text
             else:
                 assert any(expected in f.text() for f in result.followups), label
+
+
+def test_run_says_when_discord_cannot_be_reached(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    import socket
+
+    from bot.app import run
+
+    with socket.socket() as probe:  # a loopback port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    settings = Settings(  # type: ignore[call-arg]
+        _env_file=None,
+        discord_token="not-a-real-token",
+        mal_client_id="test-client-id",
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}",
+        model_path=tmp_path / "no-model",
+        discord_api_base_url=f"http://127.0.0.1:{port}/api/v10",
+        discord_gateway_url=f"ws://127.0.0.1:{port}/",
+        mal_api_base_url=f"http://127.0.0.1:{port}/v2",
+    )
+    with caplog.at_level(logging.ERROR, logger="bot.app"):
+        assert run(settings) == 1
+    messages = [r.getMessage() for r in caplog.records if r.name == "bot.app"]
+    assert any(m.startswith(f"cannot reach Discord at http://127.0.0.1:{port}") for m in messages)
+    assert not any("database" in m for m in messages)

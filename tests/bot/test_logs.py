@@ -42,3 +42,12 @@ def test_level_is_applied() -> None:
     logging.getLogger("anirec.test").warning("loud")
     assert "quiet" not in stream.getvalue()
     assert "loud" in stream.getvalue()
+
+
+def test_start_up_noise_is_quiet_at_info() -> None:
+    handler = configure_logging("INFO", [])
+    stream = _capture(handler)
+    logging.getLogger("alembic.runtime.plugins").info("setup plugin alembic.autogenerate.schemas")
+    logging.getLogger("alembic.runtime.migration").info("Running upgrade  -> 0001")
+    assert "setup plugin" not in stream.getvalue()
+    assert "Running upgrade" in stream.getvalue()
