@@ -26,6 +26,18 @@ def config() -> NetworkConfig:
     return NetworkConfig(N, encoder=(8, 4), decoder=(6,), item_item=True)
 
 
+def _save_to(directory: Path, config: NetworkConfig, weights: dict, **extra: object) -> Path:
+    """``save_artifact`` with the default corpus of N items (the refusal tests vary the rest)."""
+    return save_artifact(
+        directory,
+        config=config,
+        weights=weights,
+        corpus_ids=np.arange(N),
+        item_counts=np.ones(N),
+        **extra,  # type: ignore[arg-type]
+    )
+
+
 @pytest.fixture
 def saved(tmp_path: Path, config: NetworkConfig) -> Path:
     ids = np.arange(100, 100 + N)
@@ -99,22 +111,10 @@ def test_save_rejects_mismatched_weights(tmp_path: Path, config: NetworkConfig) 
     weights = random_weights(config)
     weights["encoder.0.kernel"] = weights["encoder.0.kernel"][:-1]
     with pytest.raises(ValueError, match=r"encoder\.0\.kernel"):
-        save_artifact(
-            tmp_path / "m",
-            config=config,
-            weights=weights,
-            corpus_ids=np.arange(N),
-            item_counts=np.ones(N),
-        )
+        _save_to(tmp_path / "m", config, weights)
     del weights["encoder.0.kernel"]
     with pytest.raises(ValueError, match="missing"):
-        save_artifact(
-            tmp_path / "m",
-            config=config,
-            weights=weights,
-            corpus_ids=np.arange(N),
-            item_counts=np.ones(N),
-        )
+        _save_to(tmp_path / "m", config, weights)
     assert not (tmp_path / "m").exists()
     assert list(tmp_path.iterdir()) == []
 
@@ -245,13 +245,8 @@ def test_score_weight_outside_the_unit_interval(saved: Path, weight: object) -> 
 
 def test_save_rejects_a_bad_score_weight(tmp_path: Path, config: NetworkConfig) -> None:
     with pytest.raises(ValueError, match="score_weight"):
-        save_artifact(
-            tmp_path / "m",
-            config=config,
-            weights=random_weights(config),
-            corpus_ids=np.arange(N),
-            item_counts=np.ones(N),
-            metadata={"score_weight": float("nan")},
+        _save_to(
+            tmp_path / "m", config, random_weights(config), metadata={"score_weight": float("nan")}
         )
 
 
@@ -259,13 +254,7 @@ def test_save_rejects_non_finite_weights(tmp_path: Path, config: NetworkConfig) 
     weights = random_weights(config)
     weights["rating.1.bias"][2] = np.nan
     with pytest.raises(ValueError, match=r"rating\.1\.bias.*not finite"):
-        save_artifact(
-            tmp_path / "m",
-            config=config,
-            weights=weights,
-            corpus_ids=np.arange(N),
-            item_counts=np.ones(N),
-        )
+        _save_to(tmp_path / "m", config, weights)
     assert list(tmp_path.iterdir()) == []
 
 
