@@ -50,7 +50,7 @@ bench: $(STAMP) ## CPU serving benchmark (full config, random weights)
 	$(PY) -m model bench
 
 demo: $(STAMP) ## Local demo: fake Discord + fake MAL + the real bot, no credentials
-	$(PY) -m tests.fakes.demo
+	$(PY) -m fakes.demo
 
 clean: ## Remove the venv and caches (keeps data/ and artifacts/)
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

@@ -1,6 +1,6 @@
 """anirec's Discord bot.
 
-Importing this package has no side effects and does not import discord: ``bot.settings`` and
-``bot.mal`` are shared with ``training`` (the collector). The discord.py app lives in the
-submodules that ``python -m bot`` wires together.
+Importing this package has no side effects. The discord.py app lives in the submodules that
+``python -m bot`` wires together; what ``training`` shares with it (MAL client, settings, logging)
+lives in ``common``.
 """

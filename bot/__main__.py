@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from bot.settings import SettingsError, load_settings
+from common.settings import SettingsError, load_settings
 
 
 def main() -> int:
@@ -14,7 +14,7 @@ def main() -> int:
         print(f"anirec: {exc}", file=sys.stderr)
         return 2
 
-    from bot.logs import configure_logging
+    from common.logs import configure_logging
 
     configure_logging(settings.log_level, settings.secrets())
 

@@ -23,14 +23,14 @@ from bot.client import DEFAULT_GATEWAY, AnirecBot
 from bot.context import Services
 from bot.db.engine import create_engine, session_factory
 from bot.db.migrate import upgrade
-from bot.mal import MalClient
 from bot.services.accounts import AccountService
 from bot.services.catalog import CatalogService
 from bot.services.guilds import GuildSettingsService
 from bot.services.pool import RecommenderPool
 from bot.services.recommendations import RecommendationService
 from bot.services.sync import SyncService
-from bot.settings import Settings
+from common.mal import MalClient
+from common.settings import Settings
 
 if TYPE_CHECKING:
     from model import Recommender

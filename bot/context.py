@@ -11,12 +11,12 @@ from bot.services.guilds import GuildSettingsService
 from bot.services.pool import RecommenderPool
 from bot.services.recommendations import RecommendationService
 from bot.services.sync import SyncService
-from bot.settings import Settings
+from common.settings import Settings
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-    from bot.mal import MalClient
+    from common.mal import MalClient
 
 DEFAULT_COOLDOWNS: dict[str, tuple[int, float]] = {
     "link": (2, 60.0),

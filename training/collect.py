@@ -41,8 +41,8 @@ from typing import IO, Any
 
 from tqdm import tqdm
 
-from bot.logs import configure_logging
-from bot.mal import (
+from common.logs import configure_logging
+from common.mal import (
     InvalidUsername,
     ListPrivate,
     MalClient,
@@ -50,7 +50,7 @@ from bot.mal import (
     MalThrottled,
     UserNotFound,
 )
-from bot.settings import MalSettings, SettingsError, load_settings
+from common.settings import MalSettings, SettingsError, load_settings
 
 log = logging.getLogger(__name__)
 

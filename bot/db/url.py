@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from bot.settings import ENV_FILE, Settings
+from common.settings import ENV_FILE, Settings
 
 
 class DatabaseSettings(BaseSettings):

@@ -22,7 +22,7 @@ from bot.db.models import Anime
 from bot.services.titles import TitleHit, TitleIndex
 
 if TYPE_CHECKING:
-    from bot.mal import MalAnime, MalClient
+    from common.mal import MalAnime, MalClient
 
 log = logging.getLogger(__name__)
 MAL_ANIME_URL = "https://myanimelist.net/anime/{}"
@@ -269,7 +269,7 @@ class CatalogService:
         """Fetch MAL details for up to ``limit`` titles that lack them; stops at the first
         MAL failure other than "not found" (the rate limiter and retries live in the client),
         or when ``stop()`` turns true. Returns how many rows were filled."""
-        from bot.mal import AnimeNotFound, MalError
+        from common.mal import AnimeNotFound, MalError
 
         filled = 0
         for anime_id in self.missing_details(limit, first):

@@ -24,7 +24,7 @@ from bot.services.catalog import CatalogService
 from bot.services.errors import NotLinked, SyncFailed
 
 if TYPE_CHECKING:
-    from bot.mal import MalClient, MalListEntry
+    from common.mal import MalClient, MalListEntry
     from model.listformats import ParsedList
 
 log = logging.getLogger(__name__)
@@ -185,7 +185,7 @@ class SyncService:
 
         On any MAL error nothing is written and :class:`SyncFailed` carries the reason.
         """
-        from bot.mal import ListPrivate, MalError, validate_username
+        from common.mal import ListPrivate, MalError, validate_username
 
         try:
             name = validate_username(username)
@@ -226,7 +226,7 @@ class SyncService:
     async def sync(self, discord_user_id: int, *, force: bool = False) -> SyncOutcome:
         """Re-fetch a linked member's list (skipped when the fingerprint is unchanged and the
         last full sync is recent, unless ``force``). Errors are recorded and raised."""
-        from bot.mal import MalError
+        from common.mal import MalError
 
         async with self._sessions() as session:
             account = await session.get(LinkedAccount, discord_user_id)
@@ -284,7 +284,7 @@ class SyncService:
         itself is failing (throttled, rate-limited, down) the round stops early, as it does
         when ``stop()`` turns true (checked between accounts).
         """
-        from bot.mal import MalThrottled, MalUnavailable, RateLimited
+        from common.mal import MalThrottled, MalUnavailable, RateLimited
 
         report = RefreshReport()
         for user_id in await self.due_accounts(min_age, limit):

@@ -22,10 +22,10 @@ from sqlalchemy import text
 from bot.app import running_bot
 from bot.client import AnirecBot
 from bot.cogs.refresh import RefreshCog
-from bot.settings import Settings
+from common.settings import Settings
+from fakes.discord import FakeDiscord, FakeGuild, FakeMember, Permission
+from fakes.mal import FakeMal
 from tests.bot.artifacts import tiny_artifact, tiny_items
-from tests.fakes.discord import FakeDiscord, FakeGuild, FakeMember, Permission
-from tests.fakes.mal import FakeMal
 
 ALICE_LIST = [(100, 9), (101, 7), (105, 3, "dropped"), (110, 0, "plan_to_watch")]
 

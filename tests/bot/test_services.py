@@ -13,14 +13,14 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.db.models import LinkedAccount
-from bot.mal import MalClient
 from bot.services.accounts import AccountService
 from bot.services.catalog import CatalogService
 from bot.services.errors import ImportRejected, NotLinked, SyncFailed
 from bot.services.guilds import GuildSettingsService
 from bot.services.imports import read_upload
 from bot.services.sync import SyncService
-from tests.fakes.mal import FakeMal
+from common.mal import MalClient
+from fakes.mal import FakeMal
 
 ALICE = [(1, 9), (5, 7, "watching"), (6, 0, "plan_to_watch"), (20, 3, "dropped")]
 

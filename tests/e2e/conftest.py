@@ -12,11 +12,11 @@ from typing import Any
 
 import pytest
 
-from bot.settings import Settings
-from tests.fakes.discord import FakeDiscord, FakeGuild, FakeMember, InteractionResult, Permission
-from tests.fakes.discord.catalog import CATALOG, SAMPLE_LIST
-from tests.fakes.discord.stack import build_tiny_model, migrate, sqlite_url
-from tests.fakes.mal import FakeMal
+from common.settings import Settings
+from fakes.discord import FakeDiscord, FakeGuild, FakeMember, InteractionResult, Permission
+from fakes.discord.catalog import CATALOG, SAMPLE_LIST
+from fakes.discord.stack import build_tiny_model, migrate, sqlite_url
+from fakes.mal import FakeMal
 
 E2E_DIR = Path(__file__).parent
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import gzip
 
+from fakes.discord.catalog import SAMPLE_LIST, mal_export_xml
 from tests.e2e.conftest import BOB_LIST, World
-from tests.fakes.discord.catalog import SAMPLE_LIST, mal_export_xml
 
 
 async def test_private_missing_and_invalid_users_get_clear_replies(

@@ -8,9 +8,9 @@ import re
 
 import pytest
 
+from fakes.discord import InteractionResult
+from fakes.discord.catalog import CATALOG, SAMPLE_LIST
 from tests.e2e.conftest import BotFactory, World
-from tests.fakes.discord import InteractionResult
-from tests.fakes.discord.catalog import CATALOG, SAMPLE_LIST
 
 MAL_ID = re.compile(r"myanimelist\.net/anime/(\d+)")
 ON_ALICES_LIST = {anime_id for anime_id, _, _ in SAMPLE_LIST}

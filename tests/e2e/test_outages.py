@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from fakes.discord import InteractionResult
+from fakes.discord.catalog import SAMPLE_LIST
 from tests.e2e.conftest import BotFactory, World
-from tests.fakes.discord import InteractionResult
-from tests.fakes.discord.catalog import SAMPLE_LIST
 
 MAL_ID = re.compile(r"myanimelist\.net/anime/(\d+)")
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.fakes import demo, loadtest
+from fakes import demo, loadtest
 
 
 def test_demo_plays_link_recommend_why(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:

@@ -12,7 +12,7 @@ import pytest
 import yarl
 from discord import app_commands
 
-from tests.fakes.discord import (
+from fakes.discord import (
     FakeDiscord,
     InteractionTimeout,
     OptionError,
@@ -380,7 +380,7 @@ async def test_command_schemas_discord_would_refuse(fake: FakeDiscord) -> None:
         await interaction.response.send_message("ok")
 
     payload = [c.to_dict(tree) for c in tree.get_commands()]
-    from tests.fakes.discord.limits import commands_problems
+    from fakes.discord.limits import commands_problems
 
     assert commands_problems(payload) == []
     bad = [

@@ -11,7 +11,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from tests.fakes.mal import FakeMal
+from fakes.mal import FakeMal
 
 ROOT = Path(__file__).resolve().parents[2]
 HEADERS = {"X-MAL-CLIENT-ID": "fake-test-id"}
@@ -136,7 +136,7 @@ async def test_startable_as_a_process(tmp_path: Path, session: aiohttp.ClientSes
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "tests.fakes.mal",
+        "fakes.mal",
         "--ratings",
         str(ratings),
         "--anime",

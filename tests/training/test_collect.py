@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.mal import MalClient
-from tests.fakes.mal import FakeMal
+from common.mal import MalClient
+from fakes.mal import FakeMal
 from training.__main__ import main as training_main
 from training.collect import (
     Summary,

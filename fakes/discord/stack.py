@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from tests.fakes.discord.catalog import CATALOG, ROOT, Anime
+from fakes.discord.catalog import CATALOG, ROOT, Anime
 
 
 def build_tiny_model(
@@ -194,8 +194,8 @@ async def local_stack(
 ) -> AsyncIterator[Stack]:
     """Start the fake MAL and fake Discord here, the real bot as ``python -m bot`` next to them
     (migrated SQLite DB under ``workdir``), and stop everything on exit."""
-    from tests.fakes.discord.server import FakeDiscord
-    from tests.fakes.mal import FakeMal
+    from fakes.discord.server import FakeDiscord
+    from fakes.mal import FakeMal
 
     workdir = Path(workdir)
     database_url = sqlite_url(workdir / "anirec.db")

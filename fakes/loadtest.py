@@ -6,7 +6,7 @@ pings (op 1 → the bot's heartbeat, answered from its loop: the round trip is l
 loopback) sampled continuously while the calls run, and heartbeats arriving late. Everything is
 on 127.0.0.1, bounded in count (``--calls`` ≤ 500) and time (``--timeout``).
 
-    python -m tests.fakes.loadtest [--calls 50] [--count 10] [--model artifacts/model]
+    python -m fakes.loadtest [--calls 50] [--count 10] [--model artifacts/model]
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tests.fakes.discord import InteractionResult
-from tests.fakes.discord.catalog import (
+from fakes.discord import InteractionResult
+from fakes.discord.catalog import (
     CATALOG,
     ROOT,
     SHARED_DATA,
@@ -33,7 +33,7 @@ from tests.fakes.discord.catalog import (
     pick_users,
     popular_ids,
 )
-from tests.fakes.discord.stack import (
+from fakes.discord.stack import (
     Stack,
     StackError,
     artifact_catalog,
@@ -207,7 +207,7 @@ async def measure(args: argparse.Namespace, workdir: Path) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tests.fakes.loadtest", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m fakes.loadtest", description=__doc__)
     parser.add_argument("--calls", type=int, default=50, help=f"concurrent calls (≤ {MAX_CALLS})")
     parser.add_argument("--count", type=int, default=10, help="recommendations per call")
     parser.add_argument("--model", type=Path, default=ROOT / "artifacts" / "model")

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 import aiohttp
 import pytest
 
-from bot.mal import (
+from common.mal import (
     AnimeNotFound,
     InvalidResponse,
     InvalidUsername,
@@ -28,10 +28,10 @@ from bot.mal import (
     RateLimiter,
     UserNotFound,
 )
-from bot.mal.client import parse_retry_after
-from bot.settings import MalSettings
+from common.mal.client import parse_retry_after
+from common.settings import MalSettings
+from fakes.mal import FakeMal
 from model.profile import ProfileEntry
-from tests.fakes.mal import FakeMal
 
 CLIENT_ID = "test-client-id-0123456789"
 STATUSES = ("watching", "completed", "on_hold", "dropped", "plan_to_watch")
@@ -488,5 +488,5 @@ def test_malformed_list_entries_are_invalid_responses(item: object) -> None:
 def test_mal_package_imports_no_discord() -> None:
     import subprocess
 
-    code = "import bot.mal, sys; sys.exit('discord' in sys.modules)"
+    code = "import common.mal, sys; sys.exit('discord' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0

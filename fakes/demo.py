@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tests.fakes.discord import InteractionResult
-from tests.fakes.discord.catalog import (
+from fakes.discord import InteractionResult
+from fakes.discord.catalog import (
     CATALOG,
     ROOT,
     SAMPLE_LIST,
@@ -35,7 +35,7 @@ from tests.fakes.discord.catalog import (
     pick_users,
     popular_ids,
 )
-from tests.fakes.discord.stack import StackError, artifact_catalog, build_tiny_model, local_stack
+from fakes.discord.stack import StackError, artifact_catalog, build_tiny_model, local_stack
 
 WIDTH = 96
 MAL_LINK = re.compile(r"myanimelist\.net/anime/(\d+)")
@@ -210,7 +210,7 @@ def first_recommended(result: InteractionResult) -> int | None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tests.fakes.demo", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m fakes.demo", description=__doc__)
     parser.add_argument("--model", type=Path, default=ROOT / "artifacts" / "model")
     parser.add_argument("--data", type=Path, default=SHARED_DATA)
     parser.add_argument("--log", action="store_true", help="print the bot process's log too")

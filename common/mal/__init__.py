@@ -3,8 +3,8 @@
 Imports no discord: ``training`` (the collector) uses it too.
 """
 
-from bot.mal.client import MalClient, validate_username
-from bot.mal.errors import (
+from common.mal.client import MalClient, validate_username
+from common.mal.errors import (
     AnimeNotFound,
     InvalidResponse,
     InvalidUsername,
@@ -16,8 +16,8 @@ from bot.mal.errors import (
     RateLimited,
     UserNotFound,
 )
-from bot.mal.models import AlternativeTitles, MalAnime, MalListEntry, StartSeason
-from bot.mal.ratelimit import RateLimiter
+from common.mal.models import AlternativeTitles, MalAnime, MalListEntry, StartSeason
+from common.mal.ratelimit import RateLimiter
 
 __all__ = [
     "AlternativeTitles",

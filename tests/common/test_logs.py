@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import logging
 
-from bot.logs import REDACTED, configure_logging
+from common.logs import REDACTED, configure_logging
 
 TOKEN = "MTIzNDU2Nzg5.secret-discord-token"
 CLIENT_ID = "f00dfacecafe1234"

@@ -17,8 +17,8 @@ from typing import Any
 
 from aiohttp import web
 
-from tests.fakes.discord.gateway import Gateway, HeartbeatStats
-from tests.fakes.discord.models import (
+from fakes.discord.gateway import Gateway, HeartbeatStats
+from fakes.discord.models import (
     FakeAttachment,
     FakeChannel,
     FakeGuild,
@@ -29,9 +29,9 @@ from tests.fakes.discord.models import (
     permission_value,
     snowflake,
 )
-from tests.fakes.discord.options import OptionError, build_options, nest, resolve_path
-from tests.fakes.discord.rest import API_PREFIX, Fault, RequestRecord, RestApi
-from tests.fakes.discord.results import (
+from fakes.discord.options import OptionError, build_options, nest, resolve_path
+from fakes.discord.rest import API_PREFIX, Fault, RequestRecord, RestApi
+from fakes.discord.results import (
     AUTOCOMPLETE_RESULT,
     InteractionResult,
     PendingInteraction,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.fakes.discord.models import FakeAttachment, FakeGuild, FakeMember, FakeUser
+from fakes.discord.models import FakeAttachment, FakeGuild, FakeMember, FakeUser
 
 SUB_COMMAND, SUB_COMMAND_GROUP = 1, 2
 STRING, INTEGER, BOOLEAN, USER, CHANNEL, ROLE, MENTIONABLE, NUMBER, ATTACHMENT = (

@@ -1,7 +1,7 @@
 """Typed views of MAL API v2 payloads: list entries and anime details.
 
 Parsing is strict about what we rely on (ids, statuses, scores) and lenient about the rest:
-a payload that lacks a required field raises :class:`~bot.mal.errors.InvalidResponse`.
+a payload that lacks a required field raises :class:`~common.mal.errors.InvalidResponse`.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from bot.mal.errors import InvalidResponse
+from common.mal.errors import InvalidResponse
 from model.profile import STATUSES, ProfileEntry
 
 

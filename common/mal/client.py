@@ -1,10 +1,10 @@
 """The one async MyAnimeList API v2 client (aiohttp) the bot and the collector share.
 
 Auth is the ``X-MAL-CLIENT-ID`` header (public data only, no OAuth). Every request goes
-through one :class:`~bot.mal.ratelimit.RateLimiter` (spacing + concurrency cap) and is retried
+through one :class:`~common.mal.ratelimit.RateLimiter` (spacing + concurrency cap) and is retried
 with exponential backoff and jitter on 429, 5xx, timeouts, connection errors and unreadable
 200s (malformed JSON, no ``data``), honouring ``Retry-After``. Failures surface as the typed
-errors of :mod:`bot.mal.errors`. The client id is never logged or put in a URL.
+errors of :mod:`common.mal.errors`. The client id is never logged or put in a URL.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from urllib.parse import parse_qsl, quote, urlsplit
 
 import aiohttp
 
-from bot.mal.errors import (
+from common.mal.errors import (
     AnimeNotFound,
     InvalidResponse,
     InvalidUsername,
@@ -36,13 +36,13 @@ from bot.mal.errors import (
     RateLimited,
     UserNotFound,
 )
-from bot.mal.models import ANIME_FIELDS, MalAnime, MalListEntry
-from bot.mal.ratelimit import RateLimiter
+from common.mal.models import ANIME_FIELDS, MalAnime, MalListEntry
+from common.mal.ratelimit import RateLimiter
 
 if TYPE_CHECKING:
     from pydantic import SecretStr
 
-    from bot.settings import MalSettings
+    from common.settings import MalSettings
 
 log = logging.getLogger(__name__)
 

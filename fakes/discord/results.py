@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from tests.fakes.discord.models import EPHEMERAL, FakeGuild, FakeMessage, FakeUser
+from fakes.discord.models import EPHEMERAL, FakeGuild, FakeMessage, FakeUser
 
 # Interaction callback types (Discord API "Interaction Callback Type").
 PONG = 1

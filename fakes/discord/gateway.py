@@ -111,7 +111,7 @@ class Connection:
 
 
 class Gateway:
-    """Runs connections for a :class:`~tests.fakes.discord.server.FakeDiscord`."""
+    """Runs connections for a :class:`~fakes.discord.server.FakeDiscord`."""
 
     def __init__(self, fake: Any, *, heartbeat_interval: float) -> None:
         self.fake = fake

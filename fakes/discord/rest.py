@@ -3,7 +3,7 @@
 Login (``/users/@me``, application info, ``/gateway/bot``), command sync, interaction
 callbacks, the interaction webhooks (``@original``, followups), and a few plain reads and
 channel messages. Responses carry exactly ``Content-Type: application/json``; bodies over
-Discord's limits get Discord's 400 (:mod:`tests.fakes.discord.limits`); ``fail`` injects
+Discord's limits get Discord's 400 (:mod:`fakes.discord.limits`); ``fail`` injects
 rate limits and server errors.
 """
 
@@ -17,13 +17,13 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from tests.fakes.discord.limits import (
+from fakes.discord.limits import (
     choices_problems,
     command_problems,
     commands_problems,
     message_problems,
 )
-from tests.fakes.discord.models import (
+from fakes.discord.models import (
     EPHEMERAL,
     LOADING,
     FakeAttachment,
@@ -34,7 +34,7 @@ from tests.fakes.discord.models import (
     iso_now,
     snowflake,
 )
-from tests.fakes.discord.results import (
+from fakes.discord.results import (
     AUTOCOMPLETE_RESULT,
     CHANNEL_MESSAGE,
     DEFERRED_CHANNEL_MESSAGE,
@@ -92,7 +92,7 @@ class RequestRecord:
 
 
 class RestApi:
-    """REST handlers of :class:`~tests.fakes.discord.server.FakeDiscord` (which holds the state)."""
+    """REST handlers of :class:`~fakes.discord.server.FakeDiscord` (which holds the state)."""
 
     token: str | None
     application_id: int

@@ -40,7 +40,7 @@ As a process (demos, load tests), backed by a Kaggle-layout ``rating.csv`` (``us
 anime_id,rating``, −1 = unscored; users become ``user<ID>``, entries ``completed``) and
 ``anime.csv``::
 
-    python -m tests.fakes.mal --ratings rating.csv --anime anime.csv --port 8765 \\
+    python -m fakes.mal --ratings rating.csv --anime anime.csv --port 8765 \\
         [--private user3,user7] [--latency 0.05] [--write-usernames names.txt]
 
 It prints its base URL on the first line of stdout and serves until SIGINT/SIGTERM.
@@ -543,7 +543,7 @@ async def _serve(fake: FakeMal, host: str, port: int) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m tests.fakes.mal",
+        prog="python -m fakes.mal",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

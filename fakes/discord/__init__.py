@@ -35,19 +35,19 @@ would not send (:class:`OptionError`; :class:`PermissionError` for commands hidd
 ``default_member_permissions``). It waits for the callback within ``ack_deadline`` (3 s, as
 Discord; a later callback gets Discord's 404 "Unknown interaction"), for a deferred reply to be
 filled in, then for ``settle`` seconds of quiet (:class:`InteractionTimeout` otherwise).
-What the bot sends is held to Discord's limits (:mod:`tests.fakes.discord.limits`: message and
+What the bot sends is held to Discord's limits (:mod:`fakes.discord.limits`: message and
 embed sizes, components, autocomplete choices, command schemas): Discord's 400 "Invalid Form
 Body" (50035) otherwise, recorded in ``fake.rejected``. Endpoints the fake lacks answer 404 and
 are recorded in ``fake.unhandled``.
 
-:mod:`tests.fakes.discord.stack` builds the rest of a local stack (a tiny random model, a
-migrated DB, the bot as a ``python -m bot`` process) and :mod:`tests.fakes.discord.catalog` the
+:mod:`fakes.discord.stack` builds the rest of a local stack (a tiny random model, a
+migrated DB, the bot as a ``python -m bot`` process) and :mod:`fakes.discord.catalog` the
 anime (a built-in catalog, a sample list, MAL exports, the shared Kaggle data) for the e2e
-tests, ``make demo`` and ``python -m tests.fakes.loadtest``.
+tests, ``make demo`` and ``python -m fakes.loadtest``.
 """
 
-from tests.fakes.discord.gateway import HeartbeatStats
-from tests.fakes.discord.models import (
+from fakes.discord.gateway import HeartbeatStats
+from fakes.discord.models import (
     FakeAttachment,
     FakeChannel,
     FakeGuild,
@@ -56,9 +56,9 @@ from tests.fakes.discord.models import (
     FakeUser,
     Permission,
 )
-from tests.fakes.discord.options import OptionError
-from tests.fakes.discord.results import InteractionResult, InteractionTimeout
-from tests.fakes.discord.server import FakeDiscord
+from fakes.discord.options import OptionError
+from fakes.discord.results import InteractionResult, InteractionTimeout
+from fakes.discord.server import FakeDiscord
 
 __all__ = [
     "FakeAttachment",

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.settings import MalSettings, Settings, SettingsError, load_settings
+from common.settings import MalSettings, Settings, SettingsError, load_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 
