@@ -3,53 +3,62 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed
+# One venv; a stamp per set of extras, so `make run` on a fresh clone never downloads JAX.
+STAMP_RUN := $(VENV)/.installed-run
+STAMP_TRAIN := $(VENV)/.installed-train
+STAMP_DEV := $(VENV)/.installed-dev
+EXTRAS_run := postgres
+EXTRAS_train := postgres,train
+EXTRAS_dev := dev,train,postgres,fast
 DATA_DIR ?= $(if $(wildcard ../shared/data/anime-5k),../shared/data/anime-5k,data/anime-5k)
 MODEL_PATH ?= artifacts/model
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run migrate test lint format model evaluate demo bench clean
+.PHONY: help venv run migrate test lint typecheck format model evaluate demo bench clean
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
-$(STAMP): pyproject.toml constraints.txt
-	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -c constraints.txt -e '.[dev,postgres,fast]'
-	@touch $(STAMP)
+$(VENV)/.installed-%: pyproject.toml constraints.txt
+	@test -x $(PY) || { $(PYTHON) -m venv $(VENV) && $(PY) -m pip install --quiet --upgrade pip; }
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[$(EXTRAS_$*)]'
+	@touch $@
 
-venv: $(STAMP) ## Create .venv and install the project with its dev extras
+venv: $(STAMP_DEV) ## Create .venv and install the project with the dev and train extras
 
-migrate: $(STAMP) ## Apply database migrations (DATABASE_URL, default SQLite under data/)
+migrate: $(STAMP_RUN) ## Apply database migrations (DATABASE_URL, default SQLite under data/)
 	@mkdir -p data
 	$(VENV)/bin/alembic upgrade head
 
 run: migrate ## Start the bot (needs DISCORD_TOKEN and MAL_CLIENT_ID in .env)
 	$(PY) -m bot
 
-lint: $(STAMP) ## ruff check and ruff format --check
+lint: $(STAMP_DEV) ## ruff check, ruff format --check, import contracts (lint-imports)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 
-format: $(STAMP) ## Apply ruff's fixes and formatting
+typecheck: $(STAMP_DEV) ## mypy (settings in pyproject.toml; model/ is strict)
+	$(VENV)/bin/mypy
+
+format: $(STAMP_DEV) ## Apply ruff's fixes and formatting
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-test: lint ## Lint and run the whole test suite
+test: lint typecheck ## Lint, type-check and run the whole test suite
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-model: $(STAMP) ## Train the default model from DATA_DIR into MODEL_PATH
+model: $(STAMP_TRAIN) ## Train the default model from DATA_DIR into MODEL_PATH
 	$(PY) -m training train --data $(DATA_DIR) --out $(MODEL_PATH)
 
-evaluate: $(STAMP) ## Evaluate MODEL_PATH against EASE and popularity on the test users
+evaluate: $(STAMP_TRAIN) ## Evaluate MODEL_PATH against EASE and popularity on the test users
 	$(PY) -m training evaluate --model $(MODEL_PATH) --data $(DATA_DIR)
 
-bench: $(STAMP) ## CPU serving benchmark (full config, random weights)
+bench: $(STAMP_TRAIN) ## CPU serving benchmark (full config, random weights)
 	$(PY) -m model bench
 
-demo: $(STAMP) ## Local demo: fake Discord + fake MAL + the real bot, no credentials
+demo: $(STAMP_RUN) ## Local demo: fake Discord + fake MAL + the real bot, no credentials
 	$(PY) -m fakes.demo
 
 clean: ## Remove the venv and caches (keeps data/ and artifacts/)
