@@ -1,5 +1,5 @@
 """The discord.py client: a ``commands.Bot`` holding the services, and a command tree whose
-error handler turns every failure into a short ephemeral message (never a traceback)."""
+error handler applies the error policy (:mod:`bot.error_policy`)."""
 
 from __future__ import annotations
 
@@ -15,50 +15,15 @@ from discord import app_commands
 from discord.ext import commands
 from sqlalchemy import select
 
+from bot.cogs import setup_cogs
 from bot.context import Services
 from bot.db.engine import write_session
 from bot.db.models import BotState
-from bot.services.errors import ServiceError
+from bot.error_policy import UNEXPECTED, reply_error, unwrap, user_message
 
 log = logging.getLogger(__name__)
 DEFAULT_GATEWAY = "wss://gateway.discord.gg/"
 COMMAND_HASH_KEY = "command_tree_hash"
-UNEXPECTED = "Something went wrong on my side; it has been logged. Please try again later."
-
-
-def unwrap(error: BaseException) -> BaseException:
-    """The original exception inside discord.py's invoke wrappers."""
-    while isinstance(error, app_commands.CommandInvokeError | commands.CommandInvokeError):
-        error = error.original
-    return error
-
-
-def user_message(error: BaseException) -> str | None:
-    """The message a member sees for ``error``; ``None`` for unexpected errors."""
-    error = unwrap(error)
-    if isinstance(error, ServiceError):
-        return error.user_message
-    if isinstance(error, app_commands.CommandOnCooldown):
-        return f"Slow down: try again in {error.retry_after:.0f} s."
-    if isinstance(error, app_commands.MissingPermissions):
-        return "You need the Manage Server permission for that."
-    if isinstance(error, app_commands.NoPrivateMessage):
-        return "That command only works in a server."
-    if isinstance(error, app_commands.TransformerError):
-        return "I could not understand one of the options."
-    if isinstance(error, app_commands.CheckFailure):
-        return "You cannot use that command here."
-    return None
-
-
-async def reply_error(interaction: discord.Interaction, text: str) -> None:
-    try:
-        if interaction.response.is_done():
-            await interaction.followup.send(text, ephemeral=True)
-        else:
-            await interaction.response.send_message(text, ephemeral=True)
-    except discord.HTTPException:
-        log.warning("could not deliver an error message to interaction %s", interaction.id)
 
 
 class AnirecTree(app_commands.CommandTree["AnirecBot"]):
@@ -111,9 +76,7 @@ class AnirecBot(commands.Bot):
         parsers["READY"] = ready
 
     async def setup_hook(self) -> None:
-        from bot.cogs import setup_cogs
-
-        await setup_cogs(self)
+        await setup_cogs(self, self.services)
         await self.sync_commands()
 
     def command_payload(self, guild: discord.abc.Snowflake | None) -> str:

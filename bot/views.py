@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 
 import discord
 
-from bot.client import UNEXPECTED, reply_error, user_message
+from bot.error_policy import UNEXPECTED, reply_error, user_message
 from bot.render import page_count, recommendations_embed
 from bot.services.recommendations import Recommendations
 

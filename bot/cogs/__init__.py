@@ -2,23 +2,21 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from discord.ext import commands
 
-if TYPE_CHECKING:
-    from bot.client import AnirecBot
+from bot.cogs.accounts import AccountsCog
+from bot.cogs.admin import AdminCog
+from bot.cogs.recommend import RecommendCog
+from bot.cogs.refresh import RefreshCog
+from bot.context import Services
 
 
-async def setup_cogs(bot: AnirecBot) -> None:
+async def setup_cogs(bot: commands.Bot, services: Services) -> None:
     """Add every cog, each given the bot's services (no globals)."""
-    from bot.cogs.accounts import AccountsCog
-    from bot.cogs.admin import AdminCog
-    from bot.cogs.recommend import RecommendCog
-    from bot.cogs.refresh import RefreshCog
-
     for cog in (
-        AccountsCog(bot.services),
-        RecommendCog(bot.services),
-        AdminCog(bot.services),
-        RefreshCog(bot, bot.services),
+        AccountsCog(services),
+        RecommendCog(services),
+        AdminCog(services),
+        RefreshCog(bot, services),
     ):
         await bot.add_cog(cog)
