@@ -55,7 +55,8 @@ class RecommenderPool:
     def available(self) -> bool:
         return self.recommender is not None
 
-    def _require(self) -> Recommender:
+    def require(self) -> Recommender:
+        """The loaded recommender; raises :class:`NoModel` when there is none."""
         if self.recommender is None:
             raise NoModel()
         return self.recommender
@@ -82,7 +83,7 @@ class RecommenderPool:
         explain: bool = True,
     ) -> list[Recommendation]:
         """``Recommender.recommend``, micro-batched with concurrent calls of the same options."""
-        self._require()
+        self.require()
         key: BatchKey = (
             int(k),
             frozenset(media) if media is not None else None,
@@ -100,7 +101,7 @@ class RecommenderPool:
         return await future
 
     async def _drain(self, key: BatchKey) -> None:
-        recommender = self._require()
+        recommender = self.require()
         k, media, include_planned, exclude, explain = key
         loop = asyncio.get_running_loop()
         try:

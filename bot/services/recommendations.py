@@ -142,7 +142,7 @@ class RecommendationService:
     ) -> Recommendations:
         if media not in MEDIA_CHOICES:
             raise ValueError(f"media must be one of {sorted(MEDIA_CHOICES)}")
-        self.pool._require()
+        self.pool.require()
         entries = await self._profile(account)
         exclude = frozenset() if allow_nsfw else self.catalog.nsfw_ids()
         results = await self.pool.recommend(
@@ -171,7 +171,7 @@ class RecommendationService:
         return Recommendations(account, items, media, include_planned, self._unknown(entries))
 
     async def why(self, account: AccountView, anime: AnimeInfo) -> WhyResult:
-        recommender = self.pool._require()
+        recommender = self.pool.require()
         entries = await self._profile(account)
         exp = await self.pool.run(recommender.explain, entries, anime.anime_id)
         score = exp.score or 0.0
@@ -195,7 +195,7 @@ class RecommendationService:
     async def similar(
         self, anime: AnimeInfo, k: int = 10, *, allow_nsfw: bool = False
     ) -> SimilarResult:
-        recommender = self.pool._require()
+        recommender = self.pool.require()
         if recommender.item(anime.anime_id) is None:
             return SimilarResult(anime, False, ())
         pairs = await self.pool.run(recommender.similar, anime.anime_id, k + 10)
