@@ -165,6 +165,7 @@ async def play(scenario: Scenario, workdir: Path, *, show_log: bool = False) -> 
         members=[member_name],
         workdir=workdir,
     ) as stack:
+        assert stack.bot.process is not None
         print(f"bot: `python -m bot` (pid {stack.bot.process.pid}) is connected to the fakes")
         fake, guild = stack.discord, stack.guild
         member = stack.members[member_name]

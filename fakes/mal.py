@@ -175,12 +175,11 @@ class FakeMal:
             anime_id, score, *rest = item
             status = rest[0] if rest else "completed"
             return (int(anime_id), status, int(score), 0, False, _iso(None, fallback))
-        if isinstance(item, Mapping):
-            get = item.get
-        else:
 
-            def get(key: str, default: Any = None) -> Any:
-                return getattr(item, key, default)
+        def get(key: str, default: Any = None) -> Any:
+            if isinstance(item, Mapping):
+                return item.get(key, default)
+            return getattr(item, key, default)
 
         status = get("status") or "completed"
         return (
@@ -263,8 +262,8 @@ class FakeMal:
         with open(ratings, newline="", encoding="utf-8") as handle:
             reader = csv.reader(handle)
             next(reader, None)
-            for user_id, anime_id, rating in reader:
-                aid = int(anime_id)
+            for user_id, raw_id, rating in reader:
+                aid = int(raw_id)
                 entries = lists.setdefault(f"user{user_id}", [])
                 # Deterministic, distinct timestamps so sort=list_updated_at is meaningful.
                 stamp = _EPOCH - timedelta(
@@ -423,7 +422,9 @@ class FakeMal:
                 text="<html><body>Please wait...</body></html>", content_type="application/json"
             )
         if fault.kind == "without_data":
-            body = {"paging": {}} if "/animelist" in request.path else {"message": ""}
+            body: dict[str, Any] = (
+                {"paging": {}} if "/animelist" in request.path else {"message": ""}
+            )
             return web.json_response(body)
         if fault.kind == "disconnect":
             assert request.transport is not None
@@ -431,8 +432,8 @@ class FakeMal:
             raise asyncio.CancelledError  # aiohttp drops the request without answering
         response = await handler(request)  # truncated_json
         assert isinstance(response, web.Response) and response.body is not None
-        body = bytes(response.body)  # type: ignore[arg-type]
-        return web.Response(body=body[: len(body) // 2], content_type="application/json")
+        whole = bytes(response.body)  # type: ignore[arg-type]
+        return web.Response(body=whole[: len(whole) // 2], content_type="application/json")
 
     async def _animelist(self, request: web.Request) -> web.Response:
         name = request.match_info["name"]

@@ -143,7 +143,8 @@ class Gateway:
         return ws
 
     async def _on_message(self, conn: Connection, msg: dict[str, Any]) -> None:
-        op, data = msg.get("op"), msg.get("d")
+        op = msg.get("op")
+        data: Any = msg.get("d")
         if op == HEARTBEAT:
             now = time.perf_counter()
             if not conn.heartbeat_received(now):

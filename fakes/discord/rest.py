@@ -47,6 +47,8 @@ from fakes.discord.results import (
 if TYPE_CHECKING:
     import asyncio
 
+    from fakes.discord.gateway import Gateway
+
 log = logging.getLogger(__name__)
 
 API_PREFIX = "/api/v10"
@@ -110,8 +112,15 @@ class RestApi:
     rejected: list[str]
     faults: list[Fault]
     _commands_changed: asyncio.Event
-    base_url: str
-    gateway_url: str
+    gateway: Gateway
+
+    @property
+    def base_url(self) -> str:
+        raise NotImplementedError
+
+    @property
+    def gateway_url(self) -> str:
+        raise NotImplementedError
 
     def token_ok(self, token: str | None) -> bool:
         if token is None:
@@ -375,7 +384,7 @@ class RestApi:
         body = json.loads(raw if isinstance(raw, str | bytes) else "{}")
         uploaded = []
         for key, value in form.items():
-            if key.startswith("files[") and hasattr(value, "file"):
+            if key.startswith("files[") and isinstance(value, web.FileField):
                 data = value.file.read()
                 stored = self.attachment(value.filename, data, value.content_type)
                 uploaded.append(stored.payload())
