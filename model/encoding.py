@@ -1,8 +1,13 @@
-"""A vectorized :func:`model.features.encode_profile` for serving.
+"""List entries → the network's input: the one encoder, for serving and training alike.
 
-Same rule, same numbers (tested equal on random profiles); it only avoids per-entry NumPy calls:
-the unscored values depend on the status alone (μ for watched, μ − 1.5σ for dropped), so each is
-computed once per profile instead of once per entry.
+:func:`encode_batch` is the encoder; :func:`encode_profile` is a batch of one. Per profile it
+dedupes the list (:func:`model.profile.dedupe`), looks the ids up in the corpus (ids outside it
+are reported, not encoded), keeps the entries that pass the status rule
+(:attr:`model.profile.ProfileEntry.enters_input`), fits the user's μ and σ on the scored ones
+(:meth:`model.features.RatingNormalizer.from_scores`) and maps every input entry to its hybrid
+value (:func:`model.features.hybrid_value`; DESIGN.md, "Hybrid normalization"). The input is
+the denoising autoencoder's (Liang et al. 2018, "Variational Autoencoders for Collaborative
+Filtering"): presence flags and, as a second channel, the normalized ratings.
 """
 
 from __future__ import annotations
@@ -10,92 +15,30 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 import numpy as np
+import numpy.typing as npt
 
-from model.features import (
-    DEFAULT_MEAN,
-    DEFAULT_STD,
-    STD_EPSILON,
-    VALUE_LIMIT,
-    EncodedProfile,
-    RatingNormalizer,
-)
-from model.profile import WATCHED_STATUSES, ProfileEntry
+from model.features import EncodedProfile, RatingNormalizer, hybrid_value, unscored_score
+from model.profile import STATUSES, ProfileEntry, dedupe
 
+Ints = npt.NDArray[np.int64]
 
-def encode_entries(entries: Sequence[ProfileEntry], index: Mapping[int, int]) -> EncodedProfile:
-    """Equal to ``encode_profile(entries, index)``, faster for long lists."""
-    latest: dict[int, ProfileEntry] = {}
-    for entry in entries:  # dedupe: a later row wins
-        latest[entry.anime_id] = entry
-    unknown: list[int] = []
-    positions: list[int] = []
-    kept: list[ProfileEntry] = []
-    for anime_id, entry in latest.items():
-        position = index.get(anime_id)
-        if position is None:
-            unknown.append(anime_id)
-        else:
-            positions.append(position)
-            kept.append(entry)
-    count = len(kept)
-    pos = np.fromiter(positions, dtype=np.int64, count=count)
-    order = np.argsort(pos, kind="stable")
-    pos = pos[order]
-    kept = [kept[i] for i in order]
-    scores = np.fromiter((e.score for e in kept), dtype=np.int64, count=count)
-    status = [e.status for e in kept]
-    scored = scores > 0
-    watched = np.fromiter(
-        (s is None or s in WATCHED_STATUSES for s in status), dtype=bool, count=count
-    )
-    enters = scored | watched
-    dropped = np.fromiter((s == "dropped" for s in status), dtype=bool, count=count)
-    planned_mask = np.fromiter((s == "plan_to_watch" for s in status), dtype=bool, count=count)
-
-    normalizer = RatingNormalizer.from_scores(scores[scored].tolist())
-    in_scores = scores[enters]
-    in_scored = scored[enters]
-    values = np.empty(len(in_scores), dtype=np.float32)
-    if len(in_scores):
-        values[:] = normalizer.normalize(in_scores.astype(np.float64))
-        unscored = ~in_scored
-        if unscored.any():
-            in_dropped = dropped[enters]
-            values[unscored & ~in_dropped] = normalizer.unscored_value("completed")
-            values[unscored & in_dropped] = normalizer.unscored_value("dropped")
-    return EncodedProfile(
-        indices=pos[enters],
-        values=values,
-        scored=in_scored,
-        planned=pos[planned_mask],
-        excluded=pos,
-        normalizer=normalizer,
-        unknown_ids=tuple(unknown),
-    )
-
-
-_STATUS_CODES: dict[str | None, int] = {
-    None: 0,
-    "watching": 1,
-    "completed": 2,
-    "dropped": 3,
-    "on_hold": 4,
-    "plan_to_watch": 5,
-}
-_WATCHED_CODES = np.asarray(
-    [s is None or s in WATCHED_STATUSES for s in _STATUS_CODES], dtype=bool
-)  # by code
+_STATUS_CODES: dict[str | None, int] = {s: i for i, s in enumerate((None, *STATUSES))}
+# Per status code, read off ProfileEntry itself so that the rule is written once.
+_PROBES = [ProfileEntry(0, 0, s) for s in _STATUS_CODES]
+_ENTERS_UNSCORED = np.asarray([e.enters_input for e in _PROBES], dtype=bool)
+_PLANNED = np.asarray([e.is_planned for e in _PROBES], dtype=bool)
+_DROPPED = np.asarray([e.status == "dropped" for e in _PROBES], dtype=bool)
 
 
 class CorpusIndex:
     """Anime id → corpus position for whole arrays of ids at once (binary search)."""
 
-    def __init__(self, corpus_ids: np.ndarray) -> None:
+    def __init__(self, corpus_ids: npt.ArrayLike) -> None:
         ids = np.asarray(corpus_ids, dtype=np.int64)
         self._order = np.argsort(ids, kind="stable")
         self._sorted = ids[self._order]
 
-    def positions(self, anime_ids: np.ndarray) -> np.ndarray:
+    def positions(self, anime_ids: Ints) -> Ints:
         """Corpus position of each id, −1 outside the corpus."""
         if len(self._sorted) == 0:
             return np.full(len(anime_ids), -1, dtype=np.int64)
@@ -103,93 +46,80 @@ class CorpusIndex:
         return np.where(self._sorted[at] == anime_ids, self._order[at], -1)
 
 
-def encode_batch(
-    profiles: Sequence[Sequence[ProfileEntry]], corpus: CorpusIndex
-) -> list[EncodedProfile]:
-    """``[encode_profile(p, index) for p in profiles]``, vectorized over the whole batch.
+Corpus = CorpusIndex | Mapping[int, int]
+"""A corpus lookup: a :class:`CorpusIndex`, or a mapping of anime id → corpus position."""
 
-    One pass of Python reads each entry's three fields; deduplication, the corpus lookup, the
-    status rule and the normalization then run as array operations on all profiles together.
-    Each profile's μ and σ are the same NumPy reductions over the same values in the same order
-    as :meth:`RatingNormalizer.from_scores`, so the results are equal, not just close.
+
+def encode_profile(entries: Sequence[ProfileEntry], corpus: Corpus) -> EncodedProfile:
+    """One member's list, encoded: ``encode_batch([entries], corpus)[0]``."""
+    return encode_batch([entries], corpus)[0]
+
+
+def encode_batch(
+    profiles: Sequence[Sequence[ProfileEntry]], corpus: Corpus
+) -> list[EncodedProfile]:
+    """Each list encoded on its own (the batch only shares the array work).
+
+    μ and σ are fitted on the in-corpus scored entries in corpus order, the set training sees;
+    input entries come out sorted by corpus position, unknown ids in list order.
     """
     n_profiles = len(profiles)
-    lengths = np.fromiter((len(p) for p in profiles), dtype=np.int64, count=n_profiles)
+    lists = [dedupe(p) for p in profiles]
+    lengths = np.fromiter((len(p) for p in lists), dtype=np.int64, count=n_profiles)
     total = int(lengths.sum())
-    flat = [e for p in profiles for e in p]
+    flat = [e for p in lists for e in p]
     ids = np.fromiter((e.anime_id for e in flat), dtype=np.int64, count=total)
     raw_scores = np.fromiter((e.score for e in flat), dtype=np.int64, count=total)
     codes = np.fromiter((_STATUS_CODES[e.status] for e in flat), dtype=np.int8, count=total)
     seg = np.repeat(np.arange(n_profiles, dtype=np.int64), lengths)
+    if isinstance(corpus, CorpusIndex):
+        pos = corpus.positions(ids)
+    else:
+        pos = np.fromiter((corpus.get(e.anime_id, -1) for e in flat), np.int64, count=total)
 
-    # Dedupe per profile: a later row wins, the first row fixes the id's place (dict order).
-    _, dense_ids = np.unique(ids, return_inverse=True)
-    keys = seg * max(total, 1) + dense_ids.reshape(-1)
-    by_key = np.argsort(keys, kind="stable")
-    sorted_keys = keys[by_key]
-    run_start = np.flatnonzero(np.diff(sorted_keys, prepend=-1) != 0)
-    run_end = np.append(run_start[1:], total)[: len(run_start)] - 1
-    first, last = by_key[run_start], by_key[run_end]
-    appearance = np.argsort(first, kind="stable")
-    first, last = first[appearance], last[appearance]  # deduped entries, in dict order
-
-    d_seg, d_ids = seg[first], ids[first]
-    d_scores, d_codes = raw_scores[last], codes[last]
-    pos = corpus.positions(d_ids)
     known = pos >= 0
-    unknown_seg, unknown_ids = d_seg[~known], d_ids[~known]
-
-    k_seg, k_pos = d_seg[known], pos[known]
-    order = np.lexsort((k_pos, k_seg))
-    k_seg, k_pos = k_seg[order], k_pos[order]
-    k_scores, k_codes = d_scores[known][order], d_codes[known][order]
+    unknown_seg, unknown_ids = seg[~known], ids[~known]
+    kept = np.flatnonzero(known)
+    kept = kept[np.lexsort((pos[kept], seg[kept]))]
+    k_seg, k_pos, k_scores, k_codes = seg[kept], pos[kept], raw_scores[kept], codes[kept]
     scored = k_scores > 0
-    enters = scored | _WATCHED_CODES[k_codes]
-    dropped = k_codes == _STATUS_CODES["dropped"]
-    planned = k_codes == _STATUS_CODES["plan_to_watch"]
+    enters = scored | _ENTERS_UNSCORED[k_codes]
 
-    # Per-profile μ, σ over scored entries (in corpus order, like encode_profile).
-    s_seg = k_seg[scored]
-    s_values = k_scores[scored].astype(np.float64)
-    s_bounds = np.searchsorted(s_seg, np.arange(n_profiles + 1))
-    means = np.full(n_profiles, DEFAULT_MEAN)
-    stds = np.full(n_profiles, DEFAULT_STD)
-    normalizers = []
-    for b in range(n_profiles):
-        lo, hi = s_bounds[b], s_bounds[b + 1]
-        if hi > lo:
-            part = s_values[lo:hi]
-            means[b], stds[b] = float(part.mean()), float(part.std()) + STD_EPSILON
-        normalizers.append(RatingNormalizer(float(means[b]), float(stds[b])))
+    # Each profile's fit sees its scored input entries in corpus order, as a fit on that
+    # profile alone would: float sums depend on the order.
+    steps = np.arange(n_profiles + 1)
+    fit_bounds = np.searchsorted(k_seg[scored], steps).tolist()
+    fit_scores = k_scores[scored]
+    normalizers = [
+        RatingNormalizer.from_scores(fit_scores[fit_bounds[b] : fit_bounds[b + 1]])
+        for b in range(n_profiles)
+    ]
+    means = np.asarray([n.mean for n in normalizers], dtype=np.float64)
+    stds = np.asarray([n.std for n in normalizers], dtype=np.float64)
 
     i_seg = k_seg[enters]
     mean, std = means[i_seg], stds[i_seg]
-    raw = k_scores[enters].astype(np.float64)
     in_scored = scored[enters]
-    unscored_score = np.where(dropped[enters], mean - 1.5 * std, mean)
-    s = np.where(in_scored, raw, unscored_score)
-    z = np.clip((s - mean) / std, -3.0, 3.0)
-    a = np.clip((s - 5.5) / 2.5, -2.5, 2.0)
-    alpha = np.clip(std / 2.6, 0.3, 0.8)
-    values = np.clip(alpha * z + (1.0 - alpha) * a, -VALUE_LIMIT, VALUE_LIMIT).astype(np.float32)
-
-    def cut(segments: np.ndarray, *arrays: np.ndarray) -> list[list[np.ndarray]]:
-        bounds = np.searchsorted(segments, np.arange(n_profiles + 1))
-        return [[arr[bounds[b] : bounds[b + 1]] for arr in arrays] for b in range(n_profiles)]
-
-    inputs = cut(i_seg, k_pos[enters], values, in_scored)
-    listed = cut(k_seg, k_pos)
-    plan = cut(k_seg[planned], k_pos[planned])
-    unknown = cut(unknown_seg, unknown_ids)
+    score = np.where(
+        in_scored, k_scores[enters], unscored_score(mean, std, _DROPPED[k_codes[enters]])
+    )
+    values = hybrid_value(score, mean, std).astype(np.float32)
+    in_pos = k_pos[enters]
+    planned = _PLANNED[k_codes]
+    plan_pos = k_pos[planned]
+    i_at = np.searchsorted(i_seg, steps).tolist()
+    k_at = np.searchsorted(k_seg, steps).tolist()
+    p_at = np.searchsorted(k_seg[planned], steps).tolist()
+    u_at = np.searchsorted(unknown_seg, steps).tolist()
     return [
         EncodedProfile(
-            indices=inputs[b][0],
-            values=inputs[b][1],
-            scored=inputs[b][2],
-            planned=plan[b][0],
-            excluded=listed[b][0],
+            indices=in_pos[i_at[b] : i_at[b + 1]],
+            values=values[i_at[b] : i_at[b + 1]],
+            scored=in_scored[i_at[b] : i_at[b + 1]],
+            planned=plan_pos[p_at[b] : p_at[b + 1]],
+            excluded=k_pos[k_at[b] : k_at[b + 1]],
             normalizer=normalizers[b],
-            unknown_ids=tuple(int(a) for a in unknown[b][0]),
+            unknown_ids=tuple(unknown_ids[u_at[b] : u_at[b + 1]].tolist()),
         )
         for b in range(n_profiles)
     ]

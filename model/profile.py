@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Final
 
@@ -46,6 +47,25 @@ class ProfileEntry:
         serving both call this, so they cannot disagree.
         """
         return self.is_scored or self.status is None or self.status in WATCHED_STATUSES
+
+
+def dedupe(entries: Iterable[ProfileEntry]) -> list[ProfileEntry]:
+    """One entry per anime id: the last row for an id wins, in that last row's place.
+
+    The result is the input without every row whose anime id occurs again later, so it keeps
+    the input's order otherwise; a list without duplicates comes back unchanged (as a new list).
+    """
+    rows = list(entries)
+    if len({e.anime_id for e in rows}) == len(rows):
+        return rows
+    seen: set[int] = set()
+    kept: list[ProfileEntry] = []
+    for entry in reversed(rows):
+        if entry.anime_id not in seen:
+            seen.add(entry.anime_id)
+            kept.append(entry)
+    kept.reverse()
+    return kept
 
 
 class ListFormatError(ValueError):

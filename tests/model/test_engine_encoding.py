@@ -1,4 +1,4 @@
-"""The batched encoder equals the foundation's encode_profile, profile for profile."""
+"""A batch encodes each profile as if alone, with either corpus lookup."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from model.encoding import CorpusIndex, encode_batch
-from model.features import encode_profile
+from model.encoding import CorpusIndex, encode_batch, encode_profile
+from model.features import EncodedProfile
 from model.profile import STATUSES, ProfileEntry
 
 entry = st.builds(
@@ -20,7 +20,7 @@ CORPUS = np.asarray([(p * 7 + 3) % 50 for p in range(50)])  # ids 50..60 are out
 INDEX = {int(a): p for p, a in enumerate(CORPUS)}
 
 
-def assert_same(got, want) -> None:
+def assert_same(got: EncodedProfile, want: EncodedProfile) -> None:
     for name in ("indices", "values", "scored", "planned", "excluded"):
         a, b = getattr(got, name), getattr(want, name)
         assert a.dtype == b.dtype, name
@@ -33,9 +33,12 @@ def assert_same(got, want) -> None:
 @given(st.lists(st.lists(entry, max_size=30), max_size=6))
 def test_encode_batch_equals_encode_profile(profiles: list[list[ProfileEntry]]) -> None:
     got = encode_batch(profiles, CorpusIndex(CORPUS))
-    assert len(got) == len(profiles)
-    for g, p in zip(got, profiles, strict=True):
-        assert_same(g, encode_profile(p, INDEX))
+    by_mapping = encode_batch(profiles, INDEX)
+    assert len(got) == len(by_mapping) == len(profiles)
+    for g, m, p in zip(got, by_mapping, profiles, strict=True):
+        want = encode_profile(p, INDEX)
+        assert_same(g, want)
+        assert_same(m, want)
 
 
 def test_encode_batch_long_lists_and_large_ids() -> None:

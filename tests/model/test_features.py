@@ -1,4 +1,4 @@
-"""Hybrid normalization and the status rule, against hand-computed values."""
+"""Hybrid normalization and its inverse, against hand-computed values."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from model.features import RatingNormalizer, encode_profile
+from model.encoding import encode_profile
+from model.features import RatingNormalizer
 from model.profile import ProfileEntry
 
 
@@ -87,20 +88,6 @@ def test_denormalize_of_a_single_score_rater_spans_the_scale() -> None:
     assert norm.denormalize(np.asarray([-10.0, 10.0])).tolist() == [1.0, 10.0]
 
 
-def test_status_rule() -> None:
-    keep = [
-        ProfileEntry(1, 8, "plan_to_watch"),
-        ProfileEntry(2, 0, "completed"),
-        ProfileEntry(3, 0, "watching"),
-        ProfileEntry(4, 0, "dropped"),
-        ProfileEntry(5, 0, None),
-        ProfileEntry(6, 3, "on_hold"),
-    ]
-    drop = [ProfileEntry(7, 0, "plan_to_watch"), ProfileEntry(8, 0, "on_hold")]
-    assert all(e.enters_input for e in keep)
-    assert not any(e.enters_input for e in drop)
-
-
 def test_encode_profile_sparse_and_dense() -> None:
     index = {10: 0, 20: 1, 30: 2, 40: 3}
     entries = [
@@ -123,10 +110,3 @@ def test_encode_profile_sparse_and_dense() -> None:
     assert x.shape == (8,)
     np.testing.assert_array_equal(x[:4], [1, 1, 1, 0])
     np.testing.assert_allclose(x[4:7], enc.values)
-
-
-def test_profile_entry_validates() -> None:
-    with pytest.raises(ValueError, match="score"):
-        ProfileEntry(1, 11)
-    with pytest.raises(ValueError, match="status"):
-        ProfileEntry(1, 5, "finished")
