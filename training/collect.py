@@ -10,8 +10,9 @@ not ask again. Users that failed otherwise (throttling, MAL down, retries exhaus
 written and are retried by the next run.
 
 Resumable: each run appends to a new part file, one gzip member per user, flushed at once;
-on start the done-set is rebuilt from every existing part, and a part whose last member was cut
-by a kill is truncated back to its last complete member. So Ctrl-C, ``kill -9`` or a crash
+on start a part whose last member was cut by a kill is truncated back to its last complete
+member, and the done-set is rebuilt from every part with the dataset's own reader
+(``training.data.collected``). So Ctrl-C, ``kill -9`` or a crash
 loses at most the users in flight, never a finished one, and never writes a user twice. A lock
 file keeps two collectors off the same directory.
 
@@ -51,6 +52,7 @@ from common.mal import (
     UserNotFound,
 )
 from common.settings import MalSettings, SettingsError, load_settings
+from training.data.collected import iter_records
 
 log = logging.getLogger(__name__)
 
@@ -61,79 +63,53 @@ MAX_THROTTLE_RETRIES = 3
 MAX_CONSECUTIVE_FAILURES = 25  # then MAL is down or unreachable: stop instead of churning
 
 
-# --- reading the output (tolerant of a cut last member) -------------------------------------
+# --- resuming: repair, then read with the one reader (training.data.collected) ------------
 
 
-@dataclass(frozen=True)
-class PartScan:
-    """What a part file holds: its complete records and where the valid bytes end."""
-
-    path: Path
-    records: list[dict[str, Any]]
-    valid_bytes: int
-    size: int
-
-    @property
-    def damaged(self) -> bool:
-        return self.valid_bytes < self.size
-
-
-def scan_part(path: Path) -> PartScan:
-    """Decode ``path`` gzip member by member, stopping at a cut or corrupt member."""
-    records: list[dict[str, Any]] = []
+def complete_bytes(path: Path) -> int:
+    """How many leading bytes of a part are complete gzip members (a kill cuts only the last)."""
     valid = 0
-    size = path.stat().st_size
     with open(path, "rb") as handle:
         pos = 0  # file offset of the start of ``data``
         decoder = zlib.decompressobj(wbits=31)
-        text = b""
         while chunk := handle.read(1 << 20):
             data = chunk
             while data:
                 try:
-                    text += decoder.decompress(data)
+                    decoder.decompress(data)
                 except zlib.error:
-                    return PartScan(path, records, valid, size)
+                    return valid
                 if not decoder.eof:
                     pos += len(data)
                     break
-                # One complete member: keep its lines, continue after it.
-                end = pos + len(data) - len(decoder.unused_data)
-                for line in text.splitlines():
-                    if line.strip():
-                        try:
-                            records.append(json.loads(line))
-                        except ValueError:
-                            return PartScan(path, records, valid, size)
-                valid, pos, text = end, end, b""
+                valid = pos = pos + len(data) - len(decoder.unused_data)
                 data = decoder.unused_data
                 decoder = zlib.decompressobj(wbits=31)
-    return PartScan(path, records, valid, size)
+    return valid
 
 
-def read_collected(directory: str | Path) -> Iterator[dict[str, Any]]:
-    """Every complete record in a collector directory (all statuses; parts in name order)."""
-    for path in sorted(Path(directory).glob(PART_GLOB)):
-        yield from scan_part(path).records
+def repair_part(path: Path) -> int:
+    """Truncate a part to its complete members; returns the bytes dropped (0: it was whole)."""
+    size = path.stat().st_size
+    valid = complete_bytes(path)
+    if valid < size:
+        os.truncate(path, valid)
+    return size - valid
 
 
 def done_usernames(directory: Path, *, repair: bool = True) -> set[str]:
-    """Lower-cased usernames already written with a final status; cut tails truncated."""
+    """Lower-cased usernames already written with a final status; cut tails truncated first."""
     done: set[str] = set()
     for path in sorted(directory.glob(PART_GLOB)):
-        scan = scan_part(path)
-        if scan.damaged and repair:
+        if repair and (dropped := repair_part(path)):
             log.warning(
-                "%s: dropping %d bytes of an incomplete last record (interrupted run)",
+                "%s: dropped %d bytes of an incomplete last record (interrupted run)",
                 path.name,
-                scan.size - scan.valid_bytes,
+                dropped,
             )
-            os.truncate(path, scan.valid_bytes)
-        for record in scan.records:
-            if record.get("http_status") in DONE_STATUSES and isinstance(
-                record.get("username"), str
-            ):
-                done.add(record["username"].lower())
+        for record in iter_records(path, errors="skip"):
+            if record.http_status in DONE_STATUSES:
+                done.add(record.username.lower())
     return done
 
 

@@ -2,7 +2,7 @@
 
 Collecting data writes files; training only reads files (nanoGPT ``data/*/prepare.py``). The
 dataset keeps, per user, the corpus entries that enter the model's input (the status rule),
-encoded with :func:`model.features.encode_profile` so training and serving agree, in CSR form:
+encoded with :func:`model.encoding.encode_profile` so training and serving agree, in CSR form:
 ``indptr`` (U+1), ``indices`` (int32 corpus positions), ``values`` (float32 normalized ratings),
 ``scored`` (bool), plus the raw ``scores`` (int8, 0 = unscored) and ``statuses`` (int8 code,
 −1 = none) so evaluation can re-encode a fold-in subset exactly as serving would.
@@ -19,8 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
-from model.features import dedupe, encode_profile
-from model.profile import STATUSES, ProfileEntry
+from model.encoding import encode_profile
+from model.profile import STATUSES, ProfileEntry, dedupe
 
 TRAIN, VALIDATION, TEST = 0, 1, 2
 SPLIT_NAMES = ("train", "validation", "test")
@@ -87,17 +87,21 @@ class Dataset:
         return {int(a): i for i, a in enumerate(self.corpus_ids)}
 
     def dense(self, users: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(presence, values, scored) dense (len(users), N) float32 matrices."""
-        n = self.n_items
-        presence = np.zeros((len(users), n), dtype=np.float32)
-        values = np.zeros((len(users), n), dtype=np.float32)
-        scored = np.zeros((len(users), n), dtype=np.float32)
-        for k, u in enumerate(users):
-            s = self.row(int(u))
-            idx = self.indices[s]
-            presence[k, idx] = 1.0
-            values[k, idx] = self.values[s]
-            scored[k, idx] = self.scored[s]
+        """(presence, values, scored) dense (len(users), N) float32 matrices of dataset rows."""
+        users = np.asarray(users, np.int64)
+        starts, ends = self.indptr[users], self.indptr[users + 1]
+        lengths = ends - starts
+        # Positions of every wanted entry in the CSR arrays, row after row.
+        flat = np.repeat(starts - np.cumsum(np.r_[0, lengths[:-1]]), lengths) + np.arange(
+            lengths.sum()
+        )
+        r = np.repeat(np.arange(len(users)), lengths)
+        c = self.indices[flat]
+        shape = (len(users), self.n_items)
+        presence, values, scored = (np.zeros(shape, np.float32) for _ in range(3))
+        presence[r, c] = 1.0
+        values[r, c] = self.values[flat]
+        scored[r, c] = self.scored[flat]
         return presence, values, scored
 
     def summary(self) -> dict:

@@ -1,21 +1,21 @@
-"""The training loop: denoising steps, validation NDCG@100, early stopping, checkpoints.
+"""The training loop: denoising steps, validation, early stopping, checkpoints.
 
-Each step corrupts a batch of full training profiles (DESIGN.md "Denoising"), predicts the full
-profile, and minimizes the uncertainty-weighted sum (Kendall et al. 2018) of the multinomial
-presence NLL (Liang et al. 2018) and the masked rating Huber loss, with Adam (Kingma & Ba 2015).
-Every ``eval_every`` steps the validation users' fold-in is ranked and the best parameters by
-NDCG@100 are kept; training stops after ``patience`` evaluations without improvement.
-Checkpoints hold parameters, optimizer state, best parameters, step and history, so a run
-resumes exactly where it stopped. Seeded: the same seed gives the same parameters.
+Each step corrupts a batch of full training profiles and minimizes the denoising objective
+(``training.objective``: uncertainty-weighted (Kendall et al. 2018) multinomial presence NLL
+(Liang et al. 2018) and masked rating Huber loss) with Adam (Kingma & Ba 2015). Every
+``eval_every`` steps the validation users' fold-in is measured (``training.evaluation``: masked
+NDCG@100 and rating MAE) and the best parameters by the configured criterion are kept; training
+stops after ``patience`` evaluations without improvement. Checkpoints (``training.checkpoint``)
+let a run resume exactly where it stopped. Seeded: the same seed gives the same parameters.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
+import math
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -26,14 +26,18 @@ import optax
 from flax import nnx
 from tqdm.auto import tqdm
 
-from model.reference import NetworkConfig, unified_score
-from training import losses, metrics
+from model.reference import NetworkConfig
+from training.checkpoint import CHECKPOINT, load_checkpoint, save_checkpoint
 from training.configs import TrainConfig
 from training.dataset import TRAIN, Dataset
-from training.evaluate import FoldIn
-from training.network import Network, keep_mask
+from training.evaluation.measures import ranking_metrics, rating_mae
+from training.evaluation.scenario import FoldIn
+from training.evaluation.scorers import NetworkScorer
+from training.graft import fit_graft_scale
+from training.network import Network
+from training.objective import denoising_loss
 
-CHECKPOINT = "checkpoint.npz"
+Params = dict[str, Any]  # {"net": the network's nnx.Param state, "log_vars": (2,) s_p, s_r}
 
 
 @dataclass
@@ -46,26 +50,59 @@ class TrainResult:
     history: list[dict[str, float]] = field(default_factory=list)
 
 
-def dense_rows(dataset: Dataset, rows: np.ndarray) -> tuple[np.ndarray, ...]:
-    """(presence, values, scored) (B, N) float32 for dataset rows, scattered from the CSR arrays."""
-    starts, ends = dataset.indptr[rows], dataset.indptr[rows + 1]
-    lengths = ends - starts
-    flat = np.repeat(starts - np.cumsum(np.r_[0, lengths[:-1]]), lengths) + np.arange(lengths.sum())
-    r = np.repeat(np.arange(len(rows)), lengths)
-    c = dataset.indices[flat]
-    shape = (len(rows), dataset.n_items)
-    presence, values, scored = (np.zeros(shape, np.float32) for _ in range(3))
-    presence[r, c] = 1.0
-    values[r, c] = dataset.values[flat]
-    scored[r, c] = dataset.scored[flat]
-    return presence, values, scored
+@dataclass
+class Progress:
+    """Where a run stands: step, early stopping and history (a checkpoint's JSON state)."""
+
+    model: dict[str, Any]  # network configuration and corpus hash the run belongs to
+    step: int = 0
+    best_step: int = 0
+    best: float = -math.inf  # best validation criterion so far
+    best_ndcg: float = -1.0  # validation NDCG@100 at ``best_step``
+    bad: int = 0  # evaluations since the last improvement
+    history: list[dict[str, float]] = field(default_factory=list)
+
+    def record(self, record: dict[str, float], criterion: float, ndcg: float) -> bool:
+        """Add an evaluation; whether it is the best so far (early stopping's counter)."""
+        self.history.append(record)
+        if criterion > self.best:
+            self.best, self.best_ndcg, self.best_step, self.bad = criterion, ndcg, self.step, 0
+            return True
+        self.bad += 1
+        return False
+
+    def finished(self, config: TrainConfig) -> bool:
+        return self.step >= config.max_steps or self.bad >= config.patience
+
+
+@dataclass(frozen=True)
+class Fold:
+    """Training rows drawn from together, and the network's non-parameter state (its G)."""
+
+    rows: np.ndarray
+    rest: Any
+
+
+class OutputsScorer(NetworkScorer):
+    """The serving score of outputs already computed for one batch (validation)."""
+
+    def __init__(
+        self, batch: FoldIn, probs: np.ndarray, ratings: np.ndarray, score_weight: float
+    ) -> None:
+        super().__init__(score_weight)
+        self._batch, self._outputs = batch, (probs, ratings)
+
+    def outputs(self, batch: FoldIn) -> tuple[np.ndarray, np.ndarray]:
+        if batch is not self._batch:
+            raise ValueError("outputs were computed for another batch")
+        return self._outputs
 
 
 def make_optimizer(config: TrainConfig) -> optax.GradientTransformation:
+    """Adam (AdamW with weight decay), constant or cosine LR, or reduced on plateau."""
+    lr: optax.ScalarOrSchedule = config.learning_rate
     if config.schedule == "cosine":
-        lr: Any = optax.cosine_decay_schedule(config.learning_rate, config.max_steps, alpha=0.1)
-    else:
-        lr = config.learning_rate
+        lr = optax.cosine_decay_schedule(config.learning_rate, config.max_steps, alpha=0.1)
     base = (
         optax.adamw(lr, weight_decay=config.weight_decay) if config.weight_decay else optax.adam(lr)
     )
@@ -79,7 +116,7 @@ def make_optimizer(config: TrainConfig) -> optax.GradientTransformation:
     return base
 
 
-def _sharding() -> tuple[Any, Any] | None:
+def _sharding() -> tuple[jax.sharding.NamedSharding, jax.sharding.NamedSharding] | None:
     """Data-parallel shardings (batch split over devices, params replicated) when >1 device."""
     devices = jax.devices()
     if len(devices) < 2:
@@ -92,121 +129,144 @@ def _sharding() -> tuple[Any, Any] | None:
     )
 
 
-def item_value_bias(dataset: Dataset, shrinkage: float = 1.0) -> np.ndarray:
-    """Per item, the training users' mean of (normalized rating − the user's mean input value).
-
-    With ``rating_offset`` this makes the rating head start as a user-level + item-bias
-    baseline (Koren 2008's baseline estimates, on the hybrid scale).
-    """
-    rows = dataset.users(TRAIN)
-    lengths = np.diff(dataset.indptr)
-    row_of = np.repeat(np.arange(dataset.n_users), lengths)
-    user_mean = np.bincount(row_of, weights=dataset.values, minlength=dataset.n_users)
-    user_mean /= np.maximum(lengths, 1)
-    mask = np.isin(row_of, rows) & dataset.scored
-    residual = dataset.values[mask] - user_mean[row_of[mask]]
-    items = dataset.indices[mask]
-    total = np.bincount(items, weights=residual, minlength=dataset.n_items)
-    return (total / (np.bincount(items, minlength=dataset.n_items) + shrinkage)).astype(np.float32)
+def split_params(network: Network) -> tuple[nnx.GraphDef[Network], nnx.State, nnx.State]:
+    """(graph, trainable parameters, the rest: frozen G, rngs) of the network."""
+    graphdef, params, *rest = nnx.split(network, nnx.Param, ...)
+    return graphdef, params, rest[0]
 
 
-GRAFT_SCALES = tuple(float(v) for v in np.geomspace(1.0, 300.0, 25))
+def build_network(
+    dataset: Dataset,
+    config: TrainConfig,
+    item_item: np.ndarray | None,
+    rating_bias: np.ndarray | None,
+) -> Network:
+    """The initialized network (seeded by ``config.seed``), graft and rating bias in place."""
+    graft_scale = config.graft_scale
+    if config.graft and item_item is not None and graft_scale is None:
+        graft_scale = fit_graft_scale(dataset, item_item, config)
+    network = Network(
+        NetworkConfig(
+            dataset.n_items,
+            config.encoder,
+            config.decoder,
+            item_item=config.graft,
+            rating_offset=config.rating_offset,
+        ),
+        rngs=nnx.Rngs(config.seed),
+        noise_std=config.noise_std,
+        item_item=item_item,
+        item_item_scale=1.0 if graft_scale is None else graft_scale,
+        train_item_item=config.train_item_item,
+        zero_presence_output=config.graft and config.graft_zero_init,
+    )
+    if rating_bias is not None:
+        # A zero kernel: the rating head starts as the bias (the baseline) and learns a residual.
+        last = network.rating[-1]
+        assert last.bias is not None
+        last.kernel[...] = jnp.zeros_like(last.kernel[...])
+        last.bias[...] = jnp.asarray(rating_bias, jnp.float32)
+    return network
 
 
-def fit_graft_scale(
-    dataset: Dataset, item_item: np.ndarray, config: TrainConfig, n_users: int = 512
-) -> float:
-    """The graft scale g whose softmax(g · corrupted-presence · G) best fits the training target.
-
-    The item–item scores have their own temperature; starting g at the likelihood's optimum
-    (instead of 1) means the network's residual is not pushed to fix the temperature first.
-    The target is the one training uses (``presence_target``; "dropped" leaves kept entries out
-    of the softmax).
-    """
-    rng = np.random.default_rng(config.seed)
-    rows = np.sort(rng.permutation(dataset.users(TRAIN))[:n_users])
-    presence, _, _ = dense_rows(dataset, rows)
-    rate = config.drop_rate + rng.uniform(-config.drop_spread, config.drop_spread, (len(rows), 1))
-    keep = (rng.random(presence.shape) >= rate).astype(np.float32)
-    kept = presence * keep
-    base = (kept @ np.asarray(item_item, np.float32)).astype(np.float64)
-    target = presence
-    if config.presence_target == "dropped":
-        target = presence * (1.0 - keep)
-        base = np.where(kept > 0, -np.inf, base)
-    counts = target.sum(axis=1)
-    users = counts > 0
-
-    def nll(g: float) -> float:
-        logits = g * base[users]
-        logits -= logits.max(axis=1, keepdims=True)
-        log_probs = logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
-        picked = np.where(target[users] > 0, log_probs, 0.0)
-        return float((-picked.sum(axis=1) / counts[users]).mean())
-
-    return min(GRAFT_SCALES, key=nll)
+def graft_folds(
+    network: Network,
+    dataset: Dataset,
+    config: TrainConfig,
+    item_item: np.ndarray | None,
+    item_item_folds: Sequence[tuple[np.ndarray, np.ndarray]] | None,
+    rest: Any,
+) -> list[Fold]:
+    """The folds batches are drawn from: one per cross-fitted G, or all training users."""
+    if not (config.graft and item_item_folds and not config.train_item_item):
+        return [Fold(dataset.users(TRAIN), rest)]
+    weight = network.item_item_weight
+    assert weight is not None and item_item is not None, "cross-fitting needs the graft's G"
+    folds = []
+    for rows_k, g_k in item_item_folds:
+        weight[...] = jnp.asarray(g_k, jnp.float32)
+        folds.append(Fold(np.asarray(rows_k), split_params(network)[2]))
+    weight[...] = jnp.asarray(item_item, jnp.float32)
+    return folds
 
 
-def validation_metrics(
-    predict: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]],
-    batch: FoldIn,
-    score_weight: float,
-    k: int = 100,
-) -> tuple[float, float]:
-    """NDCG@k of the serving score (profile items masked) and the rating MAE (1–10 scale)
-    on held-out users' fold-ins."""
-    probs, ratings = predict(batch.inputs)
-    w = np.where(batch.has_scores, score_weight, 1.0)[:, None]
-    scores = unified_score(probs, ratings, w)
-    scores = np.where(batch.presence > 0, -np.inf, scores)
-    ndcg = float(np.nanmean(metrics.ndcg_at_k(scores, batch.held_out, k)))
-    predicted = [
-        norm.denormalize(ratings[i, positions])
-        for i, (norm, (positions, _)) in enumerate(
-            zip(batch.normalizers, batch.held_scored, strict=True)
-        )
-    ]
-    actual = [scores for _, scores in batch.held_scored]
-    return ndcg, metrics.mean_absolute_error(np.concatenate(predicted), np.concatenate(actual))
+def batch_rows(
+    folds: Sequence[Fold], step: int, batch_size: int, seed: int
+) -> tuple[Fold, np.ndarray]:
+    """Step ``step``'s fold and sorted rows: folds in turn, each a seeded permutation per epoch."""
+    fold_index, fold_step = step % len(folds), step // len(folds)
+    fold = folds[fold_index]
+    epoch, within = divmod(fold_step, max(1, len(fold.rows) // batch_size))
+    order = np.random.default_rng([seed, fold_index, epoch]).permutation(fold.rows)
+    return fold, np.sort(order[within * batch_size : (within + 1) * batch_size])
 
 
-def _save(path: Path, trees: dict[str, Any], state: dict[str, Any]) -> None:
-    arrays = {}
-    for name, tree in trees.items():
-        for i, leaf in enumerate(jax.tree_util.tree_leaves(tree)):
-            arrays[f"{name}/{i}"] = np.asarray(leaf)
-    tmp = path.with_suffix(".tmp.npz")
-    with tmp.open("wb") as handle:
-        np.savez(handle, state=np.asarray(json.dumps(state)), **arrays)
-    tmp.replace(path)
+class Trainer:
+    """The jitted step and prediction, parameters, optimizer state and the best parameters."""
 
+    def __init__(self, network: Network, config: TrainConfig, n_items: int) -> None:
+        self.config = config
+        self.graphdef, net_params, self.rest = split_params(network)
+        self.params: Params = {"net": net_params, "log_vars": jnp.zeros(2, jnp.float32)}
+        self.tx = make_optimizer(config)
+        self.opt_state = self.tx.init(self.params)
+        self.best = self.params["net"]
+        n_candidates = min(config.rerank_candidates, n_items)
+        graphdef, tx = self.graphdef, self.tx
 
-def _load(
-    path: Path, trees: dict[str, Any], model: dict[str, Any]
-) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Restore ``trees`` from a checkpoint written for the same ``model`` (network and corpus).
-
-    A checkpoint of another configuration or corpus raises ValueError instead of resuming: with
-    equal shapes it would silently continue a model of other titles.
-    """
-    with np.load(path, allow_pickle=False) as data:
-        state = json.loads(str(data["state"]))
-        if state.get("model") != model:
-            raise ValueError(
-                f"{path}: checkpoint of another network or corpus ({state.get('model')} vs "
-                f"{model}); use another --checkpoint-dir or train without --resume"
+        def loss_fn(p: Params, rest: Any, presence: Any, values: Any, scored: Any, key: Any) -> Any:
+            net = nnx.merge(graphdef, p["net"], rest)
+            return denoising_loss(
+                net,
+                p["log_vars"],
+                presence,
+                values,
+                scored,
+                key,
+                config=config,
+                n_candidates=n_candidates,
             )
-        restored = {}
-        for name, tree in trees.items():
-            leaves, treedef = jax.tree_util.tree_flatten(tree)
-            new = []
-            for i, leaf in enumerate(leaves):
-                key = f"{name}/{i}"
-                if key not in data or data[key].shape != np.shape(leaf):
-                    raise ValueError(f"{path}: checkpoint array {key} does not fit this network")
-                new.append(jnp.asarray(data[key], dtype=jnp.asarray(leaf).dtype))
-            restored[name] = jax.tree_util.tree_unflatten(treedef, new)
-        return restored, state
+
+        @jax.jit
+        def step(p: Params, opt: Any, rest: Any, presence: Any, values: Any, scored: Any, key: Any):
+            (loss, parts), grads = jax.value_and_grad(loss_fn, has_aux=True)(
+                p, rest, presence, values, scored, key
+            )
+            updates, opt = tx.update(grads, opt, p, value=loss)
+            return optax.apply_updates(p, updates), opt, loss, parts
+
+        @jax.jit
+        def predict(net_params: Any, rest: Any, x: Any) -> Any:
+            logits, ratings = nnx.merge(graphdef, net_params, rest)(x)
+            return jax.nn.softmax(logits, axis=-1), ratings
+
+        self._step, self._predict = step, predict
+
+    def trees(self) -> dict[str, Any]:
+        return {"params": self.params, "opt": self.opt_state, "best": self.best}
+
+    def restore(self, trees: dict[str, Any]) -> None:
+        self.params, self.opt_state, self.best = trees["params"], trees["opt"], trees["best"]
+
+    def step(self, rest: Any, batch: Sequence[Any], key: jax.Array) -> tuple[jax.Array, jax.Array]:
+        """One optimizer step on a batch (presence, values, scored); (loss, [nll, huber])."""
+        self.params, self.opt_state, loss, parts = self._step(
+            self.params, self.opt_state, rest, *batch, key
+        )
+        return loss, parts
+
+    def outputs(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Presence probabilities and normalized ratings (float64) of the current parameters."""
+        probs, ratings = self._predict(self.params["net"], self.rest, jnp.asarray(x))
+        return np.asarray(probs, np.float64), np.asarray(ratings, np.float64)
+
+    def validate(self, batch: FoldIn, score_weight: float) -> tuple[float, float]:
+        """Validation NDCG@100 (serving score, fold-in masked) and rating MAE (1–10)."""
+        scorer = OutputsScorer(batch, *self.outputs(batch.inputs), score_weight)
+        return ranking_metrics(scorer, batch)["ndcg@100"], rating_mae(scorer, batch)
+
+    def best_network(self) -> Network:
+        return nnx.merge(self.graphdef, self.best, self.rest)
 
 
 def train(
@@ -233,134 +293,34 @@ def train(
     a residual over that baseline.
     """
     started = time.perf_counter()
-    graft_scale = config.graft_scale
-    if config.graft and item_item is not None and graft_scale is None:
-        graft_scale = fit_graft_scale(dataset, item_item, config)
-    net_config = NetworkConfig(
-        dataset.n_items,
-        config.encoder,
-        config.decoder,
-        item_item=config.graft,
-        rating_offset=config.rating_offset,
-    )
-    network = Network(
-        net_config,
-        rngs=nnx.Rngs(config.seed),
-        noise_std=config.noise_std,
-        item_item=item_item,
-        item_item_scale=graft_scale,
-        train_item_item=config.train_item_item,
-        zero_presence_output=config.graft and config.graft_zero_init,
-    )
-    if rating_bias is not None:
-        last = network.rating[-1]
-        last.kernel[...] = jnp.zeros_like(last.kernel[...])
-        last.bias[...] = jnp.asarray(rating_bias, jnp.float32)
-    graphdef, net_params, rest = nnx.split(network, nnx.Param, ...)
-    folds: list[tuple[np.ndarray, Any]] = []
-    if config.graft and item_item_folds and not config.train_item_item:
-        for rows_k, g_k in item_item_folds:
-            network.item_item_weight[...] = jnp.asarray(g_k, jnp.float32)
-            folds.append((np.asarray(rows_k), nnx.split(network, nnx.Param, ...)[2]))
-        network.item_item_weight[...] = jnp.asarray(item_item, jnp.float32)
-    if not folds:
-        folds = [(dataset.users(TRAIN), rest)]
-    params = {"net": net_params, "log_vars": jnp.zeros(2, jnp.float32)}
-    tx = make_optimizer(config)
-    opt_state = tx.init(params)
-    best = params["net"]
+    network = build_network(dataset, config, item_item, rating_bias)
+    trainer = Trainer(network, config, dataset.n_items)
+    folds = graft_folds(network, dataset, config, item_item, item_item_folds, trainer.rest)
     model_key = {
-        **net_config.to_dict(),
-        "corpus_sha256": hashlib.sha256(np.ascontiguousarray(dataset.corpus_ids)).hexdigest(),
+        **network.config.to_dict(),
+        "corpus_sha256": hashlib.sha256(np.ascontiguousarray(dataset.corpus_ids).data).hexdigest(),
     }
-    state: dict[str, Any] = {
-        "model": model_key,
-        "step": 0,
-        "best_step": 0,
-        "best": -np.inf,
-        "best_ndcg": -1.0,
-        "bad": 0,
-        "history": [],
-    }
+    run = Progress(model=model_key)
     ckpt = checkpoint_dir / CHECKPOINT if checkpoint_dir else None
     if ckpt is not None and resume and ckpt.is_file():
-        trees, state = _load(ckpt, {"params": params, "opt": opt_state, "best": best}, model_key)
-        params, opt_state, best = trees["params"], trees["opt"], trees["best"]
-
-    rate, spread = config.drop_rate, config.drop_spread
-    dropped_targets = config.presence_target == "dropped"
-    rerank = config.presence_target == "rerank" and config.graft
-    n_candidates = min(config.rerank_candidates, dataset.n_items)
-
-    def loss_fn(p: Any, rest: Any, presence: Any, values: Any, scored: Any, key: Any) -> Any:
-        net = nnx.merge(graphdef, p["net"], rest)
-        k_drop, k_noise = jax.random.split(key)
-        keep = keep_mask(k_drop, presence.shape, rate, spread)
-        x = jnp.concatenate([presence * keep, values * keep], axis=1)
-        logits, ratings = net(x, noise_key=k_noise)
-        # "full": reconstruct the whole profile (DESIGN.md); "dropped": only what was left out,
-        # which is the fold-in → held-out task that evaluation and serving pose.
-        # The kept entries then leave the softmax and the rating loss too: they are never
-        # candidates at serving, and copying their input ratings teaches nothing.
-        if rerank:
-            # "rerank": the softmax runs over the graft's top candidates only, so the network
-            # learns to reorder what the item–item model proposes (a two-stage ranker).
-            kept = presence * keep
-            proposal = jax.lax.stop_gradient(kept @ net.item_item_weight[...])
-            proposal = jnp.where(kept > 0, -jnp.inf, proposal)
-            _, top = jax.lax.top_k(proposal, n_candidates)
-            candidate = (
-                jnp.zeros_like(presence).at[jnp.arange(presence.shape[0])[:, None], top].set(1.0)
-            )
-            target, rated = presence * (1.0 - keep) * candidate, scored * (1.0 - keep)
-            logits = jnp.where(candidate > 0, logits, -1e9)
-        elif dropped_targets:
-            target, rated = presence * (1.0 - keep), scored * (1.0 - keep)
-            logits = jnp.where(presence * keep > 0, -1e9, logits)
-        else:
-            target, rated = presence, scored
-        parts = jnp.stack(
-            [losses.multinomial_nll(logits, target), losses.masked_huber(ratings, values, rated)]
-        )
-        return losses.uncertainty_weighted(parts, p["log_vars"]), parts
-
-    @jax.jit
-    def step(p: Any, opt: Any, rest: Any, presence: Any, values: Any, scored: Any, key: Any):
-        (loss, parts), grads = jax.value_and_grad(loss_fn, has_aux=True)(
-            p, rest, presence, values, scored, key
-        )
-        updates, opt = tx.update(grads, opt, p, value=loss)
-        return optax.apply_updates(p, updates), opt, loss, parts
-
-    @jax.jit
-    def predict_fn(net_params: Any, rest: Any, x: Any) -> Any:
-        logits, ratings = nnx.merge(graphdef, net_params, rest)(x)
-        return jax.nn.softmax(logits, axis=-1), ratings
-
-    def predict(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        probs, ratings = predict_fn(params["net"], rest, jnp.asarray(x))
-        return np.asarray(probs, np.float64), np.asarray(ratings, np.float64)
+        trees, state = load_checkpoint(ckpt, trainer.trees(), model_key)
+        trainer.restore(trees)
+        run = Progress(**state)
 
     shard = _sharding()
-    batch_size = min(config.batch_size, *(len(rows_k) for rows_k, _ in folds))
+    batch_size = min(config.batch_size, *(len(fold.rows) for fold in folds))
     if shard is not None:
         n_dev = jax.device_count()
         batch_size = max(n_dev, batch_size - batch_size % n_dev)
     root_key = jax.random.key(config.seed)
-    bar = tqdm(total=config.max_steps, initial=state["step"], disable=not progress, unit="step")
+    bar = tqdm(total=config.max_steps, initial=run.step, disable=not progress, unit="step")
 
     def evaluate(loss: float, nll: float, hub: float) -> None:
-        nonlocal best
-        ndcg, mae = validation_metrics(predict, validation, score_weight)
-        record = {"step": state["step"], "loss": loss, "nll": nll, "huber": hub}
+        ndcg, mae = trainer.validate(validation, score_weight)
+        record = {"step": run.step, "loss": loss, "nll": nll, "huber": hub}
         record.update({"val_ndcg@100": ndcg, "val_mae": mae})
-        state["history"].append(record)
-        criterion = -mae if config.select == "mae" else ndcg
-        if criterion > state["best"]:
-            state.update(best=criterion, best_ndcg=ndcg, best_step=state["step"], bad=0)
-            best = params["net"]
-        else:
-            state["bad"] += 1
+        if run.record(record, -mae if config.select == "mae" else ndcg, ndcg):
+            trainer.best = trainer.params["net"]
         bar.set_postfix(
             loss=f"{loss:.3f}",
             nll=f"{nll:.3f}",
@@ -370,34 +330,26 @@ def train(
         )
         if ckpt is not None:
             ckpt.parent.mkdir(parents=True, exist_ok=True)
-            _save(ckpt, {"params": params, "opt": opt_state, "best": best}, state)
+            save_checkpoint(ckpt, trainer.trees(), asdict(run))
 
-    if state["step"] == 0 and not state["history"]:
-        evaluate(float("nan"), float("nan"), float("nan"))  # the starting point is a candidate
-    while state["step"] < config.max_steps and state["bad"] < config.patience:
-        s = state["step"]
-        fold, fold_step = s % len(folds), s // len(folds)
-        train_rows, fold_rest = folds[fold]
-        epoch, within = divmod(fold_step, max(1, len(train_rows) // batch_size))
-        order = np.random.default_rng([config.seed, fold, epoch]).permutation(train_rows)
-        rows = np.sort(order[within * batch_size : (within + 1) * batch_size])
-        batch = dense_rows(dataset, rows)
+    if run.step == 0 and not run.history:
+        evaluate(math.nan, math.nan, math.nan)  # the starting point is a candidate
+    while not run.finished(config):
+        fold, rows = batch_rows(folds, run.step, batch_size, config.seed)
+        batch: Sequence[Any] = dataset.dense(rows)
         if shard is not None:
             batch = tuple(jax.device_put(a, shard[0]) for a in batch)
-        params, opt_state, loss, parts = step(
-            params, opt_state, fold_rest, *batch, jax.random.fold_in(root_key, s)
-        )
-        state["step"] = s + 1
+        loss, parts = trainer.step(fold.rest, batch, jax.random.fold_in(root_key, run.step))
+        run.step += 1
         bar.update(1)
-        if state["step"] % config.eval_every == 0 or state["step"] == config.max_steps:
+        if run.step % config.eval_every == 0 or run.step == config.max_steps:
             evaluate(float(loss), *(float(v) for v in parts))
     bar.close()
-    final = nnx.merge(graphdef, best, rest)
     return TrainResult(
-        network=final,
-        best_step=int(state["best_step"]),
-        best_ndcg=float(state["best_ndcg"]),
-        steps=int(state["step"]),
+        network=trainer.best_network(),
+        best_step=int(run.best_step),
+        best_ndcg=float(run.best_ndcg),
+        steps=int(run.step),
         seconds=time.perf_counter() - started,
-        history=list(state["history"]),
+        history=list(run.history),
     )

@@ -123,7 +123,7 @@ class Network(nnx.Module):
 
 
 def keep_mask(
-    key: jax.Array, shape: tuple[int, int], rate: float = 0.4, spread: float = 0.16
+    key: jax.Array, shape: tuple[int, ...], rate: float = 0.4, spread: float = 0.16
 ) -> jax.Array:
     """1 for kept entries, 0 for dropped: per-user drop rate ``rate + U(−spread, spread)``."""
     k_rate, k_keep = jax.random.split(key)

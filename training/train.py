@@ -1,15 +1,15 @@
 """``python -m training train``: build or read a dataset, train, validate, export an artifact.
 
-The thin entry point (google/flax ``examples/*/main.py``): the math is in ``training.network``
-and ``training.losses``, the step and loop in ``training.loop``; this module wires data,
-the EASE graft (λ chosen on validation users), the score weight w (chosen on validation users)
-and ``model.artifact.save_artifact``.
+The thin entry point (google/flax ``examples/*/main.py``): the math is in ``training.network``,
+``training.losses`` and ``training.objective``, the step and loop in ``training.loop``, the
+item–item graft in ``training.graft``; this module wires data, the graft, training, the
+residual scale α and score weight w (both chosen on validation users) and
+``model.artifact.save_artifact``.
 """
 
 from __future__ import annotations
 
 import argparse
-import functools
 import json
 import platform
 import time
@@ -20,29 +20,18 @@ from typing import Any
 import jax
 import numpy as np
 
-from training.baselines import dlae_weights, ease_weights
+from training.baselines import item_value_bias
 from training.configs import CONFIGS, TrainConfig
-from training.dataset import (
-    TRAIN,
-    VALIDATION,
-    Dataset,
-    add_options,
-    open_dataset,
-    options_from_args,
-)
-from training.evaluate import (
-    SCORE_WEIGHTS,
-    FoldIn,
-    ModelScorer,
-    evaluate_scorers,
-    fold_in,
-    model_mae,
-    train_presence,
-    tune_dlae,
-    tune_ease,
-)
-from training.loop import TrainResult, item_value_bias, train
+from training.dataset import VALIDATION, Dataset, add_options, open_dataset, options_from_args
+from training.evaluation.measures import evaluate_scorers, rating_mae
+from training.evaluation.scenario import FoldIn, fold_in
+from training.evaluation.scorers import ModelScorer
+from training.graft import Graft, select_graft
+from training.loop import TrainResult, train
 from training.network import Network
+
+SCORE_WEIGHTS = (0.0, 0.3, 0.5, 0.7, 0.9, 1.0)
+RESIDUAL_SCALES = (0.0, 0.25, 0.5, 1.0)
 
 
 def choose_score_weight(
@@ -58,22 +47,6 @@ def choose_score_weight(
     return best, sweep
 
 
-def cross_fitted_item_item(
-    dataset: Dataset, fit: Callable[[np.ndarray], np.ndarray], n_folds: int, seed: int
-) -> list[tuple[np.ndarray, np.ndarray]]:
-    """(training rows of fold k, ``fit`` on the other folds' presence) for k = 1..n_folds."""
-    rows = np.random.default_rng([seed, 1]).permutation(dataset.users(TRAIN))
-    folds = []
-    for part in np.array_split(rows, n_folds):
-        others = np.setdiff1d(dataset.users(TRAIN), part)
-        presence, _, _ = dataset.dense(others)
-        folds.append((np.sort(part), fit(presence).astype(np.float32)))
-    return folds
-
-
-RESIDUAL_SCALES = (0.0, 0.25, 0.5, 1.0)
-
-
 def choose_residual_scale(
     network: Network, batch: FoldIn, item_counts: np.ndarray
 ) -> tuple[float, dict[float, float]]:
@@ -84,6 +57,7 @@ def choose_residual_scale(
     ranking to the item–item graft (the rating head still gives the predicted scores).
     """
     last = network.presence[-1]
+    assert last.bias is not None
     kernel, bias = np.asarray(last.kernel[...]), np.asarray(last.bias[...])
     sweep = {}
     for alpha in RESIDUAL_SCALES:
@@ -102,45 +76,24 @@ def run_training(
     checkpoint_dir: Path | None = None,
     resume: bool = False,
     progress: bool = True,
-    log: Any = print,
+    log: Callable[[str], Any] = print,
 ) -> tuple[TrainResult, dict[str, Any]]:
     """Train with early stopping and return the result and the artifact metadata."""
     started = time.perf_counter()
     validation = fold_in(dataset, dataset.users(VALIDATION))
-    item_item, graft_info, folds = None, {}, None
-    if config.graft:
-        t0 = time.perf_counter()
-        x = train_presence(dataset)
-        if config.graft_kind == "dlae":
-            item_model, sweep = tune_dlae(x, validation)
-            fit = functools.partial(dlae_weights, dropout=item_model.dropout, lam=item_model.lam)
-            graft_info = {"item_item": "dlae", "dlae_dropout": item_model.dropout}
-        else:
-            item_model, sweep = tune_ease(x, validation, config.graft_lambdas)
-            fit = functools.partial(ease_weights, lam=item_model.lam)
-            sweep = {f"lambda={k:g}": v for k, v in sweep.items()}
-            graft_info = {"item_item": "ease"}
-        item_item = item_model.weights
-        graft_info.update(
-            item_item_lambda=item_model.lam,
-            item_item_validation_ndcg={k: round(v, 5) for k, v in sweep.items()},
-            item_item_seconds=round(time.perf_counter() - t0, 1),
-        )
-        log(f"graft: {graft_info['item_item']} (validation NDCG@100 {max(sweep.values()):.4f})")
-        if config.graft_folds > 1 and not config.train_item_item:
-            folds = cross_fitted_item_item(dataset, fit, config.graft_folds, config.seed)
+    graft: Graft | None = select_graft(dataset, config, validation, log) if config.graft else None
     result = train(
         dataset,
         config,
         validation,
-        item_item=item_item,
-        item_item_folds=folds,
+        item_item=graft.item_item if graft else None,
+        item_item_folds=graft.folds if graft else None,
         rating_bias=item_value_bias(dataset) if config.rating_offset else None,
         checkpoint_dir=checkpoint_dir,
         resume=resume,
         progress=progress,
     )
-    alpha, alpha_sweep = 1.0, {}
+    alpha, alpha_sweep = 1.0, dict[float, float]()
     if config.graft:
         alpha, alpha_sweep = choose_residual_scale(result.network, validation, dataset.item_counts)
         log(f"network residual scale α={alpha:g} (validation NDCG@100 {alpha_sweep[alpha]:.4f})")
@@ -148,7 +101,7 @@ def run_training(
     scorer = ModelScorer(result.network.config, weights)
     w, w_sweep = choose_score_weight(scorer, validation, dataset.item_counts)
     val = evaluate_scorers([scorer], validation, dataset.item_counts)["model"]
-    val["mae"] = model_mae(scorer, validation)
+    val["mae"] = rating_mae(scorer, validation)
     metadata = {
         "score_weight": w,
         "score_weight_validation_ndcg": {str(k): round(v, 5) for k, v in w_sweep.items()},
@@ -167,7 +120,7 @@ def run_training(
             "machine": platform.machine(),
             "history": result.history,
         },
-        **graft_info,
+        **(graft.metadata if graft else {}),
     }
     return result, metadata
 

@@ -20,12 +20,12 @@ from training.__main__ import main as training_main
 from training.collect import (
     Summary,
     collect,
+    complete_bytes,
     done_usernames,
-    read_collected,
     read_usernames,
-    scan_part,
+    repair_part,
 )
-from training.data.collected import load_collected
+from training.data.collected import FetchRecord, iter_records, load_collected
 
 ROOT = Path(__file__).resolve().parents[2]
 CLIENT_ID = "collector-test-id-42"
@@ -44,8 +44,18 @@ def client_for(fake: FakeMal, **kwargs) -> MalClient:
     return MalClient(fake.base_url, CLIENT_ID, **options)
 
 
-def records(out: Path) -> list[dict]:
-    return list(read_collected(out))
+def records(out: Path) -> list[FetchRecord]:
+    """Every complete record of the parts in ``out`` (a cut last member is left out)."""
+    return [r for p in sorted(out.glob("*.jsonl.gz")) for r in iter_records(p, errors="skip")]
+
+
+def raw_lines(out: Path) -> list[dict]:
+    """The JSON lines as written, in complete gzip members only (a part may be mid-write)."""
+    lines = []
+    for part in sorted(out.glob("*.jsonl.gz")):
+        text = gzip.decompress(part.read_bytes()[: complete_bytes(part)]).decode()
+        lines.extend(json.loads(line) for line in text.splitlines())
+    return lines
 
 
 async def test_writes_one_line_per_user_in_the_contract_format(tmp_path: Path) -> None:
@@ -56,7 +66,7 @@ async def test_writes_one_line_per_user_in_the_contract_format(tmp_path: Path) -
     assert (summary.fetched, summary.private, summary.missing) == (4, 1, 1)
     assert (summary.failed, summary.invalid, summary.total) == (0, 1, 7)
     assert summary.entries == 12
-    lines = records(tmp_path)
+    lines = raw_lines(tmp_path)
     assert Counter(r["http_status"] for r in lines) == {200: 4, 403: 1, 404: 1}
     by_name = {r["username"]: r for r in lines}
     assert set(by_name) == {"user0", "USER1", "user2", "user3", "user4", "nobody"}
@@ -84,7 +94,7 @@ async def test_rerun_skips_finished_users(tmp_path: Path) -> None:
         asked = {r.path.split("/")[3] for r in fake.requests_to("/animelist")}
     assert asked == {"user2", "user3", "user4"}
     assert summary.already_done == 4 and summary.fetched == 3
-    names = [r["username"] for r in records(tmp_path)]
+    names = [r.username for r in records(tmp_path)]
     assert sorted(names) == sorted({*names}) and len(names) == 7
 
 
@@ -94,12 +104,12 @@ async def test_failed_users_are_not_written_and_are_retried_next_run(tmp_path: P
         async with client_for(fake) as client:
             summary = await collect(["user0", "user1", "user2"], tmp_path, client, progress=False)
         assert (summary.fetched, summary.failed, summary.failed_users) == (2, 1, ["user1"])
-        assert "user1" not in {r["username"] for r in records(tmp_path)}
+        assert "user1" not in {r.username for r in records(tmp_path)}
         fake.clear_faults()
         async with client_for(fake) as client:
             summary = await collect(["user0", "user1", "user2"], tmp_path, client, progress=False)
         assert (summary.fetched, summary.failed, summary.already_done) == (1, 0, 2)
-    assert sorted(r["username"] for r in records(tmp_path)) == ["user0", "user1", "user2"]
+    assert sorted(r.username for r in records(tmp_path)) == ["user0", "user1", "user2"]
 
 
 async def test_throttling_pauses_and_requeues(tmp_path: Path) -> None:
@@ -149,13 +159,14 @@ def test_a_cut_last_member_is_repaired(tmp_path: Path) -> None:
     ]  # fmt: skip
     cut = _member({**good[0], "username": "u_cut"})
     part.write_bytes(b"".join(_member(r) for r in good) + cut[: len(cut) - 5])
-    scan = scan_part(part)
-    assert scan.damaged and [r["username"] for r in scan.records] == ["u0", "u1", "u2"]
+    whole = len(b"".join(_member(r) for r in good))
+    assert complete_bytes(part) == whole
     assert done_usernames(tmp_path) == {"u0", "u1", "u2"}
+    assert part.stat().st_size == whole
     # Repaired in place: an ordinary gzip reader now reads the whole file.
     with gzip.open(part, "rt") as handle:
         assert [json.loads(line)["username"] for line in handle] == ["u0", "u1", "u2"]
-    assert not scan_part(part).damaged
+    assert repair_part(part) == 0
 
 
 def test_read_usernames(tmp_path: Path) -> None:
@@ -210,11 +221,11 @@ async def test_cli_resumes_after_kill_9_without_duplicates_or_losses(tmp_path: P
             assert time.monotonic() < deadline, "collector wrote nothing"
             assert first.returncode is None, "collector finished before it could be killed"
             await asyncio.sleep(0.02)
-            written = sum(len(scan_part(p).records) for p in out.glob("*.jsonl.gz"))
+            written = len(raw_lines(out))
         first.send_signal(signal.SIGKILL)
         await first.wait()
         assert first.returncode == -signal.SIGKILL
-        before = {r["username"] for r in records(out)}
+        before = {r["username"] for r in raw_lines(out)}
         assert 40 <= len(before) < n
         fake.requests.clear()
 
@@ -225,10 +236,10 @@ async def test_cli_resumes_after_kill_9_without_duplicates_or_losses(tmp_path: P
 
     assert not refetched & before  # finished users were not asked again
     final = records(out)
-    usernames = [r["username"] for r in final]
+    usernames = [r.username for r in final]
     assert len(usernames) == len(set(usernames)) == n  # no duplicate, no lost user
     assert set(usernames) == set(data)
-    statuses = {r["username"]: r["http_status"] for r in final}
+    statuses = {r.username: r.http_status for r in final}
     assert statuses["user7"] == 403 and statuses["user11"] == 404
     assert f"already done {len(before)}" in stdout.decode()
     assert CLIENT_ID not in stdout.decode() + stderr.decode()

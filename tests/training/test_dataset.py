@@ -6,10 +6,9 @@ from pathlib import Path
 
 import numpy as np
 
-from model.features import encode_profile
+from model.encoding import encode_profile
 from model.profile import ProfileEntry
 from training.dataset import TRAIN, Dataset, DatasetOptions, build_dataset
-from training.loop import dense_rows
 
 
 def test_split_is_deterministic_and_seeded(profiles: dict[int, list[ProfileEntry]]) -> None:
@@ -58,8 +57,14 @@ def test_save_load_and_dense(tmp_path: Path, profiles: dict[int, list[ProfileEnt
         assert np.array_equal(getattr(loaded, name), getattr(data, name))
     assert loaded.indices.dtype == np.int32 and loaded.values.dtype == np.float32
     rows = np.array([3, 0, 5])
-    presence, values, scored = dense_rows(loaded, rows)
-    p2, v2, s2 = loaded.dense(rows)
-    assert np.array_equal(presence, p2) and np.array_equal(values, v2)
-    assert np.array_equal(scored, s2)
+    presence, values, scored = loaded.dense(rows)
+    for k, r in enumerate(rows):
+        s = loaded.row(int(r))
+        expected = np.zeros(loaded.n_items, np.float32)
+        expected[loaded.indices[s]] = loaded.values[s]
+        assert np.array_equal(values[k], expected)
+        assert np.array_equal(np.flatnonzero(presence[k]), np.sort(loaded.indices[s]))
+        assert np.array_equal(
+            np.flatnonzero(scored[k]), np.sort(loaded.indices[s][loaded.scored[s]])
+        )
     assert presence.sum() == sum(len(loaded.indices[loaded.row(r)]) for r in rows)

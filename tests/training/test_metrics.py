@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from training import metrics
-from training.evaluate import franchise_relation
+from training.evaluation.franchise import franchise_relation
 
 
 def test_top_k_orders_and_breaks_ties() -> None:

@@ -156,3 +156,13 @@ def test_resume_refuses_a_checkpoint_of_another_model_or_corpus(
             resume=True,
             progress=False,
         )
+
+
+def test_config_rejects_an_unknown_option_value() -> None:
+    import pytest
+
+    with pytest.raises(ValueError, match=r"presence_target='droped'.*'full', 'dropped', 'rerank'"):
+        TrainConfig(presence_target="droped")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="schedule='linear'"):
+        TINY.with_overrides(schedule="linear")
+    assert TrainConfig(select="ndcg", graft_kind="ease", schedule="cosine").select == "ndcg"

@@ -1,0 +1,70 @@
+"""The measures of one fold-in batch, shared by training validation and the evaluation report.
+
+Every ranking metric is computed on the scorer's scores with the fold-in items masked (they are
+never candidates at serving): Recall@20/50 and NDCG@100 (Liang et al. 2018, see
+``training.metrics``), the popularity skew and catalog coverage of the top-20, and, with a
+franchise relation, the hit rates inside and outside the user's franchises. The rating measure
+is the MAE on the held-out scored entries (1–10 scale).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from training import metrics
+from training.evaluation.scenario import FoldIn
+from training.evaluation.scorers import RatingPredictor, Scorer
+
+
+def masked_scores(scorer: Scorer, batch: FoldIn) -> np.ndarray:
+    """The scorer's float64 scores with every fold-in item at −∞."""
+    scores = np.asarray(scorer.scores(batch), np.float64)
+    return np.where(batch.presence > 0, -np.inf, scores)
+
+
+def ranking_metrics(
+    scorer: Scorer,
+    batch: FoldIn,
+    item_counts: np.ndarray | None = None,
+    franchise: np.ndarray | None = None,
+) -> dict[str, float]:
+    """Recall@20/50 and NDCG@100; with ``item_counts`` the top-20's popularity percentile and
+    coverage; with ``franchise`` (:func:`franchise_mask`) franchise / other hits@20."""
+    scores = masked_scores(scorer, batch)
+    top20 = metrics.top_k(scores, 20)
+    row = {
+        "recall@20": float(np.nanmean(metrics.recall_at_k(scores, batch.held_out, 20))),
+        "recall@50": float(np.nanmean(metrics.recall_at_k(scores, batch.held_out, 50))),
+        "ndcg@100": float(np.nanmean(metrics.ndcg_at_k(scores, batch.held_out, 100))),
+    }
+    if item_counts is not None:
+        row["popularity_percentile@20"] = metrics.mean_popularity_percentile(top20, item_counts)
+        row["coverage@20"] = metrics.coverage(top20, scores.shape[1])
+    if franchise is not None:
+        row["franchise_hits@20"] = metrics.group_hit_rate(top20, batch.held_out, franchise)
+        row["other_hits@20"] = metrics.group_hit_rate(top20, batch.held_out, ~franchise)
+    return row
+
+
+def franchise_mask(batch: FoldIn, related: np.ndarray) -> np.ndarray:
+    """(B, N) bool: items related ((N, N) ``related``) to something in the user's fold-in."""
+    return (batch.presence @ related.astype(np.float32)) > 0
+
+
+def evaluate_scorers(
+    scorers: Sequence[Scorer],
+    batch: FoldIn,
+    item_counts: np.ndarray,
+    related: np.ndarray | None = None,
+) -> dict[str, dict[str, float]]:
+    """:func:`ranking_metrics` per scorer, by name (franchise hits when ``related`` is given)."""
+    franchise = None if related is None else franchise_mask(batch, related)
+    return {s.name: ranking_metrics(s, batch, item_counts, franchise) for s in scorers}
+
+
+def rating_mae(predictor: RatingPredictor, batch: FoldIn) -> float:
+    """MAE (1–10 scale) of the predicted held-out scored entries, pooled over users."""
+    predicted = predictor.predict_ratings(batch)
+    return metrics.mean_absolute_error(np.concatenate(predicted), np.concatenate(batch.held_scores))
