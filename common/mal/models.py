@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from common.mal.errors import InvalidResponse
+from model.listformats.api_json import parse_list_item
 from model.profile import STATUSES, ProfileEntry
 
 
@@ -52,25 +53,24 @@ class MalListEntry:
 
     @classmethod
     def from_api(cls, item: Mapping[str, Any]) -> MalListEntry:
-        """From one element of the ``data`` array (``{"node": ..., "list_status": ...}``)."""
+        """From one element of the ``data`` array (``{"node": ..., "list_status": ...}``).
+
+        Read by :func:`model.listformats.parse_list_item`, the same rule as an uploaded page: an
+        item without ``list_status`` is completed and unscored; a manga status or any other
+        unknown status, a non-int id or score, is an :class:`InvalidResponse`.
+        """
         try:
-            node = item["node"]
-            anime_id = int(node["id"])
-            list_status = item.get("list_status") or {}
-            status = str(list_status.get("status", ""))
-            score = int(list_status.get("score") or 0)
-            episodes = int(list_status.get("num_episodes_watched") or 0)
-        except (AttributeError, KeyError, TypeError, ValueError, OverflowError) as exc:
-            raise InvalidResponse(f"list entry without id/list_status: {exc!r}") from None
-        title = node.get("title")
+            parsed = parse_list_item(item)
+        except ValueError as exc:
+            raise InvalidResponse(f"list entry not readable: {exc}") from None
         return cls(
-            anime_id=anime_id,
-            status=status,
-            score=score,
-            num_episodes_watched=episodes,
-            is_rewatching=bool(list_status.get("is_rewatching", False)),
-            updated_at=parse_datetime(list_status.get("updated_at")),
-            title=title if isinstance(title, str) else None,
+            anime_id=parsed.anime_id,
+            status=parsed.status,
+            score=parsed.score,
+            num_episodes_watched=parsed.num_episodes_watched,
+            is_rewatching=parsed.is_rewatching,
+            updated_at=parse_datetime(parsed.updated_at),
+            title=parsed.title,
         )
 
     def to_profile_entry(self) -> ProfileEntry:

@@ -9,40 +9,58 @@ bounded steps (a gzip bomb stops at ``max_bytes``), and the XML is parsed with e
 rejecting any DOCTYPE, entity declaration or external entity (no billion laughs, no XXE).
 
 Modules: ``fields`` (statuses, integer text, :class:`ParsedList`), ``bounded`` (gzip and size
-limits), ``export_xml``, ``api_json``, ``upload`` (either, by first byte), ``dedupe``.
+limits), ``entries`` (one per id, the duplicate rule), ``export_xml``, ``api_json`` (and the
+one reader of an API list item), ``upload`` (either, by first byte).
 """
 
 from __future__ import annotations
 
 from model.listformats.api_json import (
+    MANGA_STATUSES,
+    ApiListItem,
     load_json_bytes,
+    parse_list_item,
     parse_mal_api_animelist,
     read_mal_api_animelist,
 )
 from model.listformats.bounded import (
     CHUNK_SIZE,
-    DEFAULT_MAX_BYTES,
     GZIP_MAGIC,
+    ListTooLarge,
     iter_bounded_chunks,
     open_list_file,
     read_bounded,
 )
-from model.listformats.dedupe import dedupe_entries
 from model.listformats.export_xml import parse_mal_export, read_mal_export
-from model.listformats.fields import STATUS_CODES, ParsedList, parse_int_text, parse_status
+from model.listformats.fields import (
+    DEFAULT_MAX_BYTES,
+    DEFAULT_MAX_ENTRIES,
+    EXPORT_BYTES_PER_ENTRY,
+    STATUS_CODES,
+    ParsedList,
+    SkippedEntry,
+    parse_int_text,
+    parse_status,
+)
 from model.listformats.upload import read_list_upload
 
 __all__ = [
     "CHUNK_SIZE",
     "DEFAULT_MAX_BYTES",
+    "DEFAULT_MAX_ENTRIES",
+    "EXPORT_BYTES_PER_ENTRY",
     "GZIP_MAGIC",
+    "MANGA_STATUSES",
     "STATUS_CODES",
+    "ApiListItem",
+    "ListTooLarge",
     "ParsedList",
-    "dedupe_entries",
+    "SkippedEntry",
     "iter_bounded_chunks",
     "load_json_bytes",
     "open_list_file",
     "parse_int_text",
+    "parse_list_item",
     "parse_mal_api_animelist",
     "parse_mal_export",
     "parse_status",

@@ -10,19 +10,34 @@ import io
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, BinaryIO, Final, NoReturn
+from typing import Any, BinaryIO, Final, Literal, NoReturn
 
+from model.listformats.fields import DEFAULT_MAX_BYTES
 from model.profile import ListFormatError
-
-DEFAULT_MAX_BYTES: Final = 5 * 1024 * 1024
-"""Largest uncompressed list accepted by default (a 5,000-entry MAL export is about 3.5 MB)."""
 
 GZIP_MAGIC: Final = b"\x1f\x8b"
 CHUNK_SIZE: Final = 64 * 1024
 
 
+class ListTooLarge(ListFormatError):
+    """A list over a size limit: ``limit`` says which (``"bytes"`` uncompressed or ``"entries"``)
+    and ``maximum`` its value, so a caller can say which limit was hit and what to do."""
+
+    def __init__(
+        self, source: str, message: str, *, limit: Literal["bytes", "entries"], maximum: int
+    ) -> None:
+        super().__init__(source, message)
+        self.limit = limit
+        self.maximum = maximum
+
+
 def _too_large(source: str, max_bytes: int) -> NoReturn:
-    raise ListFormatError(source, f"larger than the limit of {max_bytes:,} bytes uncompressed")
+    raise ListTooLarge(
+        source,
+        f"larger than the limit of {max_bytes:,} bytes uncompressed",
+        limit="bytes",
+        maximum=max_bytes,
+    )
 
 
 def iter_bounded_chunks(

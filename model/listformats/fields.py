@@ -3,9 +3,22 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Final
+from typing import Final, Literal
 
 from model.profile import STATUSES, ProfileEntry
+
+DEFAULT_MAX_ENTRIES: Final = 30_000
+"""Most distinct anime in one member's list file (MAL's largest real lists are ~20,000)."""
+
+EXPORT_BYTES_PER_ENTRY: Final = 975
+"""Bytes per ``<anime>`` in today's MAL export (measured 965–975 with short comments and tags)."""
+
+DEFAULT_MAX_BYTES: Final = DEFAULT_MAX_ENTRIES * 2_000
+"""Largest uncompressed list accepted by default: 60 MB, twice today's export at the entry limit.
+
+Sized from the entry limit so that any export within it fits with room for long titles,
+comments and tags (30,000 × 975 ≈ 29 MB); the byte cap only stops gzip bombs and padding.
+"""
 
 STATUS_CODES: Final = {
     1: "watching",
@@ -24,18 +37,76 @@ _STATUS_NAMES: Final = {
 }
 
 
+SkipReason = Literal["no_mal_id", "duplicate"]
+
+
+@dataclass(frozen=True, slots=True)
+class SkippedEntry:
+    """An entry of the file that is not in :attr:`ParsedList.entries`, and why.
+
+    ``no_mal_id``: the entry has no MyAnimeList id (``<series_animedb_id>0``, written by
+    converters for titles MAL does not know). ``duplicate``: another entry of the file has the
+    same id with a different score or status, and the later one in the file was kept.
+    """
+
+    reason: SkipReason
+    line: int | None = None
+    anime_id: int | None = None
+    title: str | None = None
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "reason": self.reason,
+            "line": self.line,
+            "anime_id": self.anime_id,
+            "title": self.title,
+        }
+
+
 @dataclass(frozen=True, slots=True)
 class ParsedList:
     """One member's list as read from a file or payload.
 
     ``titles`` maps anime id to the title the source gave (when it gave one); ``username`` is
-    the list owner named by the source (``<myinfo><user_name>`` in an export), if any.
+    the list owner named by the source (``<myinfo><user_name>`` or ``<username>`` in an export),
+    if any. ``skipped`` lists the file's entries left out and why; ``assumed_completed`` counts
+    API items without a ``list_status``, read as completed and unscored.
     """
 
     source: str
     entries: list[ProfileEntry]
     titles: dict[int, str] = field(default_factory=dict)
     username: str | None = None
+    skipped: list[SkippedEntry] = field(default_factory=list)
+    assumed_completed: int = 0
+
+    def notes(self) -> list[str]:
+        """One sentence per kind of entry not read as written (empty when all were)."""
+        notes = []
+        missing = sum(s.reason == "no_mal_id" for s in self.skipped)
+        if missing:
+            notes.append(f"Skipped {_entries(missing)} without a MyAnimeList id.")
+        repeated = len({s.anime_id for s in self.skipped if s.reason == "duplicate"})
+        if repeated:
+            notes.append(
+                f"{_titles(repeated)} appeared more than once with a different score or status; "
+                "the last entry in the file was kept."
+            )
+        if self.assumed_completed:
+            verb = "was" if self.assumed_completed == 1 else "were"
+            notes.append(
+                f"{_entries(self.assumed_completed)} had no list status and {verb} read as "
+                "completed and unscored."
+            )
+        return notes
+
+
+def _entries(n: int) -> str:
+    return f"{n:,} entry" if n == 1 else f"{n:,} entries"
+
+
+def _titles(n: int) -> str:
+    return f"{n:,} title" if n == 1 else f"{n:,} titles"
 
 
 def parse_status(value: object) -> str:

@@ -2,23 +2,70 @@
 
 from __future__ import annotations
 
+import io
+import itertools
+from collections.abc import Iterator
+from typing import Any
+
 from model.listformats.api_json import load_json_bytes, read_mal_api_animelist
-from model.listformats.bounded import DEFAULT_MAX_BYTES, read_bounded
+from model.listformats.bounded import iter_bounded_chunks
 from model.listformats.export_xml import read_mal_export
-from model.listformats.fields import ParsedList
+from model.listformats.fields import DEFAULT_MAX_BYTES, DEFAULT_MAX_ENTRIES, ParsedList
 from model.profile import ListFormatError
+
+_LEADING = b"\xef\xbb\xbf \t\r\n"
+
+
+class _ChunkStream(io.RawIOBase):
+    """A read-only binary stream over an iterator of chunks (feeds the XML parser as it goes)."""
+
+    def __init__(self, chunks: Iterator[bytes]) -> None:
+        self._chunks = chunks
+        self._buffer = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        view = memoryview(buffer).cast("B")
+        while not self._buffer:
+            chunk = next(self._chunks, None)
+            if chunk is None:
+                return 0
+            self._buffer = chunk
+        n = min(len(view), len(self._buffer))
+        view[:n] = self._buffer[:n]
+        self._buffer = self._buffer[n:]
+        return n
 
 
 def read_list_upload(
-    data: bytes, source: str, *, max_bytes: int | None = DEFAULT_MAX_BYTES
+    data: bytes,
+    source: str,
+    *,
+    max_bytes: int | None = DEFAULT_MAX_BYTES,
+    max_entries: int | None = DEFAULT_MAX_ENTRIES,
 ) -> ParsedList:
-    """Read an uploaded list of unknown kind: MAL export XML or MAL API JSON, plain or gzip."""
-    raw = read_bounded(data, source, max_bytes)
-    start = raw.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
+    """Read an uploaded list of unknown kind: MAL export XML or MAL API JSON, plain or gzip.
+
+    The kind is told by the first non-blank byte. XML is parsed as it is decompressed (memory
+    does not grow with the file); JSON is decoded whole. Over ``max_bytes`` uncompressed or
+    ``max_entries`` distinct anime, :class:`~model.listformats.bounded.ListTooLarge` says which.
+    """
+    chunks = iter_bounded_chunks(io.BytesIO(data), source, max_bytes)
+    head = b""
+    for chunk in chunks:
+        head += chunk
+        if head.lstrip(_LEADING):
+            break
+    start = head.lstrip(_LEADING)[:1]
+    rest = itertools.chain([head], chunks)
     if start == b"<":
-        return read_mal_export(raw, source, max_bytes=None)
+        stream = io.BufferedReader(_ChunkStream(rest))
+        return read_mal_export(stream, source, max_bytes=None, max_entries=max_entries)
     if start in (b"{", b"["):
-        return read_mal_api_animelist(load_json_bytes(raw, source), source)
+        payload = load_json_bytes(b"".join(rest), source)
+        return read_mal_api_animelist(payload, source, max_entries=max_entries)
     raise ListFormatError(
         source, "unrecognised list file; expected MAL's export XML or MAL API animelist JSON"
     )

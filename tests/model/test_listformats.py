@@ -15,6 +15,10 @@ from hypothesis import strategies as st
 
 from model.listformats import (
     DEFAULT_MAX_BYTES,
+    DEFAULT_MAX_ENTRIES,
+    EXPORT_BYTES_PER_ENTRY,
+    ListTooLarge,
+    parse_list_item,
     parse_mal_api_animelist,
     parse_mal_export,
     parse_status,
@@ -250,7 +254,7 @@ def test_malformed_xml_names_source_and_line() -> None:
     ("record", "needle", "message"),
     [
         (("abc", "A", 5, "Completed"), "<series_animedb_id>abc", "series_animedb_id.*integer"),
-        ((0, "A", 5, "Completed"), "<series_animedb_id>0", "series_animedb_id.*>= 1"),
+        ((-3, "A", 5, "Completed"), "<series_animedb_id>-3", "series_animedb_id.*>= 1"),
         ((1, "A", "nine", "Completed"), "<my_score>nine", "my_score.*integer"),
         ((1, "A", 11, "Completed"), "<my_score>11", r"my_score.*0-10, got 11"),
         ((1, "A", -1, "Completed"), "<my_score>-1", r"my_score.*0-10, got -1"),
@@ -291,10 +295,11 @@ def test_size_limit_plain_and_gzip_bomb() -> None:
     assert read_mal_export(data, "x", max_bytes=len(data)).entries == EXPECTED
     # 64 MiB of whitespace inside a valid document compresses to ~64 KiB
     compressor = zlib.compressobj(9, zlib.DEFLATED, 31)
-    parts = [compressor.compress(data[:-20])]
+    cut = data.index(b"<myanimelist>") + len(b"<myanimelist>")
+    parts = [compressor.compress(data[:cut])]
     block = b" " * (1 << 20)
     parts += [compressor.compress(block) for _ in range(64)]
-    parts += [compressor.compress(data[-20:]), compressor.flush()]
+    parts += [compressor.compress(data[cut:]), compressor.flush()]
     bomb = b"".join(parts)
     assert len(bomb) < 200_000
     with pytest.raises(ListFormatError, match=f"limit of {DEFAULT_MAX_BYTES:,} bytes"):
@@ -364,7 +369,9 @@ def test_api_page_and_pages() -> None:
         (api_item(5, "completed", 11), r"list_status\.score: must be 0-10, got 11"),
         (api_item(5, "Completed", 9), r"list_status\.status: unknown status 'Completed'"),
         (api_item(5, None, 9), r"list_status\.status: expected str, got null"),
-        ({"node": {"id": 5}}, r"data\[1\]: missing 'list_status'"),
+        ({"node": {"id": 5}, "list_status": "completed"}, r"list_status: expected an object"),
+        (api_item(5, "reading", 9), r"'reading' is a manga list status; expected an anime list"),
+        (api_item(5, "plan_to_read", 0), r"'plan_to_read' is a manga list status"),
         ({"list_status": {"status": "completed", "score": 1}}, r"missing 'node'"),
         ([5], r"data\[1\]: expected an object, got list"),
     ],
@@ -429,3 +436,159 @@ def test_parse_status(value: object, expected: str) -> None:
 def test_parse_status_rejects(value: object) -> None:
     with pytest.raises(ValueError, match="status"):
         parse_status(value)
+
+
+# --- issue #10: today's export size, other tools' exports, one API item rule ----------------
+
+
+def modern_anime_xml(anime_id: int, title: str, score: int, status: str) -> str:
+    """One ``<anime>`` as MAL's exporter writes it today (every field it writes, 2026 layout)."""
+    return f"""
+	<anime>
+		<series_animedb_id>{anime_id}</series_animedb_id>
+		<series_title><![CDATA[{title}]]></series_title>
+		<series_type>TV</series_type>
+		<series_episodes>12</series_episodes>
+		<my_id>0</my_id>
+		<my_watched_episodes>12</my_watched_episodes>
+		<my_start_date>2021-04-03</my_start_date>
+		<my_finish_date>2021-06-19</my_finish_date>
+		<my_rated></my_rated>
+		<my_score>{score}</my_score>
+		<my_storage></my_storage>
+		<my_storage_value>0.00</my_storage_value>
+		<my_status>{status}</my_status>
+		<my_comments><![CDATA[]]></my_comments>
+		<my_times_watched>0</my_times_watched>
+		<my_rewatch_value></my_rewatch_value>
+		<my_priority>LOW</my_priority>
+		<my_tags><![CDATA[]]></my_tags>
+		<my_rewatching>0</my_rewatching>
+		<my_rewatching_ep>0</my_rewatching_ep>
+		<my_discuss>1</my_discuss>
+		<my_sns>default</my_sns>
+		<update_on_import>0</update_on_import>
+		<my_last_updated>1624060800</my_last_updated>
+		<my_num_tag_updates>0</my_num_tag_updates>
+	</anime>"""
+
+
+def modern_export(n: int, username: str = "alice", owner_tag: str = "user_name") -> bytes:
+    statuses = list(EXPORT_STATUS.values())
+    body = "".join(
+        modern_anime_xml(i + 1, f"Generated Title No {i + 1}", i % 11, statuses[i % 5])
+        for i in range(n)
+    )
+    head = (
+        '<?xml version="1.0" encoding="UTF-8" ?>\n<myanimelist>\n\t<myinfo>\n'
+        f"\t\t<user_id>42</user_id>\n\t\t<{owner_tag}>{username}</{owner_tag}>\n"
+        f"\t\t<user_export_type>1</user_export_type>\n\t\t<user_total_anime>{n}</user_total_anime>"
+        "\n\t</myinfo>"
+    )
+    return f"{head}{body}\n</myanimelist>\n".encode()
+
+
+def test_todays_export_size_per_entry_matches_the_constant() -> None:
+    per_entry = (len(modern_export(2000)) - len(modern_export(0))) / 2000
+    assert 965 <= per_entry <= 975
+    assert abs(per_entry - EXPORT_BYTES_PER_ENTRY) <= 10
+    # the byte cap leaves room for twice today's size at the entry limit
+    assert DEFAULT_MAX_BYTES >= 2 * EXPORT_BYTES_PER_ENTRY * DEFAULT_MAX_ENTRIES
+
+
+def test_an_18000_entry_export_reads_within_the_default_limits() -> None:
+    data = modern_export(18_000)
+    assert len(data) > 16 * 1024 * 1024  # over the old cap
+    parsed = read_list_upload(gzip.compress(data), "big.xml.gz")
+    assert len(parsed.entries) == 18_000
+    assert parsed.username == "alice"
+
+
+def test_limits_say_which_one_was_hit() -> None:
+    data = modern_export(50)
+    with pytest.raises(ListTooLarge) as info:
+        read_list_upload(data, "x.xml", max_entries=40)
+    assert (info.value.limit, info.value.maximum) == ("entries", 40)
+    assert "more than 40 entries" in str(info.value)
+    with pytest.raises(ListTooLarge) as info:
+        read_list_upload(gzip.compress(data), "x.xml.gz", max_bytes=10_000)
+    assert (info.value.limit, info.value.maximum) == ("bytes", 10_000)
+
+
+def test_one_giant_token_is_refused_quickly() -> None:
+    data = export_xml(RECORDS)
+    cut = data.index(b"</myanimelist>") + 4
+    padded = data[:cut] + b" " * (3 << 20) + data[cut:]
+    with pytest.raises(ListFormatError, match="single XML token"):
+        read_mal_export(gzip.compress(padded), "pad.xml.gz")
+
+
+def test_owner_in_username_tag() -> None:
+    parsed = read_mal_export(modern_export(3, "bob", owner_tag="username"), "bob.xml")
+    assert parsed.username == "bob"
+
+
+def test_entries_without_a_mal_id_are_skipped_and_counted() -> None:
+    records = [(1, "A", 9, "Completed"), (0, "Not On MAL", 7, "Completed"), (2, "B", 0, "Dropped")]
+    converter = export_xml([*records, ("", "Also Unknown", 5, "Watching")])
+    parsed = read_list_upload(converter, "conv.xml")
+    assert parsed.entries == [ProfileEntry(1, 9, "completed"), ProfileEntry(2, 0, "dropped")]
+    assert [(s.reason, s.title) for s in parsed.skipped] == [
+        ("no_mal_id", "Not On MAL"),
+        ("no_mal_id", "Also Unknown"),
+    ]
+    assert parsed.skipped[0].line == line_of(converter, "<series_animedb_id>0") - 1
+    assert parsed.notes() == ["Skipped 2 entries without a MyAnimeList id."]
+
+
+def test_conflicting_duplicates_the_last_in_the_file_wins_and_is_reported() -> None:
+    records = [
+        (1, "A", 9, "Completed"),
+        (2, "B", 5, "Watching"),
+        (1, "A", 6, "Dropped"),
+        (2, "B", 5, "Watching"),  # identical: not a conflict
+    ]
+    parsed = read_mal_export(export_xml(records), "dup.xml")
+    assert parsed.entries == [ProfileEntry(1, 6, "dropped"), ProfileEntry(2, 5, "watching")]
+    assert [(s.reason, s.anime_id, s.title) for s in parsed.skipped] == [("duplicate", 1, "A")]
+    assert parsed.notes() == [
+        "1 title appeared more than once with a different score or status; "
+        "the last entry in the file was kept."
+    ]
+    api = read_mal_api_animelist(
+        {"data": [api_item(1, "completed", 9), api_item(1, "dropped", 2)]}, "p"
+    )
+    assert api.entries == [ProfileEntry(1, 2, "dropped")]
+    assert [s.reason for s in api.skipped] == ["duplicate"]
+
+
+def test_api_item_without_list_status_is_completed_and_counted() -> None:
+    page = {"data": [api_item(1, "watching", 8), {"node": {"id": 2, "title": "T"}}]}
+    parsed = read_list_upload(json.dumps(page).encode(), "page.json")
+    assert parsed.entries == [ProfileEntry(1, 8, "watching"), ProfileEntry(2, 0, "completed")]
+    assert parsed.assumed_completed == 1
+    assert parsed.notes() == ["1 entry had no list status and was read as completed and unscored."]
+
+
+def test_one_item_rule_for_uploads_and_the_mal_client() -> None:
+    from common.mal import MalListEntry
+    from common.mal.errors import InvalidResponse
+
+    bare = {"node": {"id": 7, "title": "T"}}
+    assert parse_list_item(bare).to_profile_entry() == ProfileEntry(7, 0, "completed")
+    assert MalListEntry.from_api(bare).to_profile_entry() == ProfileEntry(7, 0, "completed")
+    manga = api_item(7, "reading", 8)
+    with pytest.raises(ValueError, match="manga list status"):
+        parse_list_item(manga)
+    with pytest.raises(InvalidResponse, match="manga list status"):
+        MalListEntry.from_api(manga)
+    with pytest.raises(ListFormatError, match="manga list status"):
+        read_list_upload(json.dumps({"data": [manga]}).encode(), "manga.json")
+    full = MalListEntry.from_api(api_item(3, "on_hold", 4))
+    assert (full.status, full.score, full.num_episodes_watched, full.title) == (
+        "on_hold",
+        4,
+        3,
+        "Title 3",
+    )
+    assert full.updated_at is not None
