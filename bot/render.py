@@ -223,7 +223,9 @@ def stats_text(stats: ListStats) -> str:
     return f"{text}\n{statuses}" if statuses else text
 
 
-def link_embed(outcome: SyncOutcome, *, imported: bool = False) -> discord.Embed:
+def link_embed(
+    outcome: SyncOutcome, *, imported: bool = False, notes: Sequence[str] = ()
+) -> discord.Embed:
     account = outcome.account
     name = safe(clip(account.mal_username, 64))
     title = f"Imported {name}'s list" if imported else f"Linked to {name}"
@@ -232,6 +234,8 @@ def link_embed(outcome: SyncOutcome, *, imported: bool = False) -> discord.Embed
         embed.url = account.profile_url
     embed.description = stats_text(outcome.stats)
     embed.add_field(name="Last list update", value=stamp(outcome.stats.last_update))
+    if notes:  # what an import left out or read differently (ParsedList.notes)
+        embed.add_field(name="Note", value=clip(" ".join(notes), 1024), inline=False)
     embed.set_footer(
         text="Try /recommend. Your list is kept fresh in the background."
         if not imported

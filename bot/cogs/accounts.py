@@ -12,7 +12,7 @@ from bot import render
 from bot.context import Services
 from bot.cooldowns import member_cooldown
 from bot.services.errors import ImportRejected, NotLinked
-from bot.services.imports import MAX_UPLOAD_BYTES, read_upload
+from bot.services.imports import MAX_UPLOAD_BYTES, read_upload, upload_too_large
 from bot.views import ConfirmView
 
 
@@ -37,9 +37,7 @@ class AccountsCog(commands.Cog):
     @member_cooldown("import")
     async def import_(self, interaction: discord.Interaction, file: discord.Attachment) -> None:
         if file.size > MAX_UPLOAD_BYTES:
-            raise ImportRejected(
-                f"That file is too large (the limit is {MAX_UPLOAD_BYTES >> 20} MB)."
-            )
+            raise ImportRejected(upload_too_large(file.size))
         await interaction.response.defer(ephemeral=True, thinking=True)
         try:
             data = await file.read()
@@ -48,7 +46,7 @@ class AccountsCog(commands.Cog):
         parsed = await asyncio.to_thread(read_upload, data, file.filename)
         outcome = await self.services.sync.import_list(interaction.user.id, parsed)
         await interaction.followup.send(
-            embed=render.link_embed(outcome, imported=True), ephemeral=True
+            embed=render.link_embed(outcome, imported=True, notes=parsed.notes()), ephemeral=True
         )
 
     @app_commands.command(name="unlink", description="Forget your linked list (asks to confirm).")

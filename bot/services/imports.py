@@ -1,30 +1,63 @@
-"""Reading an uploaded MAL list export (XML, optionally gzip), size-limited and validated."""
+"""Reading an uploaded MAL list (export XML or API JSON, optionally gzip), limited and validated.
+
+Every refusal is one sentence saying what is wrong and what to do; a limit that is hit is named.
+"""
 
 from __future__ import annotations
 
 from bot.services.errors import ImportRejected
-from model.listformats import ParsedList, read_list_upload
+from model.listformats import (
+    DEFAULT_MAX_BYTES,
+    DEFAULT_MAX_ENTRIES,
+    ListTooLarge,
+    ParsedList,
+    read_list_upload,
+)
 from model.profile import ListFormatError
 
 MAX_UPLOAD_BYTES = 8 * 1024 * 1024
-"""Largest attachment accepted (MAL's .xml.gz export of a 10,000-entry list is well below)."""
-MAX_LIST_BYTES = 16 * 1024 * 1024
-"""Largest list after decompression (a gzip bomb stops here)."""
-MAX_ENTRIES = 30_000
+"""Largest attachment accepted: MAL's .xml.gz of a 30,000-entry list is about 1 MB."""
+MAX_LIST_BYTES = DEFAULT_MAX_BYTES
+"""Largest list after decompression: 60 MB, twice today's ~975 bytes/entry at MAX_ENTRIES."""
+MAX_ENTRIES = DEFAULT_MAX_ENTRIES
+
+
+def upload_too_large(size: int) -> str:
+    """The refusal for an attachment over :data:`MAX_UPLOAD_BYTES` (one sentence)."""
+    return (
+        f"That file is {size / 1e6:.1f} MB, over the {MAX_UPLOAD_BYTES >> 20} MB upload limit; "
+        "upload the .xml.gz file MyAnimeList gives you without unpacking it."
+    )
 
 
 def read_upload(data: bytes, filename: str) -> ParsedList:
-    """Parse an uploaded export; every problem becomes :class:`ImportRejected` with a reason."""
+    """Parse an uploaded list; every problem becomes :class:`ImportRejected` with a reason."""
     if len(data) > MAX_UPLOAD_BYTES:
-        raise ImportRejected(f"That file is too large (the limit is {MAX_UPLOAD_BYTES >> 20} MB).")
+        raise ImportRejected(upload_too_large(len(data)))
     try:
-        parsed = read_list_upload(data, filename[:100] or "upload", max_bytes=MAX_LIST_BYTES)
+        parsed = read_list_upload(
+            data, filename[:100] or "upload", max_bytes=MAX_LIST_BYTES, max_entries=MAX_ENTRIES
+        )
+    except ListTooLarge as exc:
+        if exc.limit == "entries":
+            raise ImportRejected(
+                f"That list has more than {MAX_ENTRIES:,} entries, the most I can import; "
+                "link your MyAnimeList username with /link instead."
+            ) from exc
+        raise ImportRejected(
+            f"That file unpacks to more than {MAX_LIST_BYTES / 1e6:.0f} MB, far more than a "
+            f"MyAnimeList export of {MAX_ENTRIES:,} entries; upload the file MyAnimeList's "
+            "export page gives you, unchanged."
+        ) from exc
     except ListFormatError as exc:
         raise ImportRejected(
             f"That file is not a MyAnimeList export I can read: {str(exc)[:300]}"
         ) from exc
     if not parsed.entries:
+        if parsed.skipped:
+            raise ImportRejected(
+                f"None of the {len(parsed.skipped):,} entries in that file has a MyAnimeList id, "
+                "so there is nothing to import."
+            )
         raise ImportRejected("That export has no anime entries.")
-    if len(parsed.entries) > MAX_ENTRIES:
-        raise ImportRejected(f"That list has more than {MAX_ENTRIES:,} entries.")
     return parsed

@@ -347,3 +347,31 @@ async def test_one_list_that_cannot_be_stored_does_not_stall_the_refresh(
     failed = await accounts.require(31)
     assert failed.last_error and failed.last_sync_at
     assert failed.last_checked_at and failed.last_checked_at > failed.last_sync_at
+
+
+def test_upload_limits_name_the_limit_and_what_to_do() -> None:
+    from bot.services.imports import MAX_ENTRIES, MAX_UPLOAD_BYTES
+
+    rows = "".join(
+        f"<anime><series_animedb_id>{i}</series_animedb_id><my_status>2</my_status></anime>"
+        for i in range(1, MAX_ENTRIES + 2)
+    )
+    many = gzip.compress(f"<myanimelist>{rows}</myanimelist>".encode())
+    with pytest.raises(ImportRejected, match=r"more than 30,000 entries.*with /link instead\.$"):
+        read_upload(many, "many.xml.gz")
+    with pytest.raises(ImportRejected, match=r"upload limit; upload the \.xml\.gz file"):
+        read_upload(b" " * (MAX_UPLOAD_BYTES + 1), "big.xml")
+    padded = b"<myanimelist>" + b"<!-- -->\n" * 7_000_000 + b"</myanimelist>"
+    with pytest.raises(ImportRejected, match=r"unpacks to more than 60 MB.*unchanged\.$"):
+        read_upload(gzip.compress(padded), "padded.xml.gz")
+
+
+def test_upload_notes_say_what_was_skipped() -> None:
+    data = EXPORT.replace(b"<series_animedb_id>777<", b"<series_animedb_id>0<")
+    parsed = read_upload(data, "conv.xml")
+    assert [e.anime_id for e in parsed.entries] == [1]
+    assert parsed.notes() == ["Skipped 1 entry without a MyAnimeList id."]
+    only_unknown = EXPORT.replace(b"<series_animedb_id>1<", b"<series_animedb_id>0<")
+    only_unknown = only_unknown.replace(b"<series_animedb_id>777<", b"<series_animedb_id>0<")
+    with pytest.raises(ImportRejected, match=r"None of the 2 entries .* has a MyAnimeList id"):
+        read_upload(only_unknown, "conv.xml")
