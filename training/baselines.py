@@ -2,7 +2,7 @@
 
 Every baseline takes its hyperparameters in the constructor, learns from the training users in
 ``fit(dataset) -> self``, and then answers for a fold-in batch
-(:class:`training.evaluation.scenario.FoldIn`): rankers with ``scores(batch)`` (B, N), higher =
+(:class:`training.scenario.FoldIn`): rankers with ``scores(batch)`` (B, N), higher =
 better, profile items masked by the caller; the rating baseline with ``predict_ratings(batch)``,
 the held-out scored entries' predicted 1–10 scores.
 
@@ -20,7 +20,7 @@ from typing import ClassVar, Self
 import numpy as np
 
 from training.dataset import TRAIN, Dataset
-from training.evaluation.scenario import FoldIn
+from training.scenario import FoldIn
 
 
 def training_presence(dataset: Dataset) -> np.ndarray:

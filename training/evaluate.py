@@ -1,8 +1,8 @@
 """``python -m training evaluate``: a saved artifact against the baselines, on held-out users.
 
-The thin entry point of the evaluation (the scenario, scorers, measures and sweeps are in
+The thin entry point of the evaluation (scorers, measures and sweeps are in
 ``training.evaluation``): tune EASE, DLAE and the item bias on the validation users, then report
-on the test users (strong generalization, ``training.evaluation.scenario``) Recall@20,
+on the test users (strong generalization, ``training.scenario``) Recall@20,
 Recall@50, NDCG@100, rating MAE on held-out scored entries (1–10), mean popularity percentile
 and catalog coverage of the top-20, and hit rates inside and outside the user's franchises.
 """
@@ -29,9 +29,9 @@ from training.dataset import (
 )
 from training.evaluation.franchise import franchise_relation
 from training.evaluation.measures import evaluate_scorers, rating_mae
-from training.evaluation.scenario import fold_in
 from training.evaluation.scorers import ModelScorer
 from training.evaluation.tuning import tune_bias, tune_dlae, tune_ease
+from training.scenario import fold_in
 
 COLUMNS = (
     ("recall@20", "R@20"),

@@ -17,8 +17,8 @@ import numpy as np
 from training.baselines import ItemItem
 from training.configs import TrainConfig
 from training.dataset import TRAIN, Dataset
-from training.evaluation.scenario import FoldIn
 from training.evaluation.tuning import tune_dlae, tune_ease
+from training.scenario import FoldIn
 
 GRAFT_SCALES = tuple(float(v) for v in np.geomspace(1.0, 300.0, 25))
 

@@ -31,17 +31,19 @@ from training.checkpoint import CHECKPOINT, load_checkpoint, save_checkpoint
 from training.configs import TrainConfig
 from training.dataset import TRAIN, Dataset
 from training.evaluation.measures import ranking_metrics, rating_mae
-from training.evaluation.scenario import FoldIn
 from training.evaluation.scorers import NetworkScorer
 from training.graft import fit_graft_scale
 from training.network import Network
 from training.objective import denoising_loss
+from training.scenario import FoldIn
 
 Params = dict[str, Any]  # {"net": the network's nnx.Param state, "log_vars": (2,) s_p, s_r}
 
 
 @dataclass
 class TrainResult:
+    """The best network (by the validation criterion), where it was found, and the history."""
+
     network: Network
     best_step: int
     best_ndcg: float

@@ -24,11 +24,11 @@ from training.baselines import item_value_bias
 from training.configs import CONFIGS, TrainConfig
 from training.dataset import VALIDATION, Dataset, add_options, open_dataset, options_from_args
 from training.evaluation.measures import evaluate_scorers, rating_mae
-from training.evaluation.scenario import FoldIn, fold_in
 from training.evaluation.scorers import ModelScorer
 from training.graft import Graft, select_graft
 from training.loop import TrainResult, train
 from training.network import Network
+from training.scenario import FoldIn, fold_in
 
 SCORE_WEIGHTS = (0.0, 0.3, 0.5, 0.7, 0.9, 1.0)
 RESIDUAL_SCALES = (0.0, 0.25, 0.5, 1.0)

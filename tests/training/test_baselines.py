@@ -18,7 +18,7 @@ from training.baselines import (
     training_presence,
 )
 from training.dataset import DatasetOptions, build_dataset
-from training.evaluation.scenario import fold_in
+from training.scenario import fold_in
 
 
 def test_ease_two_items_by_hand() -> None:

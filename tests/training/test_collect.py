@@ -51,7 +51,7 @@ def records(out: Path) -> list[FetchRecord]:
 
 def raw_lines(out: Path) -> list[dict]:
     """The JSON lines as written, in complete gzip members only (a part may be mid-write)."""
-    lines = []
+    lines: list[dict] = []
     for part in sorted(out.glob("*.jsonl.gz")):
         text = gzip.decompress(part.read_bytes()[: complete_bytes(part)]).decode()
         lines.extend(json.loads(line) for line in text.splitlines())

@@ -14,8 +14,8 @@ from collections.abc import Sequence
 import numpy as np
 
 from training import metrics
-from training.evaluation.scenario import FoldIn
 from training.evaluation.scorers import RatingPredictor, Scorer
+from training.scenario import FoldIn
 
 
 def masked_scores(scorer: Scorer, batch: FoldIn) -> np.ndarray:

@@ -13,7 +13,7 @@ from typing import Protocol
 import numpy as np
 
 from model import reference
-from training.evaluation.scenario import FoldIn
+from training.scenario import FoldIn
 
 
 class Scorer(Protocol):

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from training.baselines import Dlae, Ease, ItemBias, training_presence
 from training.dataset import Dataset
 from training.evaluation.measures import ranking_metrics, rating_mae
-from training.evaluation.scenario import FoldIn
+from training.scenario import FoldIn
 
 EASE_LAMBDAS = (50.0, 100.0, 200.0, 400.0, 800.0, 1600.0)
 DLAE_GRID = ((0.25, 50.0), (0.33, 50.0), (0.33, 200.0), (0.5, 50.0))  # (dropout p, λ)
