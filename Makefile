@@ -56,7 +56,7 @@ evaluate: $(STAMP_TRAIN) ## Evaluate MODEL_PATH against EASE and popularity on t
 	$(PY) -m training evaluate --model $(MODEL_PATH) --data $(DATA_DIR)
 
 bench: $(STAMP_TRAIN) ## CPU serving benchmark (full config, random weights)
-	$(PY) -m model bench
+	$(PY) -m training bench
 
 demo: $(STAMP_RUN) ## Local demo: fake Discord + fake MAL + the real bot, no credentials
 	$(PY) -m fakes.demo

@@ -1,4 +1,7 @@
-"""``python -m model``: batch recommendations and the serving benchmark."""
+"""``python -m model``: batch recommendations and the reduced-precision check.
+
+The serving benchmark is ``python -m training bench`` (:mod:`training.bench`).
+"""
 
 from __future__ import annotations
 
@@ -6,7 +9,7 @@ import sys
 
 from model import commands
 
-COMMAND_MODULES: list[str] = ["model.cli", "model.bench", "model.precision"]
+COMMAND_MODULES: list[str] = ["model.cli", "model.precision"]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -60,8 +60,8 @@ class Artifact:
     weights: dict[str, np.ndarray]
     corpus_ids: np.ndarray
     item_counts: np.ndarray
-    items: list[dict]
-    metadata: dict
+    items: list[dict[str, Any]]
+    metadata: dict[str, Any]
 
     @property
     def score_weight(self) -> float:
@@ -100,11 +100,13 @@ def _write_npy(path: Path, array: np.ndarray) -> None:
         os.fsync(f.fileno())
 
 
-def _default_items(corpus_ids: np.ndarray) -> list[dict]:
+def _default_items(corpus_ids: np.ndarray) -> list[dict[str, Any]]:
     return [{"anime_id": int(a), "title": str(int(a)), "media_type": "unknown"} for a in corpus_ids]
 
 
-def _check_items(items: Sequence[Mapping[str, Any]], corpus_ids: np.ndarray) -> list[dict]:
+def _check_items(
+    items: Sequence[Mapping[str, Any]], corpus_ids: np.ndarray
+) -> list[dict[str, Any]]:
     if len(items) != len(corpus_ids):
         raise ValueError(f"items has {len(items)} entries, corpus has {len(corpus_ids)}")
     checked = []

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,7 +25,7 @@ from typing import IO, Any
 
 from model.artifact import ArtifactError
 from model.profile import ListFormatError, ProfileEntry
-from model.recommender import Recommender
+from model.recommender import DEFAULT_WORKERS, RecommendationQuery, Recommender
 
 
 def _int(value: Any, what: str) -> int:
@@ -78,12 +77,13 @@ def run_batches(
     out: IO[str],
     *,
     source: str,
-    k: int,
+    query: RecommendationQuery,
     batch_size: int,
-    media: list[str] | None = None,
-    include_planned: bool = False,
 ) -> int:
-    """Stream ``lines`` through the recommender to ``out``; returns the number of profiles."""
+    """Stream ``lines`` through the recommender to ``out``; returns the number of profiles.
+
+    Each profile gets ``query``'s unexplained recommendations (``query.explain`` is ignored).
+    """
     done = 0
     batch: list[tuple[Any, list[ProfileEntry], list[int] | None]] = []
 
@@ -92,11 +92,7 @@ def run_batches(
         if not batch:
             return
         recs, targets = rec.recommend_batch(
-            [entries for _, entries, _ in batch],
-            k,
-            targets=[t for _, _, t in batch],
-            media=media,
-            include_planned=include_planned,
+            [entries for _, entries, _ in batch], query, targets=[t for _, _, t in batch]
         )
         for (user, _, wanted), found, hits in zip(batch, recs, targets, strict=True):
             row: dict[str, Any] = {
@@ -150,6 +146,9 @@ def _recommend(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     media = [m.strip().lower() for m in args.media.split(",")] if args.media else None
+    query = RecommendationQuery(
+        args.k, media=media, include_planned=args.include_planned, explain=False
+    )
     source = "<stdin>" if args.profiles == "-" else str(args.profiles)
     try:
         stream = sys.stdin if args.profiles == "-" else Path(args.profiles).open(encoding="utf-8")  # noqa: SIM115
@@ -163,10 +162,8 @@ def _recommend(args: argparse.Namespace) -> int:
             iter(stream),
             out,
             source=source,
-            k=args.k,
+            query=query,
             batch_size=args.batch_size,
-            media=media,
-            include_planned=args.include_planned,
         )
     except ListFormatError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -181,7 +178,7 @@ def _recommend(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "recommend",
         help="batch recommendations for a JSON-lines file of profiles",
@@ -198,8 +195,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--batch-size", type=int, default=64, help="profiles per batched pass")
     parser.add_argument("--threads", type=int, default=1, help="BLAS threads per worker")
-    parser.add_argument(
-        "--workers", type=int, default=min(2, os.cpu_count() or 1), help="threads per batch"
-    )
+    parser.add_argument("--workers", type=int, default=DEFAULT_WORKERS, help="threads per batch")
     parser.add_argument("--no-verify", action="store_true", help="skip the sha256 check")
     parser.set_defaults(handler=_recommend)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import sys
 from collections.abc import Sequence
 
 
@@ -21,6 +22,16 @@ def build_parser(prog: str, doc: str | None, modules: Sequence[str]) -> argparse
 
 
 def run(prog: str, doc: str | None, modules: Sequence[str], argv: list[str] | None = None) -> int:
-    """Parse ``argv`` (default ``sys.argv[1:]``) and run the chosen sub-command's handler."""
+    """Parse ``argv`` (default ``sys.argv[1:]``) and run the chosen sub-command's handler.
+
+    A sub-command named like its module (``bench`` of ``training.bench``) is parsed with that
+    module alone, so that it does not pay for the others' imports (the benchmark measures the
+    process's memory; ``training.train`` would add JAX to it).
+    """
+    argv = sys.argv[1:] if argv is None else argv
+    if argv:
+        alone = [name for name in modules if name.rpartition(".")[2] == argv[0]]
+        if alone:
+            modules = alone
     args = build_parser(prog, doc, modules).parse_args(argv)
     return int(args.handler(args) or 0)

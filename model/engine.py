@@ -61,7 +61,8 @@ def swish_(x: np.ndarray) -> np.ndarray:
 def logsumexp(logits: np.ndarray) -> np.ndarray:
     """Row-wise log Σ exp, stable; the presence softmax's normalizer."""
     top = logits.max(axis=-1, keepdims=True)
-    return (top + np.log(np.exp(logits - top).sum(axis=-1, keepdims=True)))[..., 0]
+    out: np.ndarray = (top + np.log(np.exp(logits - top).sum(axis=-1, keepdims=True)))[..., 0]
+    return out
 
 
 class Engine:
@@ -109,7 +110,7 @@ class Engine:
 
     def entry_rows(self, inp: SparseInput) -> np.ndarray:
         """(n, H): each listed entry's share of the first pre-activation, W[i] + v_i·W[N+i]."""
-        rows = self.w0_rating[inp.indices]
+        rows: np.ndarray = self.w0_rating[inp.indices]
         rows *= inp.values.astype(DTYPE)[:, None]
         rows += self.w0_presence[inp.indices]
         return rows
@@ -184,7 +185,7 @@ class Engine:
         if self.presence_off:
             return np.empty((len(z), 0), dtype=DTYPE)
         split = self.head0_split
-        hp = z @ self.head0_kernel[:, :split]
+        hp: np.ndarray = z @ self.head0_kernel[:, :split]
         hp += self.head0_bias[:split]
         swish_(hp)
         for kernel, bias in self.presence_layers[:-1]:
@@ -196,7 +197,7 @@ class Engine:
         if self.depth == 1:
             return z
         split = self.head0_split
-        hr = z @ self.head0_kernel[:, split:]
+        hr: np.ndarray = z @ self.head0_kernel[:, split:]
         hr += self.head0_bias[split:]
         swish_(hr)
         for kernel, bias in self.rating_layers[:-1]:
@@ -221,10 +222,11 @@ class Engine:
         if columns is None or isinstance(columns, slice):
             # A slice of columns is a strided view of the kernel: no copy.
             sl = columns if columns is not None else slice(None)
-            out = hidden @ kernel[:, sl]
+            out: np.ndarray = hidden @ kernel[:, sl]
             out += bias[sl]
             return out
-        return hidden @ kernel[:, columns] + bias[columns]
+        picked_out: np.ndarray = hidden @ kernel[:, columns] + bias[columns]
+        return picked_out
 
     def logits(self, hp: np.ndarray, columns: np.ndarray | slice | None = None) -> np.ndarray:
         """Presence logits (without the graft) for all items or the given columns."""
@@ -246,7 +248,8 @@ class Engine:
         rows = self.graft_weight[inp.indices]
         if columns is not None:
             rows = rows[:, columns]
-        return rows * self.graft_scale
+        scaled: np.ndarray = rows * self.graft_scale
+        return scaled
 
     def graft(self, inputs: Sequence[SparseInput], columns: np.ndarray | None = None) -> np.ndarray:
         """(B, N or C): g · (presence · G), summing the listed items' rows of G."""
@@ -285,7 +288,8 @@ class Engine:
         if not self.has_rating_offset:
             return np.zeros(inp.size, dtype=DTYPE)
         values = inp.values.astype(DTYPE)
-        return (values.sum(dtype=DTYPE) - values) / DTYPE(max(inp.size - 1, 1))
+        left_out: np.ndarray = (values.sum(dtype=DTYPE) - values) / DTYPE(max(inp.size - 1, 1))
+        return left_out
 
     # -- whole forward ---------------------------------------------------------------------
 

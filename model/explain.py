@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -44,9 +45,12 @@ class Holdout:
     ratings: np.ndarray  # (n, C)
 
     def presence(self) -> np.ndarray:
-        return np.exp(self.logits - self.lse[:, None])
+        """(n, C) presence probabilities of the variants at the columns."""
+        out: np.ndarray = np.exp(self.logits - self.lse[:, None])
+        return out
 
     def scores(self, weight: float) -> np.ndarray:
+        """(n, C) unified scores of the variants at the columns (DESIGN.md, "Score")."""
         return unified_score(self.presence(), self.ratings, weight)
 
 
@@ -56,6 +60,10 @@ Parallel = Callable[[Sequence[Callable[[], Any]]], list[Any]]
 def serial(tasks: Sequence[Callable[[], Any]]) -> list[Any]:
     """Run tasks one after the other (the default :data:`Parallel`)."""
     return [task() for task in tasks]
+
+
+def _ratings_at(engine: Engine, z: np.ndarray, columns: np.ndarray) -> np.ndarray:
+    return engine.ratings(engine.rating_hidden(z), columns)
 
 
 def holdout(
@@ -88,15 +96,12 @@ def holdout(
         part = SparseInput(inp.indices[start:stop], inp.values[start:stop])
         z = engine.trunk(pre0[None, :] - engine.entry_rows(part))
         hp, part_ratings = parallel(
-            [
-                lambda z=z: engine.presence_hidden(z),
-                lambda z=z: engine.ratings(engine.rating_hidden(z), columns),
-            ]
+            [partial(engine.presence_hidden, z), partial(_ratings_at, engine, z, columns)]
         )
         halves = parallel(
             [
-                lambda hp=hp: engine.logits(hp, slice(0, mid)),
-                lambda hp=hp: engine.logits(hp, slice(mid, None)),
+                partial(engine.logits, hp, slice(0, mid)),
+                partial(engine.logits, hp, slice(mid, None)),
             ]
         )
         full_logits = np.concatenate(halves, axis=1)

@@ -14,34 +14,39 @@ normaliser (log p = l − logZ is a per-profile shift), so only the displayed pr
 from the approximate logits (its relative error is what the accuracy check reports).
 Explanations, insights and targets stay float32.
 
-Everything else (the sparse encoder, trunk, hidden decoder layers, graft, rating offset) is the
-float32 :class:`model.engine.Engine`.
+:class:`Int8Forward` is the pass (a :class:`model.forward.ForwardStrategy`) that the recommender
+is given for ranking; :class:`Int8OutputLayers` holds the int8 sessions. Everything else (the
+sparse encoder, trunk, hidden decoder layers, graft, rating offset) is the float32
+:class:`model.engine.Engine`.
 """
 
 from __future__ import annotations
 
 import contextlib
 import ctypes
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from model.engine import DTYPE, Engine
+from model.engine import DTYPE, Engine, SparseInput
+from model.explain import Parallel
+from model.features import EncodedProfile
+from model.forward import RATING_FLOOR, BatchForward, ProfilePass, first_layer
 
 if TYPE_CHECKING:
-    from model.recommender import Recommender
+    from onnxruntime import InferenceSession
 
 FAST_MODES = ("int8", "int8-columns")
 """``int8-columns`` also keeps the (N, D) float32 copies (``copy_columns``): the exact gather is
 ~4× faster, which batches need (batch throughput ≈ float32's instead of under half of it)."""
 SHORTLIST = 64
+"""Candidates re-scored exactly per profile (at least 4k). The exact top 10 sat at most at
+approximate rank 22 on random full-size weights (1,000 synthetic and 1,000 real profiles)."""
 GATHER_BATCH_LIMIT = 4
 """Without the column copies a batch larger than this runs the float32 path: each profile's
 column gather (~0.55 ms) makes int8 lose to float32 from about 4 profiles on."""
-"""Candidates re-scored exactly per profile (at least 4k). The exact top 10 sat at most at
-approximate rank 22 on random full-size weights (1,000 synthetic and 1,000 real profiles)."""
-_RATING_FLOOR = 1e-3
 
 
 INSTALL_HINT = "pip install 'anirec[fast]'"
@@ -76,7 +81,7 @@ def quantize_columns(kernel: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return q, scale.astype(DTYPE)
 
 
-def _session(kernel: np.ndarray, bias: np.ndarray):
+def _session(kernel: np.ndarray, bias: np.ndarray) -> InferenceSession:
     """A one-node onnxruntime session computing ≈ x @ kernel + bias with int8 weights."""
     import onnxruntime as ort
     from onnx import TensorProto, helper, numpy_helper
@@ -136,14 +141,18 @@ class _Head:
     def approx(self, hidden: np.ndarray) -> np.ndarray:
         """(B, N) ≈ hidden @ kernel + bias."""
         x = np.ascontiguousarray(hidden, dtype=DTYPE)
-        return self.session.run(None, {"x": x})[0]
+        out: np.ndarray = self.session.run(None, {"x": x})[0]
+        return out
 
     def exact(self, hidden: np.ndarray, columns: np.ndarray) -> np.ndarray:
         """(C,) hidden @ kernel[:, columns] + bias[columns] in float32, for one profile."""
+        out: np.ndarray
         if self.columns is not None:
-            return self.columns[columns] @ hidden + self.bias[columns]
-        # Fancy indexing gathers the strided columns faster than np.take(..., axis=1).
-        return hidden @ self.kernel[:, columns] + self.bias[columns]
+            out = self.columns[columns] @ hidden + self.bias[columns]
+        else:
+            # Fancy indexing gathers the strided columns faster than np.take(..., axis=1).
+            out = hidden @ self.kernel[:, columns] + self.bias[columns]
+        return out
 
 
 class Int8OutputLayers:
@@ -181,74 +190,74 @@ class Int8OutputLayers:
 
     def exact_logits(self, hp: np.ndarray, columns: np.ndarray) -> np.ndarray:
         if self.presence is None:
-            return self.presence_bias[columns].copy()
+            bias: np.ndarray = self.presence_bias[columns].copy()
+            return bias
         return self.presence.exact(hp, columns)
 
 
-def _fast_pass_class():
-    from model.recommender import _Pass
+@dataclass(slots=True)
+class Int8Pass(ProfilePass):
+    """A pass whose ``logits``/``ratings`` are approximate for ranking; every value that is
+    returned (presence, ratings, scores at given columns) is exact float32."""
 
-    @dataclass(slots=True)
-    class FastPass(_Pass):
-        """A pass whose ``logits``/``ratings`` are approximate for ranking; every value that is
-        returned (presence, ratings, scores at given columns) is exact float32."""
+    presence_hidden: np.ndarray  # (D,)
+    layers: Int8OutputLayers
+    shortlist: int
+    # The shortlist's exact (sorted columns, logits, ratings), kept for the returned titles.
+    exact: tuple[np.ndarray, np.ndarray, np.ndarray | None] | None = None
 
-        presence_hidden: np.ndarray  # (D,)
-        layers: Int8OutputLayers
-        shortlist: int
-        # The shortlist's exact (sorted columns, logits, ratings), kept for the returned titles.
-        exact: tuple[np.ndarray, np.ndarray, np.ndarray | None] | None = None
+    def _cached(self, columns: np.ndarray, which: int) -> np.ndarray | None:
+        if self.exact is None:
+            return None
+        found = self.exact[which]
+        if found is None:
+            return None
+        cols = self.exact[0]
+        at = np.minimum(np.searchsorted(cols, columns), len(cols) - 1)
+        if len(cols) == 0 or not np.array_equal(cols[at], columns):
+            return None
+        return found[at]
 
-        def _cached(self, columns: np.ndarray, which: int) -> np.ndarray | None:
-            if self.exact is None or self.exact[which] is None:
-                return None
-            cols = self.exact[0]
-            at = np.minimum(np.searchsorted(cols, columns), len(cols) - 1)
-            if len(cols) == 0 or not np.array_equal(cols[at], columns):
-                return None
-            return self.exact[which][at]
+    def _exact_logits(self, columns: np.ndarray) -> np.ndarray:
+        cached = self._cached(columns, 1)
+        if cached is not None:
+            return cached
+        out = self.layers.exact_logits(self.presence_hidden, columns)
+        if self.graft is not None:
+            out = out + self.graft[columns]
+        return out
 
-        def _exact_logits(self, columns: np.ndarray) -> np.ndarray:
-            cached = self._cached(columns, 1)
-            if cached is not None:
-                return cached
-            out = self.layers.exact_logits(self.presence_hidden, columns)
-            if self.graft is not None:
-                out = out + self.graft[columns]
-            return out
+    def ratings_at(self, columns: np.ndarray) -> np.ndarray:
+        cached = self._cached(columns, 2)
+        if cached is not None:
+            return cached
+        return self.layers.rating.exact(self.rating_hidden, columns) + DTYPE(self.offset)
 
-        def ratings_at(self, columns: np.ndarray) -> np.ndarray:
-            cached = self._cached(columns, 2)
-            if cached is not None:
-                return cached
-            return self.layers.rating.exact(self.rating_hidden, columns) + DTYPE(self.offset)
+    def presence_at(self, columns: np.ndarray) -> np.ndarray:
+        out: np.ndarray = np.exp(self._exact_logits(columns) - DTYPE(self.lse))
+        return out
 
-        def presence_at(self, columns: np.ndarray) -> np.ndarray:
-            return np.exp(self._exact_logits(columns) - DTYPE(self.lse))
-
-        def ranking(self, candidates: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-            size = max(self.shortlist, 4 * k)
-            w = DTYPE(self.weight)
-            if len(candidates) > size:
-                approx = self.logits[candidates]  # log p up to the per-profile logZ
-                if self.weight < 1.0:
-                    assert self.ratings is not None
-                    rated = np.maximum(self.ratings[candidates] + 1.0, DTYPE(_RATING_FLOOR))
-                    approx = w * approx + (1 - w) * np.log(rated)
-                candidates = _best(candidates, approx, size)
-            candidates = np.sort(candidates)
-            self.exact = None
-            logits = self._exact_logits(candidates)
-            log_p = logits - DTYPE(self.lse)
-            if self.weight >= 1.0:
-                self.exact = (candidates, logits, None)
-                return candidates, log_p
-            ratings = self.ratings_at(candidates)
-            self.exact = (candidates, logits, ratings)
-            r = np.maximum(ratings + 1.0, DTYPE(_RATING_FLOOR))
-            return candidates, w * log_p + (1 - w) * np.log(r)
-
-    return FastPass
+    def ranking(self, candidates: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        size = max(self.shortlist, 4 * k)
+        w = DTYPE(self.weight)
+        if len(candidates) > size:
+            approx = self.logits[candidates]  # log p up to the per-profile logZ
+            if self.weight < 1.0:
+                assert self.ratings is not None
+                rated = np.maximum(self.ratings[candidates] + 1.0, DTYPE(RATING_FLOOR))
+                approx = w * approx + (1 - w) * np.log(rated)
+            candidates = _best(candidates, approx, size)
+        candidates = np.sort(candidates)
+        self.exact = None
+        logits = self._exact_logits(candidates)
+        log_p = logits - DTYPE(self.lse)
+        if self.weight >= 1.0:
+            self.exact = (candidates, logits, None)
+            return candidates, log_p
+        ratings = self.ratings_at(candidates)
+        self.exact = (candidates, logits, ratings)
+        r = np.maximum(ratings + 1.0, DTYPE(RATING_FLOOR))
+        return candidates, w * log_p + (1 - w) * np.log(r)
 
 
 def _best(candidates: np.ndarray, scores: np.ndarray, size: int) -> np.ndarray:
@@ -257,42 +266,98 @@ def _best(candidates: np.ndarray, scores: np.ndarray, size: int) -> np.ndarray:
     threshold = scores[np.argpartition(-scores, size - 1)[size - 1]]
     above = scores > threshold
     tied = np.flatnonzero(scores == threshold)[: size - int(above.sum())]
-    return np.union1d(candidates[above], candidates[tied])
+    out: np.ndarray = np.union1d(candidates[above], candidates[tied])
+    return out
 
 
-_FAST_PASS = None
+@dataclass(slots=True)
+class Int8BatchForward(BatchForward):
+    """A batch's outputs with approximate logits and ratings, and the presence head's hidden
+    layer for the exact re-score."""
+
+    presence_hidden: np.ndarray  # (B, D)
+    layers: Int8OutputLayers
+
+    def profile_pass(
+        self,
+        b: int,
+        row: int | None,
+        *,
+        profile: EncodedProfile,
+        inp: SparseInput,
+        weight: float,
+        lse: float,
+        offset: float,
+        engine: Engine,
+    ) -> Int8Pass:
+        base = BatchForward.profile_pass(
+            self,
+            b,
+            row,
+            profile=profile,
+            inp=inp,
+            weight=weight,
+            lse=lse,
+            offset=offset,
+            engine=engine,
+        )
+        shared: dict[str, Any] = {f.name: getattr(base, f.name) for f in fields(ProfilePass)}
+        return Int8Pass(
+            **shared,
+            presence_hidden=self.presence_hidden[b],
+            layers=self.layers,
+            shortlist=self.layers.shortlist,
+        )
 
 
-def fast_forward(rec: Recommender, inputs: list, rows: list[int]) -> tuple:
-    """:meth:`Recommender._forward` with int8 output layers, plus the pass constructor.
+class Int8Forward:
+    """The int8 ranking pass (a :class:`model.forward.ForwardStrategy`): the float32 engine up
+    to the heads' hidden layers, then both output layers as int8 sessions.
 
-    Returns (pre0, rating hidden, approximate logits with graft, approximate ratings at ``rows``
-    or None, graft or None, the ``FastPass`` class, its extra fields per row).
+    ``mode`` is one of :data:`FAST_MODES`; ``shortlist`` the candidates re-scored exactly.
     """
-    global _FAST_PASS
-    if _FAST_PASS is None:
-        _FAST_PASS = _fast_pass_class()
-    layers: Int8OutputLayers = rec._fast
-    engine = rec.engine
-    pre0 = rec._first_layer(inputs, rec._parallel)
-    z = engine.trunk(pre0)
 
-    def presence_task() -> tuple[np.ndarray, np.ndarray]:
-        hp = engine.presence_hidden(z)
-        return hp, layers.approx_logits(hp)
+    def __init__(self, engine: Engine, mode: str = "int8", *, shortlist: int = SHORTLIST) -> None:
+        if mode not in FAST_MODES:
+            raise ValueError(f"unknown fast mode {mode!r}; expected one of {FAST_MODES}")
+        require()
+        self.engine = engine
+        self.mode = mode
+        self.layers = Int8OutputLayers(engine, shortlist, copy_columns=mode == "int8-columns")
 
-    def rating_task() -> tuple:
-        hr = engine.rating_hidden(z)
-        return hr, layers.rating.approx(hr[rows]) if rows else None
+    @property
+    def shortlist(self) -> int:
+        return self.layers.shortlist
 
-    (hp, logits), (hr, ratings) = rec._parallel([presence_task, rating_task])
-    graft = engine.graft(inputs) if engine.has_graft else None
-    if graft is not None:
-        logits += graft
-    if ratings is not None and engine.has_rating_offset:
-        ratings += engine.offsets([inputs[b] for b in rows])[:, None]
-    extras = [
-        {"presence_hidden": hp[b], "layers": layers, "shortlist": layers.shortlist}
-        for b in range(len(inputs))
-    ]
-    return pre0, hr, logits, ratings, graft, _FAST_PASS, extras
+    @property
+    def extra_bytes(self) -> int:
+        return self.layers.extra_bytes
+
+    def serves(self, batch: int) -> bool:
+        return self.mode == "int8-columns" or batch <= GATHER_BATCH_LIMIT
+
+    def forward(
+        self, inputs: Sequence[SparseInput], rows: Sequence[int], split: Parallel
+    ) -> Int8BatchForward:
+        """:meth:`model.forward.Float32Forward.forward` with int8 output layers: approximate
+        logits (graft included) and approximate ratings at ``rows``."""
+        layers, engine = self.layers, self.engine
+        rows = list(rows)
+        pre0 = first_layer(engine, inputs, split)
+        z = engine.trunk(pre0)
+
+        def presence_task() -> tuple[np.ndarray, np.ndarray]:
+            hp = engine.presence_hidden(z)
+            return hp, layers.approx_logits(hp)
+
+        def rating_task() -> tuple[np.ndarray, np.ndarray | None]:
+            hr = engine.rating_hidden(z)
+            return hr, layers.rating.approx(hr[rows]) if rows else None
+
+        (hp, logits), (hr, ratings) = split([presence_task, rating_task])
+        graft = engine.graft(inputs) if engine.has_graft else None
+        if graft is not None:
+            logits += graft
+        if ratings is not None and engine.has_rating_offset:
+            ratings += engine.offsets([inputs[b] for b in rows])[:, None]
+        return Int8BatchForward(pre0, hr, logits, ratings, graft, hp, layers)

@@ -27,8 +27,9 @@ import numpy as np
 
 from model.artifact import ArtifactError, load_artifact
 from model.cli import parse_line
+from model.forward import Float32Forward
 from model.profile import ListFormatError, ProfileEntry
-from model.recommender import Recommender
+from model.recommender import RecommendationQuery, Recommender
 
 FORMATS = ("float16", "bfloat16", "int8")
 TOP_K = 10
@@ -48,7 +49,8 @@ def round_int8(w: np.ndarray, axis: int) -> np.ndarray:
     w = np.asarray(w, dtype=np.float32)
     scale = np.abs(w).max(axis=axis, keepdims=True) / 127.0
     scale[scale == 0] = 1.0
-    return (np.clip(np.rint(w / scale), -127, 127) * scale).astype(np.float32)
+    out: np.ndarray = (np.clip(np.rint(w / scale), -127, 127) * scale).astype(np.float32)
+    return out
 
 
 def rounded_weights(weights: dict[str, np.ndarray], fmt: str) -> dict[str, np.ndarray]:
@@ -72,12 +74,13 @@ def accuracy(
     reference: Recommender, reduced: Recommender, profiles: Sequence[Sequence[ProfileEntry]]
 ) -> dict[str, Any]:
     """Top-10 agreement and predicted-score differences of ``reduced`` against ``reference``."""
-    want, _ = reference.recommend_batch(profiles, TOP_K)
-    if reduced.fast:
+    query = RecommendationQuery(TOP_K, explain=False)
+    want, _ = reference.recommend_batch(profiles, query)
+    if not isinstance(reduced.ranking, Float32Forward):
         # One profile a call: the fast path serves small batches (larger ones run float32).
-        got = [reduced.recommend_batch([p], TOP_K)[0][0] for p in profiles]
+        got = [reduced.recommend_batch([p], query)[0][0] for p in profiles]
     else:
-        got, _ = reduced.recommend_batch(profiles, TOP_K)
+        got, _ = reduced.recommend_batch(profiles, query)
     identical = same_set = 0
     worst = presence = 0.0
     for entries, a, b in zip(profiles, want, got, strict=True):
@@ -126,7 +129,7 @@ def read_profiles(path: Path, limit: int) -> list[list[ProfileEntry]]:
 
 
 def _accuracy(args: argparse.Namespace) -> int:
-    from model.bench import synthetic_profiles
+    from model.synthetic import synthetic_profiles
 
     try:
         artifact = load_artifact(args.model)
@@ -167,7 +170,7 @@ def _accuracy(args: argparse.Namespace) -> int:
     return 0 if all(r["passed"] for r in results.values()) else 1
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "accuracy",
         help="may reduced-precision weights serve? (top-10 and predicted-score check)",

@@ -11,6 +11,7 @@ COMMAND_MODULES: list[str] = [
     "training.dataset",
     "training.train",
     "training.evaluate",
+    "training.bench",
 ]
 
 

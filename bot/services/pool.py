@@ -2,7 +2,8 @@
 
 The model's NumPy work runs in ``threads`` worker threads (NumPy releases the GIL in matrix
 products), so the event loop keeps serving the gateway's heartbeats. Concurrent ``recommend``
-calls with the same options are gathered into one :meth:`Recommender.recommend_many` pass:
+calls with the same :class:`~model.RecommendationQuery` are gathered into one
+:meth:`Recommender.recommend_many` pass:
 requests that arrive while the workers are busy wait together and go through as one batch,
 which costs far less than one pass each.
 """
@@ -12,12 +13,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict, deque
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from bot.services.errors import NoModel
+from model.recommender.query import RecommendationQuery
 
 if TYPE_CHECKING:
     from model import ProfileEntry, Recommender
@@ -25,7 +27,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-BatchKey = tuple[int, frozenset[str] | None, bool, frozenset[int], bool]
 _Waiting = tuple[tuple["ProfileEntry", ...], "asyncio.Future[list[Recommendation]]"]
 
 
@@ -46,8 +47,8 @@ class RecommenderPool:
         self.window = window
         self._executor: ThreadPoolExecutor | None = None
         self._slots = asyncio.Semaphore(self.threads)
-        self._pending: dict[BatchKey, list[_Waiting]] = defaultdict(list)
-        self._drainers: dict[BatchKey, int] = defaultdict(int)
+        self._pending: dict[RecommendationQuery, list[_Waiting]] = defaultdict(list)
+        self._drainers: dict[RecommendationQuery, int] = defaultdict(int)
         self._tasks: set[asyncio.Task[None]] = set()
         self.batch_sizes: deque[int] = deque(maxlen=1000)  # recent batches (metrics, tests)
 
@@ -73,24 +74,12 @@ class RecommenderPool:
             return await loop.run_in_executor(self._pool(), partial(fn, *args, **kwargs))
 
     async def recommend(
-        self,
-        entries: Sequence[ProfileEntry],
-        k: int = 10,
-        *,
-        media: Collection[str] | None = None,
-        include_planned: bool = False,
-        exclude: Collection[int] = (),
-        explain: bool = True,
+        self, entries: Sequence[ProfileEntry], query: RecommendationQuery | None = None
     ) -> list[Recommendation]:
-        """``Recommender.recommend``, micro-batched with concurrent calls of the same options."""
+        """``Recommender.recommend``, micro-batched with concurrent calls of an equal query
+        (default: :class:`~model.RecommendationQuery`'s defaults)."""
         self.require()
-        key: BatchKey = (
-            int(k),
-            frozenset(media) if media is not None else None,
-            bool(include_planned),
-            frozenset(exclude),
-            bool(explain),
-        )
+        key = query if query is not None else RecommendationQuery()
         future: asyncio.Future[list[Recommendation]] = asyncio.get_running_loop().create_future()
         self._pending[key].append((tuple(entries), future))
         if self._drainers[key] < self.threads:
@@ -100,9 +89,8 @@ class RecommenderPool:
             task.add_done_callback(self._tasks.discard)
         return await future
 
-    async def _drain(self, key: BatchKey) -> None:
+    async def _drain(self, key: RecommendationQuery) -> None:
         recommender = self.require()
-        k, media, include_planned, exclude, explain = key
         loop = asyncio.get_running_loop()
         try:
             if self.window:
@@ -117,13 +105,7 @@ class RecommenderPool:
                             return
                         continue
                     call = partial(
-                        recommender.recommend_many,
-                        [profile for profile, _ in batch],
-                        k,
-                        media=media,
-                        include_planned=include_planned,
-                        exclude=exclude,
-                        explain=explain,
+                        recommender.recommend_many, [profile for profile, _ in batch], key
                     )
                     try:
                         results = await loop.run_in_executor(self._pool(), call)

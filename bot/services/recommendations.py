@@ -13,6 +13,7 @@ from bot.services.catalog import AnimeInfo, CatalogService
 from bot.services.errors import EmptyProfile, NotShared
 from bot.services.guilds import GuildConfig
 from bot.services.pool import RecommenderPool
+from model.recommender.query import RecommendationQuery
 
 if TYPE_CHECKING:
     from model import ProfileEntry
@@ -145,13 +146,10 @@ class RecommendationService:
         self.pool.require()
         entries = await self._profile(account)
         exclude = frozenset() if allow_nsfw else self.catalog.nsfw_ids()
-        results = await self.pool.recommend(
-            entries,
-            k,
-            media=MEDIA_CHOICES[media],
-            include_planned=include_planned,
-            exclude=exclude,
+        query = RecommendationQuery(
+            k, media=MEDIA_CHOICES[media], include_planned=include_planned, exclude=exclude
         )
+        results = await self.pool.recommend(entries, query)
         planned = {e.anime_id for e in entries if e.is_planned}
         top = results[0].score if results else 1.0
         items = tuple(

@@ -16,7 +16,7 @@ from bot.services.errors import EmptyProfile, NoModel, NotLinked, NotShared
 from bot.services.guilds import GuildConfig
 from bot.services.pool import RecommenderPool
 from bot.services.recommendations import RecommendationService
-from model import ProfileEntry, Recommender
+from model import ProfileEntry, RecommendationQuery, Recommender
 from tests.bot.artifacts import tiny_artifact, tiny_items
 
 
@@ -40,14 +40,14 @@ class CountingRecommender:
         self.max_in_flight = 0
         self._lock = threading.Lock()
 
-    def recommend_many(self, profiles, k=10, **options):  # type: ignore[no-untyped-def]
+    def recommend_many(self, profiles, query):  # type: ignore[no-untyped-def]
         with self._lock:
             self.calls.append(len(profiles))
             self.threads.add(threading.current_thread().name)
             self.in_flight += 1
             self.max_in_flight = max(self.max_in_flight, self.in_flight)
         try:
-            return self.inner.recommend_many(profiles, k, **options)
+            return self.inner.recommend_many(profiles, query)
         finally:
             with self._lock:
                 self.in_flight -= 1
@@ -63,11 +63,13 @@ async def test_concurrent_calls_share_batches_and_match_single_calls(
     pool = RecommenderPool(counting, threads=2, max_batch=8)  # type: ignore[arg-type]
     try:
         profiles = [profile(i) for i in range(30)]
-        results = await asyncio.gather(*(pool.recommend(p, 5) for p in profiles))
+        results = await asyncio.gather(
+            *(pool.recommend(p, RecommendationQuery(5)) for p in profiles)
+        )
     finally:
         await pool.close()
     for p, got in zip(profiles, results, strict=True):
-        want = recommender.recommend(p, 5)
+        want = recommender.recommend(p, RecommendationQuery(5))
         assert [r.anime_id for r in got] == [r.anime_id for r in want]
     assert sum(counting.calls) == 30
     assert len(counting.calls) < 30 and max(counting.calls) <= 8
@@ -80,8 +82,8 @@ async def test_different_options_are_batched_apart(recommender: Recommender) -> 
     pool = RecommenderPool(recommender, threads=1)
     try:
         tv, movies = await asyncio.gather(
-            pool.recommend(profile(1), 5, media={"tv"}),
-            pool.recommend(profile(1), 5, media={"movie"}),
+            pool.recommend(profile(1), RecommendationQuery(5, media={"tv"})),
+            pool.recommend(profile(1), RecommendationQuery(5, media={"movie"})),
         )
     finally:
         await pool.close()
@@ -101,7 +103,7 @@ async def test_an_engine_error_reaches_every_caller_of_the_batch(
     recommender: Recommender,
 ) -> None:
     class Broken(CountingRecommender):
-        def recommend_many(self, profiles, k=10, **options):  # type: ignore[no-untyped-def]
+        def recommend_many(self, profiles, query):  # type: ignore[no-untyped-def]
             raise RuntimeError("boom")
 
     pool = RecommenderPool(Broken(recommender), threads=1)  # type: ignore[arg-type]

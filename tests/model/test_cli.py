@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from model import ProfileEntry, Recommender
+from model import ProfileEntry, RecommendationQuery, Recommender
 from model.cli import run_batches
 from model.profile import ListFormatError
 
@@ -64,7 +64,7 @@ def test_cli_end_to_end(tiny_model: Path, tmp_path: Path) -> None:
     assert [r["user"] for r in rows] == ["ann", 2, "cy"]
     rec = Recommender.load(tiny_model)
     for row, line in zip(rows, LINES, strict=True):
-        expected = rec.recommend(entries_of(line), k=5, explain=False)
+        expected = rec.recommend(entries_of(line), RecommendationQuery(5, explain=False))
         assert [r["anime_id"] for r in row["recommendations"]] == [e.anime_id for e in expected]
         for got, want in zip(row["recommendations"], expected, strict=True):
             assert set(got) == {"anime_id", "score", "presence", "predicted_score"}
@@ -95,7 +95,9 @@ def test_bad_line_names_the_line(tiny_model: Path, bad: str, message: str) -> No
     out = io.StringIO()
     lines = [json.dumps(LINES[0]), "", bad, json.dumps(LINES[1])]
     with pytest.raises(ListFormatError) as info:
-        run_batches(rec, iter(lines), out, source="in.jsonl", k=3, batch_size=10)
+        run_batches(
+            rec, iter(lines), out, source="in.jsonl", query=RecommendationQuery(3), batch_size=10
+        )
     assert info.value.line == 3
     assert str(info.value).startswith("in.jsonl, line 3: ")
     assert message in str(info.value)

@@ -3,13 +3,16 @@ halves) equal the one-thread ones bit for bit; the one-head-at-a-time stages equ
 
 from __future__ import annotations
 
+from dataclasses import fields
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from model import ProfileEntry, Recommender
+from model import ProfileEntry, RecommendationQuery, Recommender
 from model.engine import Engine, SparseInput
+from model.explain import serial as one_thread
+from model.forward import BatchForward
 from model.reference import NetworkConfig, random_weights
 
 from .test_engine import CONFIGS, random_batch
@@ -31,6 +34,10 @@ def model_path(request: pytest.FixtureRequest) -> Path:
     return request.getfixturevalue(request.param)
 
 
+def outputs(batch: BatchForward) -> list[np.ndarray | None]:
+    return [getattr(batch, f.name) for f in fields(batch)]
+
+
 def test_split_forward_equals_serial(model_path: Path) -> None:
     serial = Recommender.load(model_path, workers=1)
     split = Recommender.load(model_path, workers=2)
@@ -43,10 +50,10 @@ def test_split_forward_equals_serial(model_path: Path) -> None:
                 idx = np.sort(rng.choice(n, int(rng.integers(0, n // 2)), replace=False))
                 inputs.append(SparseInput(idx, rng.uniform(-2, 2, len(idx)).astype(np.float32)))
             for rows in ([], [0], list(range(0, batch, 2))):
-                want = serial._forward(inputs, rows, True)
-                got = split._forward(inputs, rows, True)
-                not_split = split._forward(inputs, rows, False)
-                for a, b, c in zip(want, got, not_split, strict=True):
+                want = serial.exact.forward(inputs, rows, serial.threads.split)
+                got = split.exact.forward(inputs, rows, split.threads.split)
+                not_split = split.exact.forward(inputs, rows, one_thread)
+                for a, b, c in zip(outputs(want), outputs(got), outputs(not_split), strict=True):
                     if a is None:
                         assert b is None and c is None
                         continue
@@ -72,9 +79,13 @@ def test_batched_recommend_many_equals_one_by_one(offset_model: Path) -> None:
     ]
     try:
         for explain in (False, True):
-            many = rec.recommend_many(profiles, k=5, media=("tv", "movie"), explain=explain)
+            many = rec.recommend_many(
+                profiles, RecommendationQuery(5, media=("tv", "movie"), explain=explain)
+            )
             for got, profile in zip(many, profiles, strict=True):
-                want = rec.recommend(profile, k=5, media=("tv", "movie"), explain=explain)
+                want = rec.recommend(
+                    profile, RecommendationQuery(5, media=("tv", "movie"), explain=explain)
+                )
                 assert [r.anime_id for r in got] == [r.anime_id for r in want]
                 assert [r.score for r in got] == pytest.approx([r.score for r in want], rel=1e-5)
                 assert [len(r.contributors) for r in got] == [len(r.contributors) for r in want]
@@ -95,13 +106,13 @@ def test_split_calls_finish_on_the_caller_when_the_helper_is_busy(graft_model: P
         for _ in range(6)
     ]
     release = threading.Event()
-    blocker = rec._pool().submit(release.wait, 30)
+    blocker = rec.threads.pool().submit(release.wait, 30)
     done: dict[str, object] = {}
 
     def call() -> None:
-        done["many"] = rec.recommend_many(profiles, k=4, explain=False)
-        done["one"] = rec.recommend(profiles[0], k=4, explain=False)
-        done["analyze"] = rec.analyze(profiles[1], k=4)
+        done["many"] = rec.recommend_many(profiles, RecommendationQuery(4, explain=False))
+        done["one"] = rec.recommend(profiles[0], RecommendationQuery(4, explain=False))
+        done["analyze"] = rec.analyze(profiles[1], RecommendationQuery(4))
 
     try:
         worker = threading.Thread(target=call)
@@ -112,12 +123,12 @@ def test_split_calls_finish_on_the_caller_when_the_helper_is_busy(graft_model: P
     finally:
         release.set()
         rec.close()
-    want = serial.recommend_many(profiles, k=4, explain=False)
+    want = serial.recommend_many(profiles, RecommendationQuery(4, explain=False))
     assert [[r.anime_id for r in x] for x in done["many"]] == [
         [r.anime_id for r in x] for x in want
     ]
     assert [r.anime_id for r in done["one"]] == [r.anime_id for r in want[0]]
-    recs, insights = serial.analyze(profiles[1], k=4)
+    recs, insights = serial.analyze(profiles[1], RecommendationQuery(4))
     assert done["analyze"] == (recs, insights)  # same cut of the work: the same numbers
 
 
@@ -141,13 +152,15 @@ def test_no_split_while_another_call_is_in_progress(graft_model: Path) -> None:
     first.start()
     try:
         assert inside.wait(10)
-        assert rec._active == 1
-        rec.analyze(list(entries[:35]), k=4)  # a second, concurrent call: runs unsplit
-        assert rec._executor is None
+        assert rec.threads.active == 1
+        rec.analyze(
+            list(entries[:35]), RecommendationQuery(4)
+        )  # a second, concurrent call: runs unsplit
+        assert not rec.threads.started
     finally:
         release.set()
         first.join(10)
-    assert rec._active == 0
-    rec.analyze(list(entries[:35]), k=4)  # alone again: split over the helper
-    assert rec._executor is not None
+    assert rec.threads.active == 0
+    rec.analyze(list(entries[:35]), RecommendationQuery(4))  # alone again: split over the helper
+    assert rec.threads.started
     rec.close()

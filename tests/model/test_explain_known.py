@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from model import ProfileEntry, Recommender
+from model import ProfileEntry, RecommendationQuery, Recommender
 from model.features import RatingNormalizer
 from model.reference import NetworkConfig
 from tests.model.conftest import make_artifact
@@ -55,7 +55,7 @@ def test_unscored_profile_contributions(linear_model: Path) -> None:
     without_0 = softmax(logits_for(0, 1))
     without_1 = softmax(logits_for(1, 0))
 
-    recs = rec.recommend(entries, k=2)
+    recs = rec.recommend(entries, RecommendationQuery(2))
     assert [r.anime_id for r in recs] == [1002, 1003]
     # No scores: w = 1, the score is the presence probability.
     assert recs[0].score == pytest.approx(full[2], rel=1e-6)
@@ -97,7 +97,7 @@ def test_scored_profile_uses_metadata_weight_and_normalizer(linear_model: Path) 
     def score(p: float, r: float) -> float:  # w = 0.5 from the artifact's metadata
         return p**0.5 * max(r + 1, 1e-3) ** 0.5
 
-    recs = rec.recommend(entries, k=2)
+    recs = rec.recommend(entries, RecommendationQuery(2))
     # Item 2: p = 0.81, r̂ = 0.5 → 1.10; item 3: p = 0.11, r̂ = −0.2 → 0.30: same order.
     assert [r.anime_id for r in recs] == [1002, 1003]
     assert recs[0].score == pytest.approx(score(full[2], 0.5), rel=1e-5)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
@@ -12,12 +11,20 @@ import pytest
 pytest.importorskip("onnxruntime")
 pytest.importorskip("onnx")
 
-from model import ProfileEntry, Recommender
+from model import ProfileEntry, RecommendationQuery, Recommender
 from model.__main__ import main
-from model.bench import synthetic_profiles
-from model.fastpath import GATHER_BATCH_LIMIT, Int8OutputLayers, quantize_columns
+from model.artifact import load_artifact
+from model.engine import Engine
+from model.fastpath import (
+    GATHER_BATCH_LIMIT,
+    SHORTLIST,
+    Int8Forward,
+    Int8OutputLayers,
+    quantize_columns,
+)
 from model.precision import accuracy
 from model.reference import NetworkConfig
+from model.synthetic import synthetic_profiles
 
 from .conftest import make_artifact
 
@@ -40,6 +47,15 @@ def _profiles(rec: Recommender, seed: int) -> list[list[ProfileEntry]]:
     return [[], *out]
 
 
+def fast_recommender(
+    path: Path, mode: str = "int8", *, shortlist: int = SHORTLIST, workers: int = 2
+) -> tuple[Recommender, Int8Forward]:
+    """A recommender ranking with the int8 pass, and that pass."""
+    artifact = load_artifact(path)
+    ranking = Int8Forward(Engine(artifact.config, artifact.weights), mode, shortlist=shortlist)
+    return Recommender(artifact, ranking=ranking, workers=workers), ranking
+
+
 @pytest.fixture
 def wide_model(tmp_path: Path) -> Path:
     """Wide enough that a small shortlist leaves most candidates to the approximate pass."""
@@ -58,13 +74,12 @@ def shallow_model(tmp_path: Path) -> Path:
 def test_fast_top_k_equals_float32(name: str, request: pytest.FixtureRequest) -> None:
     path = request.getfixturevalue(name)
     ref = Recommender.load(path, workers=1)
-    fast = Recommender.load(path, fast="int8")
-    fast._fast.shortlist = 12  # most candidates ranked only approximately
+    fast, _ = fast_recommender(path, shortlist=12)  # most candidates ranked only approximately
     profiles = _profiles(ref, seed=1)
     for kwargs in ({}, {"media": ("tv", "movie")}, {"exclude": (1001, 1002, 1003)}):
-        want, _ = ref.recommend_batch(profiles, 5, **kwargs)
+        want, _ = ref.recommend_batch(profiles, RecommendationQuery(5, **kwargs))
         # One profile a call: larger batches of the gathering mode run float32.
-        got = [fast.recommend_batch([p], 5, **kwargs)[0][0] for p in profiles]
+        got = [fast.recommend_batch([p], RecommendationQuery(5, **kwargs))[0][0] for p in profiles]
         for a, b in zip(want, got, strict=True):
             assert [r.anime_id for r in a] == [r.anime_id for r in b]
             for x, y in zip(a, b, strict=True):
@@ -72,21 +87,20 @@ def test_fast_top_k_equals_float32(name: str, request: pytest.FixtureRequest) ->
                 assert y.presence == pytest.approx(x.presence, rel=0.02)
                 assert y.score == pytest.approx(x.score, rel=0.02)
     one = profiles[7]
-    single = fast.recommend(one, 5, explain=False)
+    single = fast.recommend(one, RecommendationQuery(5, explain=False))
     assert [r.anime_id for r in single] == [
-        r.anime_id for r in ref.recommend(one, 5, explain=False)
+        r.anime_id for r in ref.recommend(one, RecommendationQuery(5, explain=False))
     ]
     fast.close()
 
 
 def test_shallow_model_and_long_k(shallow_model: Path) -> None:
     ref = Recommender.load(shallow_model, workers=1)
-    fast = Recommender.load(shallow_model, fast="int8", workers=1)
-    fast._fast.shortlist = 4
+    fast, _ = fast_recommender(shallow_model, shortlist=4, workers=1)
     profiles = _profiles(ref, seed=2)
     for k in (1, 10, 60):  # the shortlist grows with k (4k)
-        want, _ = ref.recommend_batch(profiles, k)
-        got, _ = fast.recommend_batch(profiles, k)
+        want, _ = ref.recommend_batch(profiles, RecommendationQuery(k))
+        got, _ = fast.recommend_batch(profiles, RecommendationQuery(k))
         assert [[r.anime_id for r in a] for a in want] == [[r.anime_id for r in b] for b in got]
 
 
@@ -129,12 +143,11 @@ def test_exact_columns_read_the_artifact_kernels(wide_model: Path) -> None:
 
 def test_columns_mode_keeps_the_copies(wide_model: Path) -> None:
     ref = Recommender.load(wide_model, workers=1)
-    fast = Recommender.load(wide_model, fast="int8-columns")
-    assert fast._fast.rating.columns is not None
-    fast._fast.shortlist = 12
+    fast, ranking = fast_recommender(wide_model, "int8-columns", shortlist=12)
+    assert ranking.layers.rating.columns is not None
     profiles = _profiles(ref, seed=5)
-    want, _ = ref.recommend_batch(profiles, 5)
-    got, _ = fast.recommend_batch(profiles, 5)
+    want, _ = ref.recommend_batch(profiles, RecommendationQuery(5))
+    got, _ = fast.recommend_batch(profiles, RecommendationQuery(5))
     assert [[r.anime_id for r in a] for a in want] == [[r.anime_id for r in b] for b in got]
     fast.close()
 
@@ -149,7 +162,9 @@ def test_explanations_stay_float32(graft_model: Path) -> None:
     ref = Recommender.load(graft_model)
     fast = Recommender.load(graft_model, fast="int8")
     profile = _profiles(ref, seed=3)[9]
-    assert fast.analyze(profile, 5) == ref.analyze(profile, 5)
+    assert fast.analyze(profile, RecommendationQuery(5)) == ref.analyze(
+        profile, RecommendationQuery(5)
+    )
     assert fast.targets(profile, [1000, 1039]) == ref.targets(profile, [1000, 1039])
 
 
@@ -168,34 +183,13 @@ def test_fast_passes_the_gate(wide_model: Path, tmp_path: Path) -> None:
     assert main(["accuracy", "--model", str(wide_model), "--fast", "int8", "--limit", "40"]) == 0
 
 
-def test_bench_fast_rows(tiny_model: Path, tmp_path: Path, capsys) -> None:
-    out = tmp_path / "bench.json"
-    args = ["bench", "--model", str(tiny_model), "--quick", "--no-jax", "--fast", "int8"]
-    assert main([*args, "--json", str(out)]) == 0
-    fast = json.loads(out.read_text())["fast"]
-    assert fast["mode"] == "int8"
-    assert (
-        set(fast["recommend_p50_ms"])
-        == set(fast["float32_recommend_p50_ms"])
-        == {
-            "20",
-            "150",
-            "500",
-            "2000",
-        }
-    )
-    assert all(v > 0 for v in fast["recommend_p50_ms"].values())
-    assert fast["throughput_per_s"] > 0 and fast["extra_bytes"] > 0
-    assert "| recommend p50, 150 entries |" in capsys.readouterr().out
-
-
 def test_large_batches_of_the_gathering_mode_run_float32(tiny_model: Path) -> None:
     ref = Recommender.load(tiny_model, workers=1)
     fast = Recommender.load(tiny_model, fast="int8", workers=1)
     profiles = _profiles(ref, seed=2)[1:9]
     assert len(profiles) > GATHER_BATCH_LIMIT
-    want, _ = ref.recommend_batch(profiles, 5)
-    got, _ = fast.recommend_batch(profiles, 5)
+    want, _ = ref.recommend_batch(profiles, RecommendationQuery(5))
+    got, _ = fast.recommend_batch(profiles, RecommendationQuery(5))
     for a, b in zip(want, got, strict=True):
         # Bit-equal presence: the float32 path (the fast one takes logZ from int8 logits).
         assert [(r.anime_id, r.presence) for r in a] == [(r.anime_id, r.presence) for r in b]

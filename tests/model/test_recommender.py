@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from model import ArtifactError, ProfileEntry, Recommender
+from model import ArtifactError, ProfileEntry, RecommendationQuery, Recommender
 from model.artifact import load_artifact
-from model.features import encode_profile
+from model.encoding import encode_profile
 from model.reference import forward, log_softmax, unified_score
 
 STATUSES = ("completed", "watching", "dropped", "on_hold", "plan_to_watch")
@@ -64,7 +65,7 @@ def test_recommend_equals_brute_force_ranking(model_path: Path) -> None:
         profile, p, ratings, scores = brute.run(entries)
         candidates = np.setdiff1d(np.arange(rec.n_items), profile.excluded)
         expected = candidates[np.argsort(-scores[candidates], kind="stable")][:7]
-        got = rec.recommend(entries, k=7, explain=False)
+        got = rec.recommend(entries, RecommendationQuery(7, explain=False))
         assert [r.anime_id for r in got] == [1000 + int(i) for i in expected]
         for r, i in zip(got, expected, strict=True):
             assert r.score == pytest.approx(scores[i], rel=1e-4)
@@ -75,7 +76,7 @@ def test_recommend_equals_brute_force_ranking(model_path: Path) -> None:
         if not profile.has_scores:  # w = 1: the score is the presence probability
             assert all(r.score == pytest.approx(r.presence, rel=1e-6) for r in got)
         # Explained recommendations rank the same titles.
-        explained = rec.recommend(entries, k=7)
+        explained = rec.recommend(entries, RecommendationQuery(7))
         assert [r.anime_id for r in explained] == [r.anime_id for r in got]
 
 
@@ -84,7 +85,7 @@ def test_holdout_effects_equal_brute_force(rich_model: Path) -> None:
     rec.contributors_per_title = 100  # every positive effect, to compare them all
     entries = random_profile(np.random.default_rng(3), rec.n_items, 12)
     profile, _, _, full = brute.run(entries)
-    recs, insights = rec.analyze(entries, k=5, top=100)
+    recs, insights = rec.analyze(entries, RecommendationQuery(5), top=100)
     drops = {}
     for pos in profile.indices:
         _, _, _, without = brute.run(entries, leave_out=int(pos))
@@ -157,38 +158,48 @@ def test_explain_and_surprise_equal_brute_force(rich_model: Path) -> None:
 def test_filters_and_exclusions(tiny_model: Path) -> None:
     rec = Recommender.load(tiny_model)
     entries = [ProfileEntry(1000 + i, 8, "completed") for i in range(5)]
-    everything = rec.recommend(entries, k=rec.n_items, explain=False)
+    everything = rec.recommend(entries, RecommendationQuery(rec.n_items, explain=False))
     ids = [r.anime_id for r in everything]
     assert len(ids) == rec.n_items - 5 and not set(ids) & {1000, 1001, 1002, 1003, 1004}
 
-    movies = rec.recommend(entries, k=rec.n_items, media=["Movie"], explain=False)
+    movies = rec.recommend(
+        entries, RecommendationQuery(rec.n_items, media=["Movie"], explain=False)
+    )
     assert movies and all(rec.item(r.anime_id)["media_type"] == "movie" for r in movies)
     assert [r.anime_id for r in movies] == [a for a in ids if rec.item(a)["media_type"] == "movie"]
-    two = rec.recommend(entries, k=5, media={"tv", "ova"}, explain=False)
+    two = rec.recommend(entries, RecommendationQuery(5, media={"tv", "ova"}, explain=False))
     assert {rec.item(r.anime_id)["media_type"] for r in two} <= {"tv", "ova"}
-    assert rec.recommend(entries, k=5, media=["no-such-type"], explain=False) == []
-    bare = rec.recommend(entries, k=rec.n_items, media="movie", explain=False)  # type: ignore[arg-type]
+    assert (
+        rec.recommend(entries, RecommendationQuery(5, media=["no-such-type"], explain=False)) == []
+    )
+    bare = rec.recommend(entries, RecommendationQuery(rec.n_items, media="movie", explain=False))
     assert [r.anime_id for r in bare] == [r.anime_id for r in movies]
 
     best = ids[0]
-    assert ids[:3] != [r.anime_id for r in rec.recommend(entries, k=3, exclude=[best])]
-    assert best not in [r.anime_id for r in rec.recommend(entries, k=3, exclude=[best, 7])]
+    assert ids[:3] != [
+        r.anime_id for r in rec.recommend(entries, RecommendationQuery(3, exclude=[best]))
+    ]
+    assert best not in [
+        r.anime_id for r in rec.recommend(entries, RecommendationQuery(3, exclude=[best, 7]))
+    ]
 
     # Plan-to-watch: hidden unless asked for; then ranked where the model puts it.
     planned = [*entries, ProfileEntry(best, 0, "plan_to_watch")]
-    assert best not in [r.anime_id for r in rec.recommend(planned, k=3, explain=False)]
-    shown = rec.recommend(planned, k=3, include_planned=True, explain=False)
+    assert best not in [
+        r.anime_id for r in rec.recommend(planned, RecommendationQuery(3, explain=False))
+    ]
+    shown = rec.recommend(planned, RecommendationQuery(3, include_planned=True, explain=False))
     assert shown[0].anime_id == best
     # An unscored plan-to-watch entry is not an input, so scores are unchanged.
     assert shown[0].score == pytest.approx(everything[0].score, rel=1e-6)
-    assert rec.recommend(entries, k=0) == []
+    assert rec.recommend(entries, RecommendationQuery(0)) == []
 
 
 def test_unknown_ids_are_counted_not_fatal(tiny_model: Path) -> None:
     rec = Recommender.load(tiny_model)
     entries = [ProfileEntry(1003, 7, "completed"), ProfileEntry(5, 9), ProfileEntry(77, 0)]
-    known_only = rec.recommend([entries[0]], k=5, explain=False)
-    assert rec.recommend(entries, k=5, explain=False) == known_only
+    known_only = rec.recommend([entries[0]], RecommendationQuery(5, explain=False))
+    assert rec.recommend(entries, RecommendationQuery(5, explain=False)) == known_only
     assert rec.insights(entries).unknown_ids == (5, 77)
     assert rec.targets(entries, [1003, 5, 1010])[1] is None
 
@@ -211,26 +222,27 @@ def test_recommend_many_equals_one_by_one(graft_model: Path) -> None:
     rec.batch_size = 3  # several batches, one partial
     rng = np.random.default_rng(4)
     profiles = [random_profile(rng, rec.n_items, s, s % 2 == 0) for s in range(8)]
-    many = rec.recommend_many(profiles, k=4, explain=False)
-    single = [rec.recommend(p, k=4, explain=False) for p in profiles]
+    many = rec.recommend_many(profiles, RecommendationQuery(4, explain=False))
+    single = [rec.recommend(p, RecommendationQuery(4, explain=False)) for p in profiles]
     assert len(many) == len(profiles)
     for a, b in zip(many, single, strict=True):
         assert [r.anime_id for r in a] == [r.anime_id for r in b]
         for x, y in zip(a, b, strict=True):
             assert x.score == pytest.approx(y.score, rel=1e-5)
     # Explained: one batched forward, then a holdout per profile; same as one by one.
-    explained = rec.recommend_many(profiles, k=3)
+    explained = rec.recommend_many(profiles, RecommendationQuery(3))
     for a, p in zip(explained, profiles, strict=True):
-        b = rec.recommend(p, k=3)
+        b = rec.recommend(p, RecommendationQuery(3))
         assert [r.anime_id for r in a] == [r.anime_id for r in b]
         for x, y in zip(a, b, strict=True):
             assert [c.anime_id for c in x.contributors] == [c.anime_id for c in y.contributors]
             assert x.score == pytest.approx(y.score, rel=1e-5)
     # Two workers share the batch: same answers (up to GEMM rounding), same order.
-    rec.workers = 2
+    rec = rec.with_threads(workers=2)
+    assert rec.workers == 2 and rec.batch_size == 3
     try:
         for size in (1, 2, 5, 8):
-            split = rec.recommend_many(profiles[:size], k=4, explain=False)
+            split = rec.recommend_many(profiles[:size], RecommendationQuery(4, explain=False))
             assert len(split) == size
             for a, b in zip(split, many, strict=False):
                 assert [r.anime_id for r in a] == [r.anime_id for r in b]
@@ -263,10 +275,10 @@ def test_concurrent_calls_equal_sequential(graft_model: Path) -> None:
     def work(i: int):
         entries = profiles[i]
         return (
-            rec.recommend(entries, k=5),
+            rec.recommend(entries, RecommendationQuery(5)),
             rec.explain(entries, 1000 + i),
             rec.insights(entries),
-            rec.recommend_many([entries, profiles[-1 - i]], k=3, explain=False),
+            rec.recommend_many([entries, profiles[-1 - i]], RecommendationQuery(3, explain=False)),
         )
 
     sequential = [work(i) for i in range(len(profiles))]
@@ -287,8 +299,8 @@ def test_parallel_holdout_equals_serial(graft_model: Path) -> None:
     entries = [ProfileEntry(1000 + i, int(s), "completed") for i, s in enumerate(scores)]
     assert serial.encode(entries).indices.size >= 32  # enough variants to split
     try:
-        a_recs, a_ins = serial.analyze(entries, k=4)
-        b_recs, b_ins = parallel.analyze(entries, k=4)
+        a_recs, a_ins = serial.analyze(entries, RecommendationQuery(4))
+        b_recs, b_ins = parallel.analyze(entries, RecommendationQuery(4))
         assert [r.anime_id for r in a_recs] == [r.anime_id for r in b_recs]
         for x, y in zip(a_recs, b_recs, strict=True):
             assert [c.anime_id for c in x.contributors] == [c.anime_id for c in y.contributors]
@@ -305,8 +317,8 @@ def test_parallel_holdout_equals_serial(graft_model: Path) -> None:
         # ratings ‖ logits for a scored profile, two column halves for an unscored one.
         unscored = [ProfileEntry(e.anime_id, 0, "completed") for e in entries[:7]]
         for profile in (entries, unscored):
-            want = serial.recommend(profile, k=8, explain=False)
-            got = parallel.recommend(profile, k=8, explain=False)
+            want = serial.recommend(profile, RecommendationQuery(8, explain=False))
+            got = parallel.recommend(profile, RecommendationQuery(8, explain=False))
             assert [r.anime_id for r in want] == [r.anime_id for r in got]
             assert [r.score for r in want] == pytest.approx([r.score for r in got], rel=1e-5)
             (a,) = serial.targets(profile, [1039])
@@ -318,3 +330,15 @@ def test_parallel_holdout_equals_serial(graft_model: Path) -> None:
         assert [c.anime_id for c in x.contributors] == [c.anime_id for c in y.contributors]
     finally:
         parallel.close()
+
+
+def test_query_is_one_hashable_value() -> None:
+    a = RecommendationQuery(5, media=["tv", "movie"], exclude=[3, 1], explain=False)
+    b = RecommendationQuery(5, media=("movie", "tv"), exclude={1, 3}, explain=False)
+    assert a == b and hash(a) == hash(b) and len({a, b}) == 1  # a batch key
+    assert a.media == frozenset({"tv", "movie"}) and a.exclude == frozenset({1, 3})
+    assert RecommendationQuery(media="movie").media == frozenset({"movie"})  # one bare type
+    assert RecommendationQuery() == RecommendationQuery(10)  # the defaults
+    assert a != dataclasses.replace(a, explain=True)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        a.k = 3  # type: ignore[misc]

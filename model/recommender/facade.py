@@ -1,0 +1,337 @@
+"""The recommender facade: profiles in, ranked and explained titles out (NumPy only).
+
+Ranking uses the unified score (DESIGN.md, "Score"): ``p^w · max(r̂+1, 0.001)^(1−w)`` with p the
+presence softmax and r̂ the predicted normalized rating; w comes from the artifact's metadata
+("score_weight", default 0.3) and is 1 for profiles with no scores, whose rating head is then
+evaluated only for the returned titles (:mod:`model.forward`). Explanations are holdout analyses
+(:mod:`model.recommender.explanations`).
+
+A :class:`Recommender` holds only read-only state, so any number of threads may call it at once.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from model.artifact import Artifact, load_artifact
+from model.encoding import CorpusIndex, encode_batch, encode_profile
+from model.engine import Engine
+from model.features import EncodedProfile
+from model.forward import Float32Forward, ForwardStrategy, ProfilePass, run_passes
+from model.profile import ProfileEntry, dedupe
+from model.recommender import explanations
+from model.recommender.query import RecommendationQuery
+from model.recommender.ranking import CandidateFilter, Target, recommendations, targets, top_k
+from model.recommender.workers import DEFAULT_WORKERS, Workers, one_call
+from model.results import Explanation, ProfileInsights, Recommendation
+
+DEFAULT_QUERY = RecommendationQuery()
+_SAME: Any = object()  # "keep this recommender's setting" in with_threads
+
+
+class Recommender:
+    """Ranked, filtered and explained recommendations from one artifact."""
+
+    contributors_per_title = 3
+    """"Because you watched" entries attached to each recommendation."""
+    explanation_contributors = 5
+    """Entries listed by :meth:`explain` (up or down)."""
+    batch_size = 64
+    """Profiles per batched pass in :meth:`recommend_many`."""
+
+    def __init__(
+        self,
+        artifact: Artifact,
+        *,
+        blas_threads: int | None = 1,
+        workers: int = DEFAULT_WORKERS,
+        fast: str | None = None,
+        ranking: ForwardStrategy | None = None,
+    ) -> None:
+        """Serve ``artifact``; ``ranking`` is the pass that ranks unexplained recommendations
+        (default: exact float32, or the int8 pass named by ``fast``); explanations, insights
+        and targets always use the exact pass on the same engine."""
+        if ranking is not None and fast is not None:
+            raise ValueError("give either fast or ranking, not both")
+        if ranking is None:
+            engine = Engine(artifact.config, artifact.weights)
+            if fast is None:
+                ranking = Float32Forward(engine)
+            else:
+                from model.fastpath import Int8Forward  # onnxruntime only when asked for
+
+                ranking = Int8Forward(engine, fast)
+        self.artifact = artifact
+        self.fast = fast
+        self.ranking: ForwardStrategy = ranking
+        self.engine: Engine = ranking.engine
+        self.exact: ForwardStrategy = (
+            ranking if isinstance(ranking, Float32Forward) else Float32Forward(self.engine)
+        )
+        self.threads = Workers(workers, blas_threads)
+        self.corpus_ids: np.ndarray = artifact.corpus_ids
+        self.n_items: int = artifact.config.n_items
+        self.score_weight = artifact.score_weight
+        self._index = {int(a): i for i, a in enumerate(self.corpus_ids)}
+        self._corpus = CorpusIndex(self.corpus_ids)
+        self.candidates = CandidateFilter(
+            [str(item["media_type"]) for item in artifact.items], self.position
+        )
+
+    @classmethod
+    def load(
+        cls,
+        path: str | os.PathLike[str],
+        *,
+        verify: bool = True,
+        blas_threads: int | None = 1,
+        workers: int = DEFAULT_WORKERS,
+        fast: str | None = None,
+    ) -> Recommender:
+        """Load an artifact (raises :class:`model.artifact.ArtifactError`).
+
+        ``blas_threads`` is the OpenBLAS thread count used by each call, set for the calling
+        thread only (the process-wide setting is untouched; ``None`` leaves BLAS as it is).
+        The default 1 suits a bot that runs requests in its own thread pool on a shared 2-core
+        machine: OpenBLAS's own threads wait for each other at every small GEMV, which costs
+        milliseconds as soon as another process holds a core. ``workers``
+        (:class:`model.recommender.workers.Workers`) is the coarser way to use the second core.
+        ``fast="int8"`` (opt-in, needs the extra ``anirec[fast]``) ranks unexplained
+        recommendations with int8 output layers and re-scores a shortlist exactly
+        (:mod:`model.fastpath`).
+        """
+        artifact = load_artifact(path, verify=verify)
+        return cls(artifact, blas_threads=blas_threads, workers=workers, fast=fast)
+
+    def with_threads(
+        self, *, blas_threads: int | None = _SAME, workers: int = _SAME
+    ) -> Recommender:
+        """A recommender sharing this one's artifact, engine and passes, with other thread
+        settings (its own helper threads: :meth:`close` it too)."""
+        twin = copy.copy(self)
+        twin.threads = Workers(
+            self.workers if workers is _SAME else workers,
+            self.blas_threads if blas_threads is _SAME else blas_threads,
+        )
+        return twin
+
+    @property
+    def workers(self) -> int:
+        """Threads that share one call (see :class:`model.recommender.workers.Workers`)."""
+        return self.threads.count
+
+    @property
+    def blas_threads(self) -> int | None:
+        """OpenBLAS threads of each call, on the calling thread only."""
+        return self.threads.blas_threads
+
+    def close(self) -> None:
+        """Stop the worker threads of batched calls (only started when ``workers > 1``)."""
+        self.threads.close()
+
+    # -- lookups ---------------------------------------------------------------------------
+
+    def position(self, anime_id: int) -> int | None:
+        """Corpus position of a title, None outside the corpus."""
+        return self._index.get(int(anime_id))
+
+    def item(self, anime_id: int) -> dict[str, Any] | None:
+        """{"anime_id", "title", "media_type", "count"} for a corpus title, else None."""
+        pos = self.position(anime_id)
+        if pos is None:
+            return None
+        return {**self.artifact.items[pos], "count": int(self.artifact.item_counts[pos])}
+
+    @property
+    def media_types(self) -> tuple[str, ...]:
+        return self.candidates.media_types
+
+    # -- forward passes --------------------------------------------------------------------
+
+    def encode(self, entries: Sequence[ProfileEntry]) -> EncodedProfile:
+        """The network input of one list (DESIGN.md, "Statuses", "Hybrid normalization")."""
+        return encode_profile(entries, self._index)
+
+    def encode_many(self, profiles: Sequence[Sequence[ProfileEntry]]) -> list[EncodedProfile]:
+        """:meth:`encode` for each profile, vectorized over the batch (equal results)."""
+        if len(profiles) == 1:
+            return [self.encode(profiles[0])]
+        return encode_batch(profiles, self._corpus)
+
+    def passes(
+        self,
+        profiles: Sequence[EncodedProfile],
+        *,
+        rank: bool = True,
+        strategy: ForwardStrategy | None = None,
+    ) -> list[ProfilePass]:
+        """Batched passes (exact unless another ``strategy`` is given); full ratings only for
+        profiles whose ranking needs them, none with ``rank=False``."""
+        return run_passes(
+            self.exact if strategy is None else strategy,
+            profiles,
+            score_weight=self.score_weight,
+            batch_size=self.batch_size,
+            split=self.threads.split,
+            rank=rank,
+        )
+
+    # -- public API ------------------------------------------------------------------------
+
+    @one_call
+    def recommend(
+        self, entries: Sequence[ProfileEntry], query: RecommendationQuery = DEFAULT_QUERY
+    ) -> list[Recommendation]:
+        """The ``query.k`` best titles not on the list (filters: media types, plan-to-watch,
+        ids). With ``query.explain``, each carries its top "because you watched" contributors
+        (one holdout pass over the profile)."""
+        if query.explain:
+            recs, _ = self.analyze(entries, query)
+            return recs
+        return self.recommend_many([entries], query)[0]
+
+    @one_call
+    def recommend_many(
+        self,
+        profiles: Sequence[Sequence[ProfileEntry]],
+        query: RecommendationQuery = DEFAULT_QUERY,
+    ) -> list[list[Recommendation]]:
+        """:meth:`recommend` for many profiles, in batched passes (explanations per profile)."""
+        if query.explain:
+            # One batched forward pass, then a holdout pass per profile.
+            runs = self.passes(self.encode_many(profiles))
+            return [
+                self._analyze(run, p, query, 5)[0] for run, p in zip(runs, profiles, strict=True)
+            ]
+        recs, _ = self.recommend_batch(profiles, query)
+        return recs
+
+    @one_call
+    def recommend_batch(
+        self,
+        profiles: Sequence[Sequence[ProfileEntry]],
+        query: RecommendationQuery = DEFAULT_QUERY,
+        *,
+        targets: Sequence[Sequence[int] | None] | None = None,
+    ) -> tuple[list[list[Recommendation]], list[list[Target | None] | None]]:
+        """Unexplained recommendations and, per profile, :meth:`targets` for the given ids.
+
+        One batched pass serves both (the batch CLI's workhorse); ``query.explain`` is ignored.
+        """
+        wanted = list(targets) if targets is not None else [None] * len(profiles)
+        if len(wanted) != len(profiles):
+            raise ValueError(f"{len(wanted)} target lists for {len(profiles)} profiles")
+
+        def work(
+            start: int, stop: int
+        ) -> list[tuple[list[Recommendation], list[Target | None] | None]]:
+            encoded = self.encode_many(profiles[start:stop])
+            strategy = self.ranking if self.ranking.serves(len(encoded)) else self.exact
+            runs = self.passes(encoded, strategy=strategy)
+            return [
+                (
+                    recommendations(
+                        run,
+                        top_k(run, self.candidates.mask(run.profile, query), query.k),
+                        self.corpus_ids,
+                    ),
+                    self._targets(run, wanted_ids) if wanted_ids is not None else None,
+                )
+                for run, wanted_ids in zip(runs, wanted[start:stop], strict=True)
+            ]
+
+        n = len(profiles)
+        # Batches of at most ``batch_size``; each pass cuts itself over the workers where it
+        # streams the most bytes (model.forward), so the numbers never depend on the cut.
+        parts = -(-n // self.batch_size)
+        bounds = [(n * i // parts, n * (i + 1) // parts) for i in range(parts)]
+        results = [work(start, stop) for start, stop in bounds]
+        pairs = [pair for part in results for pair in part]
+        return [r for r, _ in pairs], [t for _, t in pairs]
+
+    @one_call
+    def targets(
+        self, entries: Sequence[ProfileEntry], anime_ids: Sequence[int]
+    ) -> list[Target | None]:
+        """{"anime_id", "presence", "predicted_score"} per id from the full profile; None
+        for ids outside the corpus."""
+        (run,) = self.passes([self.encode(entries)], rank=False)
+        return self._targets(run, anime_ids)
+
+    def _targets(self, run: ProfilePass, anime_ids: Sequence[int]) -> list[Target | None]:
+        return targets(run, anime_ids, self._index)
+
+    @one_call
+    def analyze(
+        self,
+        entries: Sequence[ProfileEntry],
+        query: RecommendationQuery = DEFAULT_QUERY,
+        *,
+        top: int = 5,
+    ) -> tuple[list[Recommendation], ProfileInsights]:
+        """Explained recommendations and the profile's insights from one holdout pass
+        (``query.explain`` is ignored: they are always explained)."""
+        (run,) = self.passes([self.encode(entries)])
+        return self._analyze(run, entries, query, top)
+
+    def _analyze(
+        self,
+        run: ProfilePass,
+        entries: Sequence[ProfileEntry],
+        query: RecommendationQuery,
+        top: int,
+    ) -> tuple[list[Recommendation], ProfileInsights]:
+        best = top_k(run, self.candidates.mask(run.profile, query), query.k)
+        return explanations.analyze(
+            run,
+            entries,
+            best,
+            self.corpus_ids,
+            top=top,
+            per_title=self.contributors_per_title,
+            split=self.threads.split,
+        )
+
+    @one_call
+    def insights(self, entries: Sequence[ProfileEntry], top: int = 5) -> ProfileInsights:
+        """Most impactful entries (over the top 10) and most surprising scores."""
+        return self.analyze(entries, RecommendationQuery(10), top=top)[1]
+
+    @one_call
+    def explain(self, entries: Sequence[ProfileEntry], anime_id: int) -> Explanation:
+        """Rank, scores and contributing entries for one title (holdout analysis)."""
+        listed = {e.anime_id: e for e in dedupe(entries)}
+        entry = listed.get(int(anime_id))
+        pos = self.position(anime_id)
+        if pos is None:
+            return explanations.outside_corpus(int(anime_id), entry)
+        (run,) = self.passes([self.encode(entries)], rank=entry is None)  # ranks unlisted only
+        return explanations.explain_title(
+            run,
+            int(anime_id),
+            pos,
+            entry,
+            self.corpus_ids,
+            contributors=self.explanation_contributors,
+            split=self.threads.split,
+        )
+
+    @one_call
+    def similar(self, anime_id: int, k: int = 10) -> list[tuple[int, float]]:
+        """Titles the model relates to one title: presence probabilities given only that title."""
+        pos = self.position(anime_id)
+        if pos is None:
+            return []
+        (run,) = self.passes([self.encode([ProfileEntry(int(anime_id), 0, "completed")])])
+        mask = np.ones(self.n_items, dtype=bool)
+        mask[pos] = False
+        best = top_k(run, mask, k)
+        return [
+            (int(self.corpus_ids[p]), float(v))
+            for p, v in zip(best, run.presence_at(best), strict=True)
+        ]

@@ -1,0 +1,42 @@
+"""The options of one recommendation request, as one hashable value."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True, init=False)
+class RecommendationQuery:
+    """What to recommend: how many titles, which media types, what to leave out, whether to
+    explain.
+
+    ``media`` None keeps every media type (names match case-insensitively; one bare string is
+    one type); ``include_planned`` lets titles on the plan-to-watch list through; ``exclude``
+    holds MAL ids never to return (e.g. NSFW titles); ``explain`` attaches each title's
+    "because you watched" contributors (one holdout pass per profile). Equal queries are equal
+    and hash alike, so concurrent requests with the same options can share a batch.
+    """
+
+    k: int
+    media: frozenset[str] | None
+    include_planned: bool
+    exclude: frozenset[int]
+    explain: bool
+
+    def __init__(
+        self,
+        k: int = 10,
+        *,
+        media: Collection[str] | None = None,
+        include_planned: bool = False,
+        exclude: Collection[int] = (),
+        explain: bool = True,
+    ) -> None:
+        if isinstance(media, str):  # one type given bare, not as a collection of characters
+            media = (media,)
+        object.__setattr__(self, "k", int(k))
+        object.__setattr__(self, "media", frozenset(media) if media is not None else None)
+        object.__setattr__(self, "include_planned", bool(include_planned))
+        object.__setattr__(self, "exclude", frozenset(int(a) for a in exclude))
+        object.__setattr__(self, "explain", bool(explain))
