@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -248,6 +249,16 @@ def build_dataset(
     )
 
 
+def _has_header(path: Path, columns: tuple[str, ...]) -> bool:
+    """Whether ``path`` is a CSV starting with ``columns`` (CooperUnion's ``anime.csv``; the Kaggle
+    2020 download has an ``anime.csv`` of another layout, which is not metadata we read)."""
+    if not path.is_file():
+        return False
+    with path.open(encoding="utf-8", errors="replace") as handle:
+        header = handle.readline().lstrip("\ufeff").strip().split(",")
+    return tuple(h.strip() for h in header[: len(columns)]) == columns
+
+
 def load_data_dir(directory: str | Path, options: DatasetOptions = DatasetOptions()) -> Dataset:
     """Build a dataset from a data directory.
 
@@ -255,18 +266,18 @@ def load_data_dir(directory: str | Path, options: DatasetOptions = DatasetOption
     loader; any other layout that :func:`training.data.load_profiles` detects (azathoth42 CSV,
     MAL exports, collector output) is read by it, users numbered in its key order.
     """
-    from training.data.kaggle import load_anime, load_profiles
+    from training import data
+    from training.data.kaggle import ANIME_COLUMNS, load_anime
 
     directory = Path(directory)
     anime_path = directory / "anime.csv"
-    anime = load_anime(anime_path) if anime_path.is_file() else None
-    ratings = directory / "rating.csv"
-    if ratings.is_file():
-        profiles = load_profiles(ratings)
+    anime = load_anime(anime_path) if _has_header(anime_path, ANIME_COLUMNS) else None
+    named, report = data.read_profiles(directory)
+    print(report.summary(), file=sys.stderr)  # per file: what was read, what was skipped and why
+    if [(Path(f.path).name, f.format) for f in report.read] == [("rating.csv", "kaggle")]:
+        profiles = {int(user): entries for user, entries in named.items()}  # CooperUnion ids
     else:
-        from training import data
-
-        profiles, _ = data.index_users(data.load_profiles(directory))
+        profiles, _ = data.index_users(named)
     dataset = build_dataset(profiles, options, anime)
     dataset.info["source"] = str(directory)
     return dataset

@@ -123,11 +123,19 @@ def load_profiles(path: str | Path) -> dict[int, list[ProfileEntry]]:
     return load_ratings(path).profiles()
 
 
-def _optional_number(text: str, kind: type) -> int | float | None:
+def _optional_text(text: str) -> str | None:
     text = text.strip()
-    if not text or text.lower() == "unknown":
-        return None
-    return kind(text)
+    return None if not text or text.lower() == "unknown" else text
+
+
+def _optional_int(text: str) -> int | None:
+    value = _optional_text(text)
+    return None if value is None else int(value)
+
+
+def _optional_float(text: str) -> float | None:
+    value = _optional_text(text)
+    return None if value is None else float(value)
 
 
 def load_anime(path: str | Path) -> dict[int, AnimeInfo]:
@@ -140,20 +148,12 @@ def load_anime(path: str | Path) -> dict[int, AnimeInfo]:
             raise ListFormatError(source, f"expected 7 fields, got {len(row)}", line)
         try:
             anime_id = int(row[0])
-            episodes = _optional_number(row[4], int)
-            mean = _optional_number(row[5], float)
-            members = _optional_number(row[6], int)
+            episodes = _optional_int(row[4])
+            mean = _optional_float(row[5])
+            members = _optional_int(row[6])
         except ValueError:
             raise ListFormatError(source, f"bad number in {','.join(row)!r}", line) from None
         media_type = row[3].strip().lower().replace(" ", "_") or "unknown"
         genres = tuple(g.strip() for g in row[2].split(",") if g.strip())
-        result[anime_id] = AnimeInfo(
-            anime_id,
-            row[1],
-            genres,
-            media_type,
-            episodes,
-            mean,
-            members,  # type: ignore[arg-type]
-        )
+        result[anime_id] = AnimeInfo(anime_id, row[1], genres, media_type, episodes, mean, members)
     return result
