@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import sys
 
-from common.settings import SettingsError, load_settings
+from common.settings import Settings, SettingsError, load_settings
 
 
 def main() -> int:
     try:
-        settings = load_settings()
+        settings = load_settings(Settings)
     except SettingsError as exc:
         print(f"anirec: {exc}", file=sys.stderr)
         return 2

@@ -56,12 +56,10 @@ class SettingsError(Exception):
 SettingsT = TypeVar("SettingsT", bound=BaseSettings)
 
 
-def load_settings(
-    cls: type[SettingsT] = Settings, env_file: str | Path | None = ENV_FILE
-) -> SettingsT:  # type: ignore[assignment]
+def load_settings(cls: type[SettingsT], env_file: str | Path | None = ENV_FILE) -> SettingsT:
     """Read settings of type ``cls``, turning validation errors into one clear line."""
     try:
-        return cls(_env_file=env_file)  # type: ignore[call-arg]
+        return cls(_env_file=env_file)
     except ValidationError as exc:
         problems = []
         for error in exc.errors():

@@ -124,4 +124,5 @@ class AccountService:
             result = await session.execute(
                 delete(LinkedAccount).where(LinkedAccount.discord_user_id == discord_user_id)
             )
+            # DML returns a CursorResult at run time; SQLAlchemy's stubs type execute() as Result.
             return bool(result.rowcount)  # type: ignore[attr-defined]

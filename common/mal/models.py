@@ -23,9 +23,11 @@ def _mapping(value: object) -> Mapping[str, Any]:
 
 def _count(value: object) -> int:
     """A non-negative count from an optional field; 0 when absent or not a finite number."""
+    if not isinstance(value, int | float | str | bytes):
+        return 0
     try:
-        return max(int(value or 0), 0)  # type: ignore[call-overload]
-    except (TypeError, ValueError, OverflowError):
+        return max(int(value), 0)
+    except (ValueError, OverflowError):
         return 0
 
 
