@@ -87,8 +87,7 @@ def encode_batch(
 
     # Each profile's fit sees its scored input entries in corpus order, as a fit on that
     # profile alone would: float sums depend on the order.
-    steps = np.arange(n_profiles + 1)
-    fit_bounds = np.searchsorted(k_seg[scored], steps).tolist()
+    fit_bounds = _bounds(k_seg[scored], n_profiles)
     fit_scores = k_scores[scored]
     normalizers = [
         RatingNormalizer.from_scores(fit_scores[fit_bounds[b] : fit_bounds[b + 1]])
@@ -107,10 +106,10 @@ def encode_batch(
     in_pos = k_pos[enters]
     planned = _PLANNED[k_codes]
     plan_pos = k_pos[planned]
-    i_at = np.searchsorted(i_seg, steps).tolist()
-    k_at = np.searchsorted(k_seg, steps).tolist()
-    p_at = np.searchsorted(k_seg[planned], steps).tolist()
-    u_at = np.searchsorted(unknown_seg, steps).tolist()
+    i_at = _bounds(i_seg, n_profiles)
+    k_at = _bounds(k_seg, n_profiles)
+    p_at = _bounds(k_seg[planned], n_profiles)
+    u_at = _bounds(unknown_seg, n_profiles)
     return [
         EncodedProfile(
             indices=in_pos[i_at[b] : i_at[b + 1]],
@@ -123,3 +122,10 @@ def encode_batch(
         )
         for b in range(n_profiles)
     ]
+
+
+def _bounds(segments: Ints, n_profiles: int) -> list[int]:
+    """Where each profile's run starts in ``segments`` (sorted profile numbers), and the end."""
+    if n_profiles == 1:  # serving's common case, without the search
+        return [0, len(segments)]
+    return list(np.searchsorted(segments, np.arange(n_profiles + 1)).tolist())
