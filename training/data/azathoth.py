@@ -17,8 +17,8 @@ from contextlib import closing
 from pathlib import Path
 from typing import Final, Literal
 
-from model.listformats import STATUS_CODES, dedupe_entries, open_list_file, parse_int_text
-from model.profile import ListFormatError, ProfileEntry
+from model.listformats import STATUS_CODES, open_list_file, parse_int_text
+from model.profile import ListFormatError, ProfileEntry, dedupe
 
 log = logging.getLogger(__name__)
 
@@ -124,4 +124,4 @@ def load_azathoth(
             entries.append(entry)
     if skipped:
         log.warning("%s: skipped %d malformed row(s)", source, skipped)
-    return {user: dedupe_entries(entries) for user, entries in profiles.items()}
+    return {user: dedupe(entries) for user, entries in profiles.items()}

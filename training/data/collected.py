@@ -24,8 +24,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from model.listformats import dedupe_entries, open_list_file
-from model.profile import STATUSES, ListFormatError, ProfileEntry
+from model.listformats import open_list_file
+from model.profile import STATUSES, ListFormatError, ProfileEntry, dedupe
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +97,7 @@ def parse_record(text: str, source: str, line: int) -> FetchRecord:
                     f"entries[{i}]: unknown status {status!r}; expected one of {STATUSES}"
                 )
             entries.append(ProfileEntry(anime_id, score, status))
-    return FetchRecord(username, status_code, fetched_at, dedupe_entries(entries), source, line)
+    return FetchRecord(username, status_code, fetched_at, dedupe(entries), source, line)
 
 
 def iter_records(
