@@ -4,6 +4,12 @@ Each title variant is normalized (accents stripped, case-folded, punctuation to 
 indexed by its character trigrams. A query scores each variant by exact, prefix and substring
 matches first, then by trigram overlap (a typo breaks at most three trigrams), with popularity
 as the tie-break. Searching 10k titles with ~3 variants each takes about a millisecond.
+
+Kept over rapidfuzz (measured on catalog-2026, 29.8k titles, 300 popular titles): with
+``process.extract`` the only scorer that also serves autocomplete prefixes (WRatio) was 4-16x
+slower per query and put the intended title first for 10-61% of one-typo queries against 97%
+here; QRatio was 0.3-0.6x the time but found 5% of prefixes in its top 25 (98% here) and
+WRatio matched ``"zzzzqqqq"`` to a title. The trigram index is the behaviour we want.
 """
 
 from __future__ import annotations

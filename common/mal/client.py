@@ -5,6 +5,11 @@ through one :class:`~common.mal.ratelimit.RateLimiter` (spacing + concurrency ca
 with exponential backoff and jitter on 429, 5xx, timeouts, connection errors and unreadable
 200s (malformed JSON, no ``data``), honouring ``Retry-After``. Failures surface as the typed
 errors of :mod:`common.mal.errors`. The client id is never logged or put in a URL.
+
+The retry loop is written out rather than built on tenacity: a tenacity version passes the
+same 57 client tests, but needs as many lines (Retry-After on 429 vs 5xx, the cap, the
+limiter's pause and the typed final error all stay ours, in callbacks), and a retried request
+took 1.2-1.7x as long.
 """
 
 from __future__ import annotations
