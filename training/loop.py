@@ -30,7 +30,7 @@ from model.reference import NetworkConfig
 from training.checkpoint import CHECKPOINT, load_checkpoint, save_checkpoint
 from training.configs import TrainConfig
 from training.dataset import TRAIN, Dataset
-from training.evaluation.measures import ranking_metrics, rating_mae
+from training.evaluation.measures import ndcg, rating_mae
 from training.evaluation.scorers import NetworkScorer
 from training.graft import fit_graft_scale
 from training.network import Network
@@ -265,7 +265,7 @@ class Trainer:
     def validate(self, batch: FoldIn, score_weight: float) -> tuple[float, float]:
         """Validation NDCG@100 (serving score, fold-in masked) and rating MAE (1–10)."""
         scorer = OutputsScorer(batch, *self.outputs(batch.inputs), score_weight)
-        return ranking_metrics(scorer, batch)["ndcg@100"], rating_mae(scorer, batch)
+        return ndcg(scorer, batch), rating_mae(scorer, batch)
 
     def best_network(self) -> Network:
         return nnx.merge(self.graphdef, self.best, self.rest)
@@ -318,17 +318,18 @@ def train(
     bar = tqdm(total=config.max_steps, initial=run.step, disable=not progress, unit="step")
 
     def evaluate(loss: float, nll: float, hub: float) -> None:
-        ndcg, mae = trainer.validate(validation, score_weight)
+        val_ndcg, val_mae = trainer.validate(validation, score_weight)
         record = {"step": run.step, "loss": loss, "nll": nll, "huber": hub}
-        record.update({"val_ndcg@100": ndcg, "val_mae": mae})
-        if run.record(record, -mae if config.select == "mae" else ndcg, ndcg):
+        record.update({"val_ndcg@100": val_ndcg, "val_mae": val_mae})
+        criterion = -val_mae if config.select == "mae" else val_ndcg
+        if run.record(record, criterion, val_ndcg):
             trainer.best = trainer.params["net"]
         bar.set_postfix(
             loss=f"{loss:.3f}",
             nll=f"{nll:.3f}",
             huber=f"{hub:.3f}",
-            ndcg=f"{ndcg:.4f}",
-            mae=f"{mae:.3f}",
+            ndcg=f"{val_ndcg:.4f}",
+            mae=f"{val_mae:.3f}",
         )
         if ckpt is not None:
             ckpt.parent.mkdir(parents=True, exist_ok=True)

@@ -24,6 +24,15 @@ def masked_scores(scorer: Scorer, batch: FoldIn) -> np.ndarray:
     return np.where(batch.presence > 0, -np.inf, scores)
 
 
+def _mean(per_user: np.ndarray) -> float:
+    return float(np.nanmean(per_user))  # users with nothing held out are NaN: left out
+
+
+def ndcg(scorer: Scorer, batch: FoldIn, k: int = 100) -> float:
+    """Mean NDCG@k over the batch's users, fold-in masked (what validation selects by)."""
+    return _mean(metrics.ndcg_at_k(masked_scores(scorer, batch), batch.held_out, k))
+
+
 def ranking_metrics(
     scorer: Scorer,
     batch: FoldIn,
@@ -35,9 +44,9 @@ def ranking_metrics(
     scores = masked_scores(scorer, batch)
     top20 = metrics.top_k(scores, 20)
     row = {
-        "recall@20": float(np.nanmean(metrics.recall_at_k(scores, batch.held_out, 20))),
-        "recall@50": float(np.nanmean(metrics.recall_at_k(scores, batch.held_out, 50))),
-        "ndcg@100": float(np.nanmean(metrics.ndcg_at_k(scores, batch.held_out, 100))),
+        "recall@20": _mean(metrics.recall_at_k(scores, batch.held_out, 20)),
+        "recall@50": _mean(metrics.recall_at_k(scores, batch.held_out, 50)),
+        "ndcg@100": _mean(metrics.ndcg_at_k(scores, batch.held_out, 100)),
     }
     if item_counts is not None:
         row["popularity_percentile@20"] = metrics.mean_popularity_percentile(top20, item_counts)

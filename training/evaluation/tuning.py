@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from training.baselines import Dlae, Ease, ItemBias, training_presence
 from training.dataset import Dataset
-from training.evaluation.measures import ranking_metrics, rating_mae
+from training.evaluation.measures import ndcg, rating_mae
 from training.scenario import FoldIn
 
 EASE_LAMBDAS = (50.0, 100.0, 200.0, 400.0, 800.0, 1600.0)
@@ -27,10 +27,9 @@ def tune_ease(
     best: tuple[float, Ease] | None = None
     for lam in lambdas:
         model = Ease(lam).fit_matrix(x)
-        ndcg = ranking_metrics(model, batch)["ndcg@100"]
-        sweep[lam] = ndcg
-        if best is None or ndcg > best[0]:
-            best = ndcg, model
+        sweep[lam] = score = ndcg(model, batch)
+        if best is None or score > best[0]:
+            best = score, model
     assert best is not None, "empty λ grid"
     return best[1], sweep
 
@@ -44,10 +43,9 @@ def tune_dlae(
     best: tuple[float, Dlae] | None = None
     for dropout, lam in grid:
         model = Dlae(dropout, lam).fit_matrix(x)
-        ndcg = ranking_metrics(model, batch)["ndcg@100"]
-        sweep[f"p={dropout:g},lambda={lam:g}"] = ndcg
-        if best is None or ndcg > best[0]:
-            best = ndcg, model
+        sweep[f"p={dropout:g},lambda={lam:g}"] = score = ndcg(model, batch)
+        if best is None or score > best[0]:
+            best = score, model
     assert best is not None, "empty DLAE grid"
     return best[1], sweep
 
