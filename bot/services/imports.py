@@ -9,14 +9,16 @@ from bot.services.errors import ImportRejected
 from model.listformats import (
     DEFAULT_MAX_BYTES,
     DEFAULT_MAX_ENTRIES,
+    MAX_UPLOAD_BYTES,
     ListTooLarge,
+    NothingToImport,
     ParsedList,
-    read_list_upload,
+    read_import,
 )
 from model.profile import ListFormatError
 
-MAX_UPLOAD_BYTES = 8 * 1024 * 1024
-"""Largest attachment accepted: MAL's .xml.gz of a 30,000-entry list is about 1 MB."""
+# MAX_UPLOAD_BYTES (the largest attachment accepted) is model.listformats' own, so the
+# read-list command refuses what /import refuses.
 MAX_LIST_BYTES = DEFAULT_MAX_BYTES
 """Largest list after decompression: 60 MB, twice today's ~975 bytes/entry at MAX_ENTRIES."""
 MAX_ENTRIES = DEFAULT_MAX_ENTRIES
@@ -31,14 +33,13 @@ def upload_too_large(size: int) -> str:
 
 
 def read_upload(data: bytes, filename: str) -> ParsedList:
-    """Parse an uploaded list; every problem becomes :class:`ImportRejected` with a reason."""
-    if len(data) > MAX_UPLOAD_BYTES:
-        raise ImportRejected(upload_too_large(len(data)))
+    """Parse an uploaded list as :func:`model.listformats.read_import` does (so does
+    ``python -m model read-list``); every problem becomes :class:`ImportRejected` with a reason."""
     try:
-        parsed = read_list_upload(
-            data, filename[:100] or "upload", max_bytes=MAX_LIST_BYTES, max_entries=MAX_ENTRIES
-        )
+        return read_import(data, filename[:100] or "upload")
     except ListTooLarge as exc:
+        if exc.limit == "upload":
+            raise ImportRejected(upload_too_large(len(data))) from exc
         if exc.limit == "entries":
             raise ImportRejected(
                 f"That list has more than {MAX_ENTRIES:,} entries, the most I can import; "
@@ -49,15 +50,14 @@ def read_upload(data: bytes, filename: str) -> ParsedList:
             f"MyAnimeList export of {MAX_ENTRIES:,} entries; upload the file MyAnimeList's "
             "export page gives you, unchanged."
         ) from exc
+    except NothingToImport as exc:
+        if exc.skipped:
+            raise ImportRejected(
+                f"None of the {exc.skipped:,} entries in that file has a MyAnimeList id, "
+                "so there is nothing to import."
+            ) from exc
+        raise ImportRejected("That export has no anime entries.") from exc
     except ListFormatError as exc:
         raise ImportRejected(
             f"That file is not a MyAnimeList export I can read: {str(exc)[:300]}"
         ) from exc
-    if not parsed.entries:
-        if parsed.skipped:
-            raise ImportRejected(
-                f"None of the {len(parsed.skipped):,} entries in that file has a MyAnimeList id, "
-                "so there is nothing to import."
-            )
-        raise ImportRejected("That export has no anime entries.")
-    return parsed

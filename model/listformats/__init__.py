@@ -10,7 +10,8 @@ rejecting any DOCTYPE, entity declaration or external entity (no billion laughs,
 
 Modules: ``fields`` (statuses, integer text, :class:`ParsedList`), ``bounded`` (gzip and size
 limits), ``entries`` (one per id, the duplicate rule), ``export_xml``, ``api_json`` (and the
-one reader of an API list item), ``upload`` (either, by first byte).
+one reader of an API list item), ``upload`` (either, by first byte; ``read_import``: what
+``/import`` and ``python -m model read-list`` read).
 """
 
 from __future__ import annotations
@@ -36,13 +37,15 @@ from model.listformats.fields import (
     DEFAULT_MAX_BYTES,
     DEFAULT_MAX_ENTRIES,
     EXPORT_BYTES_PER_ENTRY,
+    MAX_UPLOAD_BYTES,
     STATUS_CODES,
+    ListFormatName,
     ParsedList,
     SkippedEntry,
     parse_int_text,
     parse_status,
 )
-from model.listformats.upload import read_list_upload
+from model.listformats.upload import NothingToImport, read_import, read_list_upload
 
 __all__ = [
     "CHUNK_SIZE",
@@ -51,9 +54,12 @@ __all__ = [
     "EXPORT_BYTES_PER_ENTRY",
     "GZIP_MAGIC",
     "MANGA_STATUSES",
+    "MAX_UPLOAD_BYTES",
     "STATUS_CODES",
     "ApiListItem",
+    "ListFormatName",
     "ListTooLarge",
+    "NothingToImport",
     "ParsedList",
     "SkippedEntry",
     "iter_bounded_chunks",
@@ -65,6 +71,7 @@ __all__ = [
     "parse_mal_export",
     "parse_status",
     "read_bounded",
+    "read_import",
     "read_list_upload",
     "read_mal_api_animelist",
     "read_mal_export",

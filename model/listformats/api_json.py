@@ -147,6 +147,7 @@ def read_mal_api_animelist(
         collector.titles,
         skipped=collector.skipped,
         assumed_completed=assumed,
+        format="mal_api_json",
     )
 
 

@@ -20,11 +20,17 @@ CHUNK_SIZE: Final = 64 * 1024
 
 
 class ListTooLarge(ListFormatError):
-    """A list over a size limit: ``limit`` says which (``"bytes"`` uncompressed or ``"entries"``)
-    and ``maximum`` its value, so a caller can say which limit was hit and what to do."""
+    """A list over a size limit: ``limit`` says which (``"upload"``: the file as given,
+    ``"bytes"``: uncompressed, or ``"entries"``) and ``maximum`` its value, so a caller can say
+    which limit was hit and what to do."""
 
     def __init__(
-        self, source: str, message: str, *, limit: Literal["bytes", "entries"], maximum: int
+        self,
+        source: str,
+        message: str,
+        *,
+        limit: Literal["upload", "bytes", "entries"],
+        maximum: int,
     ) -> None:
         super().__init__(source, message)
         self.limit = limit

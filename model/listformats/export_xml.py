@@ -163,7 +163,12 @@ def read_mal_export(
         raise ListFormatError(source, f"not well-formed XML ({message})", exc.lineno) from exc
     collector = handler.collector
     return ParsedList(
-        source, collector.result(), collector.titles, handler.username, collector.skipped
+        source,
+        collector.result(),
+        collector.titles,
+        handler.username,
+        collector.skipped,
+        format="mal_export_xml",
     )
 
 

@@ -20,6 +20,12 @@ Sized from the entry limit so that any export within it fits with room for long 
 comments and tags (30,000 × 975 ≈ 29 MB); the byte cap only stops gzip bombs and padding.
 """
 
+MAX_UPLOAD_BYTES: Final = 8 * 1024 * 1024
+"""Largest list file ``/import`` takes, as uploaded: MAL's .xml.gz of 30,000 entries is ~1 MB."""
+
+ListFormatName = Literal["mal_export_xml", "mal_api_json"]
+"""The list formats a member's file can be in (:attr:`ParsedList.format`)."""
+
 STATUS_CODES: Final = {
     1: "watching",
     2: "completed",
@@ -70,7 +76,8 @@ class ParsedList:
     ``titles`` maps anime id to the title the source gave (when it gave one); ``username`` is
     the list owner named by the source (``<myinfo><user_name>`` or ``<username>`` in an export),
     if any. ``skipped`` lists the file's entries left out and why; ``assumed_completed`` counts
-    API items without a ``list_status``, read as completed and unscored.
+    API items without a ``list_status``, read as completed and unscored. ``format`` is the
+    format the file was read as, when a reader of one format made it.
     """
 
     source: str
@@ -79,6 +86,7 @@ class ParsedList:
     username: str | None = None
     skipped: list[SkippedEntry] = field(default_factory=list)
     assumed_completed: int = 0
+    format: ListFormatName | None = None
 
     def notes(self) -> list[str]:
         """One sentence per kind of entry not read as written (empty when all were)."""
