@@ -1,4 +1,4 @@
-"""``python -m model``: batch recommendations and the reduced-precision check.
+"""``python -m model``: batch recommendations, the reduced-precision check and reading a list file.
 
 The serving benchmark is ``python -m training bench`` (:mod:`training.bench`).
 """
@@ -9,7 +9,7 @@ import sys
 
 from model import commands
 
-COMMAND_MODULES: list[str] = ["model.cli", "model.precision"]
+COMMAND_MODULES: list[str] = ["model.cli", "model.precision", "model.readlist"]
 
 
 def main(argv: list[str] | None = None) -> int:
