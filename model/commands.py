@@ -24,13 +24,14 @@ def build_parser(prog: str, doc: str | None, modules: Sequence[str]) -> argparse
 def run(prog: str, doc: str | None, modules: Sequence[str], argv: list[str] | None = None) -> int:
     """Parse ``argv`` (default ``sys.argv[1:]``) and run the chosen sub-command's handler.
 
-    A sub-command named like its module (``bench`` of ``training.bench``) is parsed with that
-    module alone, so that it does not pay for the others' imports (the benchmark measures the
-    process's memory; ``training.train`` would add JAX to it).
+    A sub-command named like its module, alone or before a dash (``bench`` and ``bench-readers``
+    of ``training.bench``), is parsed with that module alone, so that it does not pay for the
+    others' imports (the benchmarks measure memory; ``training.train`` would add JAX to it).
     """
     argv = sys.argv[1:] if argv is None else argv
     if argv:
-        alone = [name for name in modules if name.rpartition(".")[2] == argv[0]]
+        names = {argv[0], argv[0].partition("-")[0]}
+        alone = [name for name in modules if name.rpartition(".")[2] in names]
         if alone:
             modules = alone
     args = build_parser(prog, doc, modules).parse_args(argv)
