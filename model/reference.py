@@ -108,12 +108,14 @@ def forward(
 def rating_offset(config: NetworkConfig, x: np.ndarray) -> np.ndarray:
     """Per input row, the mean input rating value: Σ ratings / max(Σ presence, 1), shape (B,)."""
     n = config.n_items
-    return x[:, n:].sum(axis=1) / np.maximum(x[:, :n].sum(axis=1), 1.0)
+    mean: np.ndarray = x[:, n:].sum(axis=1) / np.maximum(x[:, :n].sum(axis=1), 1.0)
+    return mean
 
 
 def log_softmax(logits: np.ndarray) -> np.ndarray:
     shifted = logits - logits.max(axis=-1, keepdims=True)
-    return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+    out: np.ndarray = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+    return out
 
 
 def unified_score(
@@ -121,7 +123,9 @@ def unified_score(
 ) -> np.ndarray:
     """score = p^w · max(r̂+1, 0.001)^(1−w) (DESIGN.md, "Score"); w = 1 for unscored profiles."""
     w = np.asarray(weight, dtype=np.float64)
-    return np.power(presence_prob, w) * np.power(np.maximum(ratings + 1.0, 1e-3), 1.0 - w)
+    rating_part = np.power(np.maximum(ratings + 1.0, 1e-3), 1.0 - w)
+    score: np.ndarray = np.power(presence_prob, w) * rating_part
+    return score
 
 
 def random_weights(
