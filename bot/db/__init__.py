@@ -1,7 +1,15 @@
 """Storage: SQLAlchemy models, the async engine and sessions (no discord imports)."""
 
 from bot.db.engine import create_engine, session_factory
-from bot.db.models import Anime, Base, BotState, GuildSettings, LinkedAccount, ListEntry
+from bot.db.models import (
+    Anime,
+    Base,
+    BotState,
+    GuildSettings,
+    LinkedAccount,
+    ListEntry,
+    MemberFeedback,
+)
 
 __all__ = [
     "Anime",
@@ -10,6 +18,7 @@ __all__ = [
     "GuildSettings",
     "LinkedAccount",
     "ListEntry",
+    "MemberFeedback",
     "create_engine",
     "session_factory",
 ]

@@ -108,6 +108,23 @@ class ListEntry(Base):
     account: Mapped[LinkedAccount] = relationship(back_populates="entries")
 
 
+class MemberFeedback(Base):
+    """What a member said of a recommended title: "not_interested", "seen" (already seen) or
+    "liked" (seen it, liked it). Kept out of later recommendations; the two "seen" kinds count
+    as watched in the profile until the member's own list has the title."""
+
+    __tablename__ = "member_feedback"
+
+    discord_user_id: Mapped[int] = mapped_column(
+        BigInteger,
+        ForeignKey("linked_accounts.discord_user_id", ondelete="CASCADE"),
+        primary_key=True,
+    )
+    anime_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    kind: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class Anime(Base):
     """The anime catalog: seeded from the model's corpus, filled in from MAL's anime details."""
 

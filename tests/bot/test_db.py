@@ -18,7 +18,14 @@ from bot.db.migrate import downgrade, upgrade
 from bot.db.url import DatabaseSettings
 from tests.bot.conftest import POSTGRES_URL
 
-TABLES = {"anime", "bot_state", "guild_settings", "linked_accounts", "list_entries"}
+TABLES = {
+    "anime",
+    "bot_state",
+    "guild_settings",
+    "linked_accounts",
+    "list_entries",
+    "member_feedback",
+}
 
 
 async def test_migrated_schema_matches_the_models(connection: AsyncConnection) -> None:
