@@ -9,6 +9,7 @@ from bot.db.models import (
     LinkedAccount,
     ListEntry,
     MemberFeedback,
+    UnmappedEntry,
 )
 
 __all__ = [
@@ -19,6 +20,7 @@ __all__ = [
     "LinkedAccount",
     "ListEntry",
     "MemberFeedback",
+    "UnmappedEntry",
     "create_engine",
     "session_factory",
 ]

@@ -65,13 +65,17 @@ class Base(DeclarativeBase):
 
 
 class LinkedAccount(Base):
-    """A Discord member's link to a MyAnimeList list (fetched from MAL or imported)."""
+    """A Discord member's link to one anime list: fetched from MyAnimeList, AniList or Kitsu, or
+    imported from a MAL export file. ``mal_username`` holds the user name on the linked site."""
 
     __tablename__ = "linked_accounts"
 
     discord_user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     mal_username: Mapped[str] = mapped_column(String(64))
-    source: Mapped[str] = mapped_column(String(8), default="mal")  # "mal" or "import"
+    # The list's site: "mal", "anilist", "kitsu" (fetched and refreshed) or "import" (a file).
+    source: Mapped[str] = mapped_column(String(8), default="mal")
+    # The account's id on AniList or Kitsu (Kitsu's library is fetched by user id).
+    site_user_id: Mapped[str | None] = mapped_column(String(32), default=None)
     linked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     share_opt_in: Mapped[bool] = mapped_column(Boolean, default=False)
     last_sync_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
@@ -106,6 +110,27 @@ class ListEntry(Base):
     updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
 
     account: Mapped[LinkedAccount] = relationship(back_populates="entries")
+
+
+class UnmappedEntry(Base):
+    """An AniList or Kitsu list entry whose title has no MyAnimeList id (yet): counted as
+    unknown, kept with the site's own anime id so a later sync (once the site maps it) or a
+    later id mapping can move it into ``list_entries``. Replaced with the list on each sync."""
+
+    __tablename__ = "unmapped_entries"
+
+    discord_user_id: Mapped[int] = mapped_column(
+        BigInteger,
+        ForeignKey("linked_accounts.discord_user_id", ondelete="CASCADE"),
+        primary_key=True,
+    )
+    site: Mapped[str] = mapped_column(String(8), primary_key=True)
+    site_anime_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    status: Mapped[str] = mapped_column(String(16))
+    score: Mapped[int] = mapped_column(SmallInteger, default=0)
+    episodes: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    title: Mapped[str | None] = mapped_column(String(256), default=None)
 
 
 class MemberFeedback(Base):

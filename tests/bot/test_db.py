@@ -25,6 +25,7 @@ TABLES = {
     "linked_accounts",
     "list_entries",
     "member_feedback",
+    "unmapped_entries",
 }
 
 
