@@ -10,8 +10,12 @@ STAMP_DEV := $(VENV)/.installed-dev
 EXTRAS_run := postgres
 EXTRAS_train := postgres,train
 EXTRAS_dev := dev,train,postgres,fast
-DATA_DIR ?= $(if $(wildcard ../shared/data/anime-5k),../shared/data/anime-5k,data/anime-5k)
+# The default model's data ships with the project (Kaggle anime-5k sample, CC0; README "Data
+# sources"). Nothing reads ../shared unless asked: `make model DATA_DIR=../shared/data/anime-5k`.
+DATA_DIR ?= training/datasets/anime-5k
 MODEL_PATH ?= artifacts/model
+# Where `make model` trains before `python -m training promote` puts it live.
+CANDIDATE ?= runs/candidate-default
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
@@ -31,7 +35,11 @@ migrate: $(STAMP_RUN) ## Apply database migrations (DATABASE_URL, default SQLite
 	@mkdir -p data
 	$(VENV)/bin/alembic upgrade head
 
-run: migrate ## Start the bot (needs DISCORD_TOKEN and MAL_CLIENT_ID in .env)
+run: migrate ## Start the bot (builds the default model first when MODEL_PATH has none)
+	@if [ ! -f "$(MODEL_PATH)/manifest.json" ]; then \
+	  echo "No model at $(MODEL_PATH): building the default one from $(DATA_DIR) (a few minutes; once)."; \
+	  $(MAKE) --no-print-directory model || exit $$?; \
+	fi
 	$(PY) -m bot
 
 lint: $(STAMP_DEV) ## ruff check, ruff format --check, import contracts (lint-imports)
@@ -49,8 +57,9 @@ format: $(STAMP_DEV) ## Apply ruff's fixes and formatting
 test: lint typecheck ## Lint, type-check and run the whole test suite
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-model: $(STAMP_TRAIN) ## Train the default model from DATA_DIR into MODEL_PATH
-	$(PY) -m training train --data $(DATA_DIR) --out $(MODEL_PATH)
+model: $(STAMP_TRAIN) ## Train a model from DATA_DIR and promote it to MODEL_PATH
+	$(PY) -m training train --data $(DATA_DIR) --out $(CANDIDATE)
+	$(PY) -m training promote $(CANDIDATE) --to $(MODEL_PATH)
 
 evaluate: $(STAMP_TRAIN) ## Evaluate MODEL_PATH against EASE and popularity on the test users
 	$(PY) -m training evaluate --model $(MODEL_PATH) --data $(DATA_DIR)

@@ -12,6 +12,8 @@ COMMAND_MODULES: list[str] = [
     "training.train",
     "training.evaluate",
     "training.bench",
+    "training.catalog",
+    "training.lifecycle.promote",
 ]
 
 

@@ -249,32 +249,44 @@ def build_dataset(
     )
 
 
-def _has_header(path: Path, columns: tuple[str, ...]) -> bool:
-    """Whether ``path`` is a CSV starting with ``columns`` (CooperUnion's ``anime.csv``; the Kaggle
-    2020 download has an ``anime.csv`` of another layout, which is not metadata we read)."""
-    if not path.is_file():
-        return False
-    with path.open(encoding="utf-8", errors="replace") as handle:
-        header = handle.readline().lstrip("\ufeff").strip().split(",")
-    return tuple(h.strip() for h in header[: len(columns)]) == columns
+def _anime_file(directory: Path) -> Path | None:
+    """The folder's CooperUnion ``anime.csv`` (or ``anime.csv.gz``) when it has that layout or a
+    subset of its columns (the Kaggle 2020 download has an ``anime.csv`` of another layout, which
+    is not metadata we read)."""
+    from model.listformats import open_list_file
+    from training.data.kaggle import has_anime_header
+
+    for name in ("anime.csv", "anime.csv.gz"):
+        path = directory / name
+        if not path.is_file():
+            continue
+        with open_list_file(path) as handle:
+            line = handle.readline().decode("utf-8", errors="replace")
+        if has_anime_header([h.strip() for h in line.lstrip("\ufeff").strip().split(",")]):
+            return path
+    return None
+
+
+KAGGLE_ONLY = ([("rating.csv", "kaggle")], [("rating.csv.gz", "kaggle")])
 
 
 def load_data_dir(directory: str | Path, options: DatasetOptions = DatasetOptions()) -> Dataset:
     """Build a dataset from a data directory.
 
-    CooperUnion ``rating.csv`` (+ ``anime.csv`` for titles and media types) is read by the fast
-    loader; any other layout that :func:`training.data.load_profiles` detects (azathoth42 CSV,
-    MAL exports, collector output) is read by it, users numbered in its key order.
+    CooperUnion ``rating.csv`` (+ ``anime.csv`` for titles and media types; either may be
+    gzipped, as the shipped sample is) is read by the fast loader; any other layout that
+    :func:`training.data.load_profiles` detects (azathoth42 CSV, MAL exports, collector output)
+    is read by it, users numbered in its key order.
     """
     from training import data
-    from training.data.kaggle import ANIME_COLUMNS, load_anime
+    from training.data.kaggle import load_anime
 
     directory = Path(directory)
-    anime_path = directory / "anime.csv"
-    anime = load_anime(anime_path) if _has_header(anime_path, ANIME_COLUMNS) else None
+    anime_path = _anime_file(directory)
+    anime = load_anime(anime_path) if anime_path is not None else None
     named, report = data.read_profiles(directory)
     print(report.summary(), file=sys.stderr)  # per file: what was read, what was skipped and why
-    if [(Path(f.path).name, f.format) for f in report.read] == [("rating.csv", "kaggle")]:
+    if [(Path(f.path).name, f.format) for f in report.read] in KAGGLE_ONLY:
         profiles = {int(user): entries for user, entries in named.items()}  # CooperUnion ids
     else:
         profiles, _ = data.index_users(named)

@@ -3,22 +3,27 @@
 ``rating.csv``: ``user_id,anime_id,rating`` with ``rating`` the user's 1–10 score or −1 for an
 entry on the list without a score. The dump has no list status, so every entry becomes
 ``ProfileEntry(anime_id, score, status=None)`` (treated as completed by the status rule).
-``anime.csv``: ``anime_id,name,genre,type,episodes,rating,members`` metadata.
+``anime.csv``: ``anime_id,name,genre,type,episodes,rating,members`` metadata, or any subset of
+those columns that starts with ``anime_id,name`` (the shipped sample keeps ``anime_id,name,type``).
+Either file may be gzip-compressed (``rating.csv.gz``, ``anime.csv.gz``; told by the magic bytes).
 """
 
 from __future__ import annotations
 
 import csv
+import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from model.listformats import open_list_file
 from model.profile import ListFormatError, ProfileEntry
 
 RATING_COLUMNS = ("user_id", "anime_id", "rating")
 ANIME_COLUMNS = ("anime_id", "name", "genre", "type", "episodes", "rating", "members")
+ANIME_REQUIRED = ("anime_id", "name")
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,14 +66,17 @@ class AnimeInfo:
     members: int | None
 
 
-def _rows(path: Path, columns: tuple[str, ...]) -> Iterator[tuple[int, list[str]]]:
-    """(line number, row) for each data row, after checking the header."""
+def _rows(
+    path: Path, columns: tuple[str, ...], header_out: list[str] | None = None
+) -> Iterator[tuple[int, list[str]]]:
+    """(line number, row) for each data row, after checking that the header starts with
+    ``columns``; the whole header is appended to ``header_out`` when given."""
     source = str(path)
     try:
-        handle = path.open(newline="", encoding="utf-8")
+        raw = open_list_file(path)
     except OSError as error:
         raise ListFormatError(source, f"cannot open: {error.strerror or error}") from error
-    with handle:
+    with raw, io.TextIOWrapper(raw, encoding="utf-8", newline="") as handle:
         reader = csv.reader(handle)
         try:
             header = next(reader, None)
@@ -79,6 +87,8 @@ def _rows(path: Path, columns: tuple[str, ...]) -> Iterator[tuple[int, list[str]
                 raise ListFormatError(
                     source, f"header {','.join(header)!r}, expected {','.join(columns)!r}", 1
                 )
+            if header_out is not None:
+                header_out.extend(header)
             for row in reader:
                 if row:
                     yield reader.line_num, row
@@ -86,6 +96,8 @@ def _rows(path: Path, columns: tuple[str, ...]) -> Iterator[tuple[int, list[str]
             raise ListFormatError(source, f"CSV error: {error}", reader.line_num) from error
         except UnicodeDecodeError as error:
             raise ListFormatError(source, "not UTF-8 text", reader.line_num + 1) from error
+        except (OSError, EOFError) as error:  # a truncated or corrupt gzip stream
+            raise ListFormatError(source, f"unreadable: {error}", reader.line_num) from error
 
 
 def load_ratings(path: str | Path) -> RatingTable:
@@ -138,22 +150,35 @@ def _optional_float(text: str) -> float | None:
     return None if value is None else float(value)
 
 
+def has_anime_header(header: list[str]) -> bool:
+    """Whether a CSV header is CooperUnion's ``anime.csv`` layout or a subset of its columns
+    starting with ``anime_id,name`` (the Kaggle 2020 ``anime.csv`` has another layout)."""
+    return tuple(header[:2]) == ANIME_REQUIRED and set(header) <= set(ANIME_COLUMNS)
+
+
 def load_anime(path: str | Path) -> dict[int, AnimeInfo]:
-    """Read a CooperUnion ``anime.csv`` into ``{anime_id: AnimeInfo}``."""
+    """Read a CooperUnion ``anime.csv`` (or a column subset, see the module doc) into
+    ``{anime_id: AnimeInfo}``; a missing column reads as unknown."""
     path = Path(path)
     source = str(path)
     result: dict[int, AnimeInfo] = {}
-    for line, row in _rows(path, ANIME_COLUMNS):
-        if len(row) != len(ANIME_COLUMNS):
-            raise ListFormatError(source, f"expected 7 fields, got {len(row)}", line)
+    header: list[str] = []
+    for line, row in _rows(path, ANIME_REQUIRED, header):
+        if not has_anime_header(header):
+            raise ListFormatError(
+                source, f"header {','.join(header)!r}, expected {','.join(ANIME_COLUMNS)!r}", 1
+            )
+        if len(row) != len(header):
+            raise ListFormatError(source, f"expected {len(header)} fields, got {len(row)}", line)
+        field = dict(zip(header, row, strict=True))
         try:
             anime_id = int(row[0])
-            episodes = _optional_int(row[4])
-            mean = _optional_float(row[5])
-            members = _optional_int(row[6])
+            episodes = _optional_int(field.get("episodes", ""))
+            mean = _optional_float(field.get("rating", ""))
+            members = _optional_int(field.get("members", ""))
         except ValueError:
             raise ListFormatError(source, f"bad number in {','.join(row)!r}", line) from None
-        media_type = row[3].strip().lower().replace(" ", "_") or "unknown"
-        genres = tuple(g.strip() for g in row[2].split(",") if g.strip())
+        media_type = field.get("type", "").strip().lower().replace(" ", "_") or "unknown"
+        genres = tuple(g.strip() for g in field.get("genre", "").split(",") if g.strip())
         result[anime_id] = AnimeInfo(anime_id, row[1], genres, media_type, episodes, mean, members)
     return result

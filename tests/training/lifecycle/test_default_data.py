@@ -1,0 +1,83 @@
+"""The shipped default data (training/datasets/anime-5k) and the fresh-clone path to a model."""
+
+from __future__ import annotations
+
+import gzip
+import re
+from pathlib import Path
+
+import numpy as np
+
+from model.profile import ProfileEntry
+from model.recommender import Recommender
+from training.__main__ import main as cli
+from training.data.kaggle import load_anime, load_ratings
+from training.dataset import load_data_dir
+from training.lifecycle.promote import live_version
+
+ROOT = Path(__file__).resolve().parents[3]
+SHIPPED = ROOT / "training" / "datasets" / "anime-5k"
+
+
+def write_sample(directory: Path, n_users: int = 60, seed: int = 0) -> Path:
+    """A tiny sample in the shipped layout: gzipped rating.csv and a 3-column anime.csv."""
+    directory.mkdir(parents=True)
+    rng = np.random.default_rng(seed)
+    rows = ["user_id,anime_id,rating"]
+    for u in range(n_users):
+        pool = np.arange(1, 31) + (u % 2) * 15
+        for a in rng.choice(pool, size=10, replace=False):
+            rows.append(f"{u},{a},{int(rng.integers(1, 11)) if a % 4 else -1}")
+    with gzip.open(directory / "rating.csv.gz", "wt", encoding="utf-8") as handle:
+        handle.write("\n".join(rows) + "\n")
+    anime = ["anime_id,name,type", *(f'{a},"Title {a}, the show",TV' for a in range(1, 46))]
+    with gzip.open(directory / "anime.csv.gz", "wt", encoding="utf-8") as handle:
+        handle.write("\n".join(anime) + "\n")
+    return directory
+
+
+def test_the_shipped_sample_is_there_and_small() -> None:
+    sizes = {p.name: p.stat().st_size for p in SHIPPED.iterdir() if p.suffix == ".gz"}
+    assert set(sizes) == {"rating.csv.gz", "anime.csv.gz"}
+    assert sum(sizes.values()) < 2_500_000
+    with gzip.open(SHIPPED / "rating.csv.gz", "rt") as handle:
+        assert handle.readline().strip() == "user_id,anime_id,rating"
+    with gzip.open(SHIPPED / "anime.csv.gz", "rt") as handle:
+        assert handle.readline().strip() == "anime_id,name,type"
+
+
+def test_nothing_reads_shared_by_default() -> None:
+    makefile = (ROOT / "Makefile").read_text()
+    default = re.search(r"^DATA_DIR \?= (.+)$", makefile, re.M)
+    assert default is not None and default.group(1).strip() == "training/datasets/anime-5k"
+    assert "../shared" not in default.group(1)
+
+
+def test_gzipped_files_and_the_column_subset_are_read(tmp_path: Path) -> None:
+    sample = write_sample(tmp_path / "d")
+    table = load_ratings(sample / "rating.csv.gz")
+    assert len(table) == 600 and (table.scores == 0).any()
+    anime = load_anime(sample / "anime.csv.gz")
+    assert anime[3].name == "Title 3, the show" and anime[3].media_type == "tv"
+    assert anime[3].genres == () and anime[3].members is None
+    dataset = load_data_dir(sample)
+    assert dataset.info["source_users"] == 60 and set(dataset.media_types) == {"tv"}
+    assert dataset.titles[0].startswith("Title ")
+
+
+def test_a_fresh_clone_trains_promotes_and_serves(tmp_path: Path) -> None:
+    """What `make model` does on a fresh clone: train the small config, promote, load."""
+    sample = write_sample(tmp_path / "sample")
+    candidate, live = tmp_path / "candidate", tmp_path / "artifacts" / "model"
+    args = ["train", "--data", str(sample), "--config", "small", "--out", str(candidate)]
+    flags = ["--max-steps", "4", "--eval-every", "2", "--quiet"]
+    assert cli([*args, *flags, "--checkpoint-dir", str(tmp_path / "ck")]) == 0
+    assert cli(["promote", str(candidate), "--to", str(live)]) == 0
+    assert live.is_symlink() and live_version(live) is not None
+    recommender = Recommender.load(live.resolve())
+    try:
+        recs = recommender.recommend([ProfileEntry(1, 9), ProfileEntry(5, 8), ProfileEntry(9, 7)])
+        assert recs and all(r.anime_id not in (1, 5, 9) for r in recs)
+        assert recommender.item(int(recs[0].anime_id))["title"].startswith("Title ")
+    finally:
+        recommender.close()
