@@ -13,6 +13,7 @@ COMMAND_MODULES: list[str] = [
     "training.evaluate",
     "training.bench",
     "training.catalog",
+    "training.catalog",
     "training.lifecycle.promote",
 ]
 
