@@ -13,7 +13,6 @@ COMMAND_MODULES: list[str] = [
     "training.evaluate",
     "training.bench",
     "training.catalog",
-    "training.catalog",
     "training.lifecycle.promote",
 ]
 
