@@ -18,13 +18,22 @@ class Contributor:
 
 @dataclass(frozen=True, slots=True)
 class Recommendation:
-    """A ranked title: unified ``score``, presence probability and predicted score (1–10)."""
+    """A ranked title: unified ``score``, presence probability and predicted score (1–10).
+
+    ``source`` is "model" for a title the network ranks, "catalog" for one the side channel
+    ranks (:mod:`model.coldstart`; its score is on the same scale, its presence is the score
+    and its predicted score the title's mean score); ``reasons`` say why in words; ``more``
+    counts the other candidates of its franchise that this line stands for.
+    """
 
     anime_id: int
     score: float
     presence: float
     predicted_score: float
     contributors: tuple[Contributor, ...] = ()
+    source: str = "model"
+    reasons: tuple[str, ...] = ()
+    more: int = 0
 
 
 @dataclass(frozen=True, slots=True)

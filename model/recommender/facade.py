@@ -19,12 +19,16 @@ from typing import Any
 import numpy as np
 
 from model.artifact import Artifact, load_artifact
+from model.coldstart.calibration import Calibration, find_calibration
+from model.coldstart.index import TitleIndex
+from model.coldstart.source import CatalogSource
 from model.encoding import CorpusIndex, encode_batch, encode_profile
 from model.engine import Engine
 from model.features import EncodedProfile
 from model.forward import Float32Forward, ForwardStrategy, ProfilePass, run_passes
 from model.profile import ProfileEntry, dedupe
 from model.recommender import explanations
+from model.recommender.mixing import CatalogRanking, mixed_recommendations
 from model.recommender.query import RecommendationQuery
 from model.recommender.ranking import CandidateFilter, Target, recommendations, targets, top_k
 from model.recommender.workers import DEFAULT_WORKERS, Workers, one_call
@@ -52,10 +56,15 @@ class Recommender:
         workers: int = DEFAULT_WORKERS,
         fast: str | None = None,
         ranking: ForwardStrategy | None = None,
+        catalog: CatalogSource | TitleIndex | None = None,
+        calibration: Calibration | None = None,
     ) -> None:
         """Serve ``artifact``; ``ranking`` is the pass that ranks unexplained recommendations
         (default: exact float32, or the int8 pass named by ``fast``); explanations, insights
-        and targets always use the exact pass on the same engine."""
+        and targets always use the exact pass on the same engine. With a ``catalog``, every
+        catalog title can be recommended (:mod:`model.recommender.mixing`), the side channel
+        scored with ``calibration`` (default: the artifact's ``coldstart.json``, else the
+        hand-set :data:`model.coldstart.calibration.DEFAULT`)."""
         if ranking is not None and fast is not None:
             raise ValueError("give either fast or ranking, not both")
         if ranking is None:
@@ -82,6 +91,12 @@ class Recommender:
         self.candidates = CandidateFilter(
             [str(item["media_type"]) for item in artifact.items], self.position
         )
+        self.mixing: CatalogRanking | None = None
+        if catalog is not None:
+            index = catalog if isinstance(catalog, TitleIndex) else TitleIndex(catalog)
+            if calibration is None:
+                calibration = find_calibration(artifact.directory)
+            self.mixing = CatalogRanking(index, calibration, self.corpus_ids)
 
     @classmethod
     def load(
@@ -92,6 +107,8 @@ class Recommender:
         blas_threads: int | None = 1,
         workers: int = DEFAULT_WORKERS,
         fast: str | None = None,
+        catalog: CatalogSource | TitleIndex | None = None,
+        calibration: Calibration | None = None,
     ) -> Recommender:
         """Load an artifact (raises :class:`model.artifact.ArtifactError`).
 
@@ -106,7 +123,14 @@ class Recommender:
         (:mod:`model.fastpath`).
         """
         artifact = load_artifact(path, verify=verify)
-        return cls(artifact, blas_threads=blas_threads, workers=workers, fast=fast)
+        return cls(
+            artifact,
+            blas_threads=blas_threads,
+            workers=workers,
+            fast=fast,
+            catalog=catalog,
+            calibration=calibration,
+        )
 
     def with_threads(
         self, *, blas_threads: int | None = _SAME, workers: int = _SAME
@@ -235,14 +259,12 @@ class Recommender:
             runs = self.passes(encoded, strategy=strategy)
             return [
                 (
-                    recommendations(
-                        run,
-                        top_k(run, self.candidates.mask(run.profile, query), query.k),
-                        self.corpus_ids,
-                    ),
+                    self._ranked(run, entries, query),
                     self._targets(run, wanted_ids) if wanted_ids is not None else None,
                 )
-                for run, wanted_ids in zip(runs, wanted[start:stop], strict=True)
+                for run, entries, wanted_ids in zip(
+                    runs, profiles[start:stop], wanted[start:stop], strict=True
+                )
             ]
 
         n = len(profiles)
@@ -262,6 +284,24 @@ class Recommender:
         for ids outside the corpus."""
         (run,) = self.passes([self.encode(entries)], rank=False)
         return self._targets(run, anime_ids)
+
+    def _ranked(
+        self, run: ProfilePass, entries: Sequence[ProfileEntry], query: RecommendationQuery
+    ) -> list[Recommendation]:
+        """Unexplained recommendations of one pass: the corpus alone, or mixed with the catalog."""
+        mask = self.candidates.mask(run.profile, query)
+        if self.mixing is None:
+            return recommendations(run, top_k(run, mask, query.k), self.corpus_ids)
+        picks = self.mixing.rank(run, entries, query, mask)
+        network = np.asarray([p.position for p in picks if p.position is not None], np.int64)
+        return mixed_recommendations(run, picks, recommendations(run, network, self.corpus_ids))
+
+    def known_entries(self, entries: Sequence[ProfileEntry]) -> tuple[int, int]:
+        """(entries the network reads, entries that enter the input): below
+        :data:`model.recommender.mixing.HANDFUL` known, a reply says the model barely knows
+        the list."""
+        kept = [e for e in dedupe(entries) if e.enters_input]
+        return sum(1 for e in kept if self.position(e.anime_id) is not None), len(kept)
 
     def _targets(self, run: ProfilePass, anime_ids: Sequence[int]) -> list[Target | None]:
         return targets(run, anime_ids, self._index)
@@ -286,7 +326,21 @@ class Recommender:
         query: RecommendationQuery,
         top: int,
     ) -> tuple[list[Recommendation], ProfileInsights]:
-        best = top_k(run, self.candidates.mask(run.profile, query), query.k)
+        mask = self.candidates.mask(run.profile, query)
+        if self.mixing is not None:
+            picks = self.mixing.rank(run, entries, query, mask)
+            best = np.asarray([p.position for p in picks if p.position is not None], np.int64)
+            recs, insights = explanations.analyze(
+                run,
+                entries,
+                best,
+                self.corpus_ids,
+                top=top,
+                per_title=self.contributors_per_title,
+                split=self.threads.split,
+            )
+            return mixed_recommendations(run, picks, recs), insights
+        best = top_k(run, mask, query.k)
         return explanations.analyze(
             run,
             entries,

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 
+FRANCHISE_MODES = ("new", "continue", "any")
+
 
 @dataclass(frozen=True, slots=True, init=False)
 class RecommendationQuery:
@@ -23,6 +25,8 @@ class RecommendationQuery:
     include_planned: bool
     exclude: frozenset[int]
     explain: bool
+    franchise: str
+    allow_nsfw: bool
 
     def __init__(
         self,
@@ -32,7 +36,11 @@ class RecommendationQuery:
         include_planned: bool = False,
         exclude: Collection[int] = (),
         explain: bool = True,
+        franchise: str = "any",
+        allow_nsfw: bool = False,
     ) -> None:
+        if franchise not in FRANCHISE_MODES:
+            raise ValueError(f"franchise must be one of {FRANCHISE_MODES}, got {franchise!r}")
         if isinstance(media, str):  # one type given bare, not as a collection of characters
             media = (media,)
         object.__setattr__(self, "k", int(k))
@@ -40,3 +48,5 @@ class RecommendationQuery:
         object.__setattr__(self, "include_planned", bool(include_planned))
         object.__setattr__(self, "exclude", frozenset(int(a) for a in exclude))
         object.__setattr__(self, "explain", bool(explain))
+        object.__setattr__(self, "franchise", franchise)
+        object.__setattr__(self, "allow_nsfw", bool(allow_nsfw))

@@ -1,0 +1,81 @@
+"""Why the side channel ranks a title, in words: "sequel of X, which you rated 9", "like X and
+Y: same studio, psychological, thriller"."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from model.coldstart.features import ProfileFeatures
+from model.coldstart.index import BLOCKS, TitleIndex
+
+MAX_SHARED = 3
+"""Genres/tags named in one "like X and Y" line."""
+
+
+def _follows_line(index: TitleIndex, feats: ProfileFeatures, row: int) -> str | None:
+    """The best-liked list entry that ``row`` comes after, as a sentence."""
+    links = index.links_of(feats.rows)
+    keep = index.rel_strong[links] & index.rel_later[links] & (index.rel_other[links] == row)
+    if not keep.any():
+        return None
+    sources = index.rel_source[links[keep]]
+    where = {int(r): i for i, r in enumerate(feats.rows)}
+    best = max(sources, key=lambda r: feats.values[where[int(r)]])
+    i = where[int(best)]
+    name = index.names[int(best)]
+    kind = "sequel of" if index.media[row] == index.media[int(best)] else "follows"
+    score = int(feats.scores[i])
+    return f"{kind} {name}, which you rated {score}" if score else f"{kind} {name}, on your list"
+
+
+def _like_line(index: TitleIndex, feats: ProfileFeatures, row: int) -> str | None:
+    """The two list entries most like ``row`` (by content, weighted by liking) and what they
+    share with it."""
+    if len(feats.rows) == 0:
+        return None
+    sims = np.zeros(len(feats.rows))
+    cols: dict[str, np.ndarray] = {}
+    for block in BLOCKS:
+        csr = index.content[block]
+        cols[block] = csr.row(row)
+        mine = np.zeros(csr.n_cols)
+        mine[cols[block]] = 1.0
+        for i, r in enumerate(feats.rows):
+            sims[i] += mine[csr.row(int(r))].sum() / max(len(cols[block]), 1)
+    sims *= np.maximum(feats.values + 1.0, 0.0)
+    top = [int(i) for i in np.argsort(-sims, kind="stable")[:2] if sims[i] > 0]
+    if not top:
+        return None
+    names = " and ".join(index.names[int(feats.rows[i])] for i in top)
+    shared: list[str] = []
+    studio = index.content["studio"]
+    if any(np.intersect1d(studio.row(int(feats.rows[i])), cols["studio"]).size for i in top):
+        shared.append("same studio")
+    terms: list[tuple[float, str]] = []
+    for block in ("genre", "tag"):
+        csr = index.content[block]
+        theirs = np.unique(np.concatenate([csr.row(int(feats.rows[i])) for i in top]))
+        for c in np.intersect1d(theirs, cols[block]):
+            terms.append((float(feats.taste[block][c]), index.vocab_names[block][int(c)]))
+    seen: set[str] = set()
+    for _, term in sorted(terms, reverse=True):
+        if term not in seen and len(seen) < MAX_SHARED:
+            seen.add(term)
+            shared.append(term)
+    return f"like {names}" + (f": {', '.join(shared)}" if shared else "")
+
+
+def reasons(
+    index: TitleIndex, feats: ProfileFeatures, row: int, *, content: bool
+) -> tuple[str, ...]:
+    """Sentences for one catalog row: what it follows on the list, and (``content``) what on the
+    list it is like."""
+    out = []
+    follows = _follows_line(index, feats, row)
+    if follows:
+        out.append(follows)
+    if content and not follows:
+        like = _like_line(index, feats, row)
+        if like:
+            out.append(like)
+    return tuple(out)

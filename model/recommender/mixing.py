@@ -1,0 +1,182 @@
+"""One ranking over the whole catalog: the network's titles and the side channel's, mixed.
+
+Titles the network knows keep their log unified score (``ProfilePass.log_scores``) plus the
+relation signal of list entries the network does not know; every other catalog title gets the
+side channel's calibrated utility (:mod:`model.coldstart.calibration`), on the same scale. When
+no list entry is known to the network its output is the empty-profile ranking, so then every
+title is ranked by the side channel alone (it reads every entry). Candidates are filtered (media
+types, the list, excluded ids, NSFW status: unknown counts as NSFW unless allowed, the franchise
+mode and the sequel rule) and grouped one line per franchise (:mod:`model.coldstart.franchise`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from model.coldstart.calibration import Calibration
+from model.coldstart.features import ProfileFeatures, profile_features
+from model.coldstart.franchise import Slot, allowed, slots
+from model.coldstart.index import TitleIndex
+from model.coldstart.reasons import reasons
+from model.forward import ProfilePass
+from model.profile import ProfileEntry, dedupe
+from model.recommender.query import RecommendationQuery
+from model.results import Recommendation
+
+HANDFUL = 5
+"""Below this many entries known to the network, a reply says the model barely knows the list."""
+
+
+@dataclass(frozen=True)
+class Pick:
+    """One line of a mixed ranking: a corpus position when the network ranks the title."""
+
+    anime_id: int
+    position: int | None
+    utility: float
+    more: int
+    reasons: tuple[str, ...]
+    predicted_score: float  # the title's mean score, 0 when unknown
+
+
+class CatalogRanking:
+    """The mixed ranking of one recommender's corpus with a catalog (read-only, shareable)."""
+
+    def __init__(self, index: TitleIndex, calibration: Calibration, corpus_ids: np.ndarray):
+        self.index = index
+        self.calibration = calibration
+        rows = np.asarray(
+            [index.row(int(a)) if index.row(int(a)) is not None else -1 for a in corpus_ids],
+            dtype=np.int64,
+        )
+        self.corpus_rows = rows  # (N,) catalog row per corpus position, −1 if absent
+        self.position_of_row = np.full(index.n, -1, dtype=np.int64)
+        self.position_of_row[rows[rows >= 0]] = np.flatnonzero(rows >= 0)
+        self._theta_new = calibration.theta_new
+        self._theta_corpus = calibration.theta_corpus
+        self._nsfw = {
+            flag: np.asarray(index.catalog.nsfw_allowed_mask(flag), dtype=bool)
+            for flag in (False, True)
+        }
+
+    def features(self, entries: Sequence[ProfileEntry]) -> ProfileFeatures:
+        """The side channel's view of a list; entries outside the corpus feed ``corpus``."""
+        kept = [e for e in dedupe(entries) if e.enters_input]
+        unknown = np.asarray(
+            [
+                self.position_of_row[r] < 0
+                if (r := self.index.row(e.anime_id)) is not None
+                else True
+                for e in kept
+            ],
+            dtype=bool,
+        )
+        return profile_features(self.index, entries, unknown)
+
+    def utility(self, feats: ProfileFeatures, log_scores: np.ndarray | None) -> np.ndarray:
+        """(n,) utility per catalog row; ``log_scores`` None ranks every title as new."""
+        u: np.ndarray = feats.new @ self._theta_new
+        if log_scores is not None:
+            inside = self.corpus_rows >= 0
+            rows = self.corpus_rows[inside]
+            u[rows] = log_scores[inside] + feats.corpus[rows] @ self._theta_corpus
+        return u
+
+    def candidates(
+        self,
+        feats: ProfileFeatures,
+        entries: Sequence[ProfileEntry],
+        query: RecommendationQuery,
+        corpus_mask: np.ndarray | None,
+    ) -> np.ndarray:
+        """(n,) bool: catalog rows ``query`` may return (``corpus_mask``: the network's own
+        candidate filter over corpus positions)."""
+        index = self.index
+        mask = self._nsfw[query.allow_nsfw].copy()
+        if query.media is not None:
+            mask &= np.isin(index.media, [str(m).lower() for m in query.media])
+        listed = dedupe(entries)
+        shown_anyway = (
+            {e.anime_id for e in listed if e.is_planned} if query.include_planned else set()
+        )
+        mask[index.rows_of(e.anime_id for e in listed if e.anime_id not in shown_anyway)] = False
+        mask[index.rows_of(query.exclude)] = False
+        if corpus_mask is not None:
+            inside = self.corpus_rows >= 0
+            mask[self.corpus_rows[inside]] &= corpus_mask[inside]
+        out: np.ndarray = mask & allowed(index, feats.listed, query.franchise)
+        return out
+
+    def rank(
+        self,
+        run: ProfilePass | None,
+        entries: Sequence[ProfileEntry],
+        query: RecommendationQuery,
+        corpus_mask: np.ndarray | None = None,
+    ) -> list[Pick]:
+        """The ``query.k`` best lines over the catalog, with their reasons in words."""
+        feats = self.features(entries)
+        known = run is not None and run.inp.size > 0
+        u = self.utility(feats, run.log_scores() if known and run is not None else None)
+        chosen: list[Slot] = slots(
+            self.index, u, self.candidates(feats, entries, query, corpus_mask), query.k
+        )
+        picks = []
+        for slot in chosen:
+            pos = int(self.position_of_row[slot.row])
+            network = known and pos >= 0
+            picks.append(
+                Pick(
+                    anime_id=int(self.index.ids[slot.row]),
+                    position=pos if network else None,
+                    utility=float(u[slot.ranked_by]),
+                    more=slot.more,
+                    reasons=reasons(self.index, feats, slot.row, content=not network),
+                    predicted_score=float(self.index.mean_raw[slot.row]),
+                )
+            )
+        return picks
+
+
+def mixed_recommendations(
+    run: ProfilePass, picks: Sequence[Pick], network: Sequence[Recommendation]
+) -> list[Recommendation]:
+    """``picks`` as recommendations: the network's own (``network``, in the order of the picks
+    it ranks) with the picks' reasons and franchise counts; the side channel's with
+    ``exp(utility)`` as score and presence and the title's mean score (else the member's) as
+    predicted score."""
+    own = iter(network)
+    out = []
+    for pick in picks:
+        if pick.position is not None:
+            rec = next(own)
+            out.append(
+                Recommendation(
+                    rec.anime_id,
+                    rec.score,
+                    rec.presence,
+                    rec.predicted_score,
+                    rec.contributors,
+                    "model",
+                    pick.reasons,
+                    pick.more,
+                )
+            )
+            continue
+        score = float(np.exp(pick.utility))
+        out.append(
+            Recommendation(
+                pick.anime_id,
+                score,
+                score,
+                pick.predicted_score if pick.predicted_score else run.profile.normalizer.mean,
+                (),
+                "catalog",
+                pick.reasons,
+                pick.more,
+            )
+        )
+    return out
