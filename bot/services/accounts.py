@@ -10,8 +10,9 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.db.engine import write_session
-from bot.db.models import LinkedAccount, ListEntry
+from bot.db.models import LinkedAccount, ListEntry, MemberFeedback
 from bot.services.errors import NotLinked
+from bot.services.feedback import FeedbackService, merge_profile
 from model.profile import STATUSES, ProfileEntry
 
 
@@ -81,6 +82,7 @@ def to_profile_entry(row: ListEntry) -> ProfileEntry:
 class AccountService:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
+        self.feedback = FeedbackService(sessions)
 
     async def get(self, discord_user_id: int) -> AccountView | None:
         async with self._sessions() as session:
@@ -99,8 +101,10 @@ class AccountService:
             return list((await session.scalars(query)).all())
 
     async def profile(self, discord_user_id: int) -> list[ProfileEntry]:
-        """The stored list as the model's input entries."""
-        return [to_profile_entry(r) for r in await self._rows(discord_user_id)]
+        """The stored list as the model's input entries, plus the titles the member marked
+        seen that the list lacks (:func:`bot.services.feedback.merge_profile`)."""
+        entries = [to_profile_entry(r) for r in await self._rows(discord_user_id)]
+        return merge_profile(entries, await self.feedback.of(discord_user_id))
 
     async def stats(self, discord_user_id: int) -> ListStats:
         return list_stats(await self._rows(discord_user_id))
@@ -115,11 +119,14 @@ class AccountService:
             return AccountView.from_row(row)
 
     async def unlink(self, discord_user_id: int) -> bool:
-        """Delete the link and every stored entry; ``False`` if there was none."""
+        """Delete the link, every stored entry and feedback; ``False`` if there was none."""
         async with write_session(self._sessions) as session:
             # Entries first: do not rely on the backend enforcing ON DELETE CASCADE.
             await session.execute(
                 delete(ListEntry).where(ListEntry.discord_user_id == discord_user_id)
+            )
+            await session.execute(
+                delete(MemberFeedback).where(MemberFeedback.discord_user_id == discord_user_id)
             )
             result = await session.execute(
                 delete(LinkedAccount).where(LinkedAccount.discord_user_id == discord_user_id)

@@ -5,12 +5,14 @@ Pure data in and out (no discord): the cogs render these results with :mod:`bot.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
 from bot.services.accounts import AccountService, AccountView
 from bot.services.catalog import AnimeInfo, CatalogService
 from bot.services.errors import EmptyProfile, NotShared
+from bot.services.feedback import NOT_INTERESTED
 from bot.services.guilds import GuildConfig
 from bot.services.pool import RecommenderPool
 from model.recommender.query import RecommendationQuery
@@ -146,6 +148,7 @@ class RecommendationService:
         self.pool.require()
         entries = await self._profile(account)
         exclude = frozenset() if allow_nsfw else self.catalog.nsfw_ids()
+        exclude |= await self.not_interested([account.discord_user_id])
         query = RecommendationQuery(
             k, media=MEDIA_CHOICES[media], include_planned=include_planned, exclude=exclude
         )
@@ -167,6 +170,14 @@ class RecommendationService:
             for i, r in enumerate(results, start=1)
         )
         return Recommendations(account, items, media, include_planned, self._unknown(entries))
+
+    async def not_interested(self, discord_user_ids: Iterable[int]) -> frozenset[int]:
+        """Titles any of these members marked "Not interested" (the "seen" marks are in their
+        profiles already, so on-list filtering keeps those out)."""
+        marks = await self.accounts.feedback.of_members(discord_user_ids)
+        return frozenset(
+            f.anime_id for found in marks.values() for f in found if f.kind == NOT_INTERESTED
+        )
 
     async def why(self, account: AccountView, anime: AnimeInfo) -> WhyResult:
         recommender = self.pool.require()
