@@ -24,7 +24,6 @@ from training.dataset import (
     VALIDATION,
     Dataset,
     add_options,
-    open_dataset,
     options_from_args,
 )
 from training.evaluation.franchise import franchise_relation
@@ -32,6 +31,7 @@ from training.evaluation.measures import evaluate_scorers, rating_mae
 from training.evaluation.scorers import ModelScorer
 from training.evaluation.tuning import tune_bias, tune_dlae, tune_ease
 from training.scenario import fold_in
+from training.sources import open_sources
 
 COLUMNS = (
     ("recall@20", "R@20"),
@@ -96,7 +96,7 @@ def evaluate_artifact(model_dir: Path, dataset: Dataset, *, part: int = TEST) ->
 
 
 def _evaluate_command(args: argparse.Namespace) -> int:
-    dataset = open_dataset(args.data, options_from_args(args))
+    dataset = open_sources(args.data, options_from_args(args))
     part = {"test": TEST, "validation": VALIDATION}[args.split]
     report = evaluate_artifact(Path(args.model), dataset, part=part)
     print(report["table"])
@@ -114,7 +114,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "evaluate", help="strong-generalization evaluation against EASE and popularity"
     )
     parser.add_argument("--model", required=True, help="artifact directory")
-    parser.add_argument("--data", required=True, help="data directory or built .npz dataset")
+    parser.add_argument(
+        "--data",
+        required=True,
+        action="append",
+        help="data folder or file, a built .npz, or a database URL; repeat to merge sources "
+        "(newest list per user, training.lifecycle.sources)",
+    )
     parser.add_argument("--out", help="write the report here (JSON) and a .md table beside it")
     parser.add_argument("--split", choices=("test", "validation"), default="test")
     add_options(parser)

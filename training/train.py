@@ -22,13 +22,14 @@ import numpy as np
 
 from training.baselines import item_value_bias
 from training.configs import CONFIGS, TrainConfig
-from training.dataset import VALIDATION, Dataset, add_options, open_dataset, options_from_args
+from training.dataset import VALIDATION, Dataset, add_options, options_from_args
 from training.evaluation.measures import evaluate_scorers, rating_mae
 from training.evaluation.scorers import ModelScorer
 from training.graft import Graft, select_graft
 from training.loop import TrainResult, train
 from training.network import Network
 from training.scenario import FoldIn, fold_in
+from training.sources import open_sources
 
 SCORE_WEIGHTS = (0.0, 0.3, 0.5, 0.7, 0.9, 1.0)
 RESIDUAL_SCALES = (0.0, 0.25, 0.5, 1.0)
@@ -154,7 +155,7 @@ def _train_command(args: argparse.Namespace) -> int:
         eval_every=args.eval_every,
         patience=args.patience,
     )
-    dataset = open_dataset(args.data, options_from_args(args))
+    dataset = open_sources(args.data, options_from_args(args))
     print(json.dumps({k: v for k, v in dataset.summary().items() if k != "options"}))
     checkpoint_dir = Path(args.checkpoint_dir or f"runs/train-{config.name}")
     result, metadata = run_training(
@@ -177,7 +178,13 @@ def _train_command(args: argparse.Namespace) -> int:
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("train", help="train the recommender and write an artifact")
-    parser.add_argument("--data", required=True, help="data directory or built .npz dataset")
+    parser.add_argument(
+        "--data",
+        required=True,
+        action="append",
+        help="data folder or file, a built .npz, or a database URL; repeat to merge sources "
+        "(newest list per user, training.lifecycle.sources)",
+    )
     parser.add_argument("--out", required=True, help="artifact directory to write")
     parser.add_argument("--config", choices=sorted(CONFIGS), default="small")
     parser.add_argument("--max-steps", type=int)

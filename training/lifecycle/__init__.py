@@ -1,3 +1,3 @@
-"""The model's lifecycle: training on several sources merged (``sources``), putting a model live
-(``promote``: the one way a model goes live) and the refresh that trains, compares and promotes
-only a model that is not worse (``refresh``)."""
+"""The model's lifecycle: putting a model live (``promote``: the one way a model goes live) and
+the refresh that trains on merged sources (``training.sources``), compares and promotes only a
+model that is not worse (``refresh``)."""

@@ -6,8 +6,6 @@ import gzip
 import re
 from pathlib import Path
 
-import numpy as np
-
 from model.profile import ProfileEntry
 from model.recommender import Recommender
 from training.__main__ import main as cli
@@ -15,25 +13,10 @@ from training.data.kaggle import load_anime, load_ratings
 from training.dataset import load_data_dir
 from training.lifecycle.promote import live_version
 
+from .samples import write_sample
+
 ROOT = Path(__file__).resolve().parents[3]
 SHIPPED = ROOT / "training" / "datasets" / "anime-5k"
-
-
-def write_sample(directory: Path, n_users: int = 60, seed: int = 0) -> Path:
-    """A tiny sample in the shipped layout: gzipped rating.csv and a 3-column anime.csv."""
-    directory.mkdir(parents=True)
-    rng = np.random.default_rng(seed)
-    rows = ["user_id,anime_id,rating"]
-    for u in range(n_users):
-        pool = np.arange(1, 31) + (u % 2) * 15
-        for a in rng.choice(pool, size=10, replace=False):
-            rows.append(f"{u},{a},{int(rng.integers(1, 11)) if a % 4 else -1}")
-    with gzip.open(directory / "rating.csv.gz", "wt", encoding="utf-8") as handle:
-        handle.write("\n".join(rows) + "\n")
-    anime = ["anime_id,name,type", *(f'{a},"Title {a}, the show",TV' for a in range(1, 46))]
-    with gzip.open(directory / "anime.csv.gz", "wt", encoding="utf-8") as handle:
-        handle.write("\n".join(anime) + "\n")
-    return directory
 
 
 def test_the_shipped_sample_is_there_and_small() -> None:
