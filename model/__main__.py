@@ -1,4 +1,5 @@
-"""``python -m model``: batch recommendations, the reduced-precision check and reading a list file.
+"""``python -m model``: batch recommendations, the ids the model can return, the reduced-precision
+check and reading a list file.
 
 The serving benchmark is ``python -m training bench`` (:mod:`training.bench`).
 """
@@ -9,7 +10,12 @@ import sys
 
 from model import commands
 
-COMMAND_MODULES: list[str] = ["model.cli", "model.precision", "model.readlist"]
+COMMAND_MODULES: list[str] = [
+    "model.cli",
+    "model.servable",
+    "model.precision",
+    "model.readlist",
+]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -10,6 +10,10 @@ Output, one line per input line, in input order::
     {"user": ..., "recommendations": [{"anime_id", "score", "presence", "predicted_score"}, ...],
      "targets": [{"anime_id", "presence", "predicted_score"} | null, ...]}
 
+Every catalog title can be returned (``--catalog``, default the shipped catalog; titles outside
+the network's corpus are scored by the side channel). NSFW titles, and titles whose NSFW status
+is unknown, are left out unless ``--allow-nsfw`` is given.
+
 Lines are read and written as a stream, in batches of ``--batch-size`` profiles. A malformed line
 stops the run with an error naming the file and line (every line before it is already written).
 """
@@ -24,6 +28,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from model.artifact import ArtifactError
+from model.catalog import Catalog, CatalogError
 from model.profile import ListFormatError, ProfileEntry
 from model.recommender import DEFAULT_WORKERS, RecommendationQuery, Recommender
 
@@ -139,15 +144,24 @@ def run_batches(
 
 def _recommend(args: argparse.Namespace) -> int:
     try:
+        catalog = Catalog.load(args.catalog)
         rec = Recommender.load(
-            args.model, verify=not args.no_verify, blas_threads=args.threads, workers=args.workers
+            args.model,
+            verify=not args.no_verify,
+            blas_threads=args.threads,
+            workers=args.workers,
+            catalog=catalog,
         )
-    except ArtifactError as exc:
+    except (ArtifactError, CatalogError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     media = [m.strip().lower() for m in args.media.split(",")] if args.media else None
     query = RecommendationQuery(
-        args.k, media=media, include_planned=args.include_planned, explain=False
+        args.k,
+        media=media,
+        include_planned=args.include_planned,
+        explain=False,
+        allow_nsfw=args.allow_nsfw,
     )
     source = "<stdin>" if args.profiles == "-" else str(args.profiles)
     try:
@@ -193,6 +207,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument(
         "--include-planned", action="store_true", help="allow plan-to-watch titles in results"
     )
+    parser.add_argument(
+        "--allow-nsfw",
+        action="store_true",
+        help="allow NSFW titles and titles of unknown NSFW status in results",
+    )
+    parser.add_argument("--catalog", help="catalog file (default: the shipped catalog)")
     parser.add_argument("--batch-size", type=int, default=64, help="profiles per batched pass")
     parser.add_argument("--threads", type=int, default=1, help="BLAS threads per worker")
     parser.add_argument("--workers", type=int, default=DEFAULT_WORKERS, help="threads per batch")

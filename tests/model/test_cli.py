@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from model import ProfileEntry, RecommendationQuery, Recommender
+from model.catalog import Catalog, CatalogTitle
 from model.cli import run_batches
 from model.profile import ListFormatError
 
@@ -36,7 +37,16 @@ def entries_of(line: dict) -> list[ProfileEntry]:
     ]
 
 
+def safe_catalog(path: Path, ids: range) -> Path:
+    """A catalog file of ``ids``, every title known safe."""
+    Catalog.from_titles(
+        CatalogTitle(a, f"Anime {a}", type="tv", genres=("drama",), nsfw=False) for a in ids
+    ).save(path)
+    return path
+
+
 def test_cli_end_to_end(tiny_model: Path, tmp_path: Path) -> None:
+    catalog = safe_catalog(tmp_path / "catalog.npz", range(1000, 1040))
     src = tmp_path / "in.jsonl"
     src.write_text("\n".join(json.dumps(x) for x in LINES) + "\n\n")
     result = subprocess.run(
@@ -53,6 +63,8 @@ def test_cli_end_to_end(tiny_model: Path, tmp_path: Path) -> None:
             "5",
             "--batch-size",
             "2",
+            "--catalog",
+            str(catalog),
         ],
         capture_output=True,
         text=True,
@@ -62,7 +74,7 @@ def test_cli_end_to_end(tiny_model: Path, tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     rows = [json.loads(line) for line in result.stdout.splitlines()]
     assert [r["user"] for r in rows] == ["ann", 2, "cy"]
-    rec = Recommender.load(tiny_model)
+    rec = Recommender.load(tiny_model, catalog=Catalog.load(catalog))
     for row, line in zip(rows, LINES, strict=True):
         expected = rec.recommend(entries_of(line), RecommendationQuery(5, explain=False))
         assert [r["anime_id"] for r in row["recommendations"]] == [e.anime_id for e in expected]
