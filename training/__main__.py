@@ -14,6 +14,7 @@ COMMAND_MODULES: list[str] = [
     "training.bench",
     "training.catalog",
     "training.lifecycle.promote",
+    "training.lifecycle.refresh",
 ]
 
 
