@@ -12,7 +12,12 @@ Output, one line per input line, in input order::
 
 Every catalog title can be returned (``--catalog``, default the shipped catalog; titles outside
 the network's corpus are scored by the side channel). NSFW titles, and titles whose NSFW status
-is unknown, are left out unless ``--allow-nsfw`` is given.
+is unknown, are left out unless ``--allow-nsfw`` is given. Each recommendation also has
+``source`` ("model" or "catalog"), ``reasons`` (why, in words) and ``more`` (other titles of its
+franchise it stands for); each line has ``known`` ([entries the network knows, entries read];
+below 5 the model barely knows the list). ``--franchise new|continue|any``: titles unrelated to
+the list, the next entries of its franchises, or both (default), one line per franchise; a
+sequel only once its prequel is on the list.
 
 Lines are read and written as a stream, in batches of ``--batch-size`` profiles. A malformed line
 stops the run with an error naming the file and line (every line before it is already written).
@@ -29,8 +34,10 @@ from typing import IO, Any
 
 from model.artifact import ArtifactError
 from model.catalog import Catalog, CatalogError
+from model.coldstart.calibration import CalibrationError
 from model.profile import ListFormatError, ProfileEntry
 from model.recommender import DEFAULT_WORKERS, RecommendationQuery, Recommender
+from model.recommender.query import FRANCHISE_MODES
 
 
 def _int(value: Any, what: str) -> int:
@@ -99,7 +106,7 @@ def run_batches(
         recs, targets = rec.recommend_batch(
             [entries for _, entries, _ in batch], query, targets=[t for _, _, t in batch]
         )
-        for (user, _, wanted), found, hits in zip(batch, recs, targets, strict=True):
+        for (user, entries, wanted), found, hits in zip(batch, recs, targets, strict=True):
             row: dict[str, Any] = {
                 "user": user,
                 "recommendations": [
@@ -112,6 +119,10 @@ def run_batches(
                     for r in found
                 ],
             }
+            if rec.mixing is not None:
+                for item, r in zip(row["recommendations"], found, strict=True):
+                    item.update(source=r.source, reasons=list(r.reasons), more=r.more)
+                row["known"] = list(rec.known_entries(entries))
             if wanted is not None:
                 row["targets"] = [
                     None
@@ -152,7 +163,7 @@ def _recommend(args: argparse.Namespace) -> int:
             workers=args.workers,
             catalog=catalog,
         )
-    except (ArtifactError, CatalogError) as exc:
+    except (ArtifactError, CatalogError, CalibrationError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     media = [m.strip().lower() for m in args.media.split(",")] if args.media else None
@@ -162,6 +173,7 @@ def _recommend(args: argparse.Namespace) -> int:
         include_planned=args.include_planned,
         explain=False,
         allow_nsfw=args.allow_nsfw,
+        franchise=args.franchise,
     )
     source = "<stdin>" if args.profiles == "-" else str(args.profiles)
     try:
@@ -213,6 +225,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="allow NSFW titles and titles of unknown NSFW status in results",
     )
     parser.add_argument("--catalog", help="catalog file (default: the shipped catalog)")
+    parser.add_argument(
+        "--franchise",
+        choices=FRANCHISE_MODES,
+        default="any",
+        help="new: titles unrelated to the list; continue: next entries of its franchises; "
+        "any (default): both, one line per franchise",
+    )
     parser.add_argument("--batch-size", type=int, default=64, help="profiles per batched pass")
     parser.add_argument("--threads", type=int, default=1, help="BLAS threads per worker")
     parser.add_argument("--workers", type=int, default=DEFAULT_WORKERS, help="threads per batch")

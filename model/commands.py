@@ -26,11 +26,12 @@ def run(prog: str, doc: str | None, modules: Sequence[str], argv: list[str] | No
 
     A sub-command named like its module, alone or before a dash (``bench`` and ``bench-readers``
     of ``training.bench``), is parsed with that module alone, so that it does not pay for the
-    others' imports (the benchmarks measure memory; ``training.train`` would add JAX to it).
+    others' imports (the benchmarks measure memory; ``training.train`` would add JAX to it); one
+    named like a module with ``-`` for ``_`` (``evaluate-catalog``) loads that module too.
     """
     argv = sys.argv[1:] if argv is None else argv
     if argv:
-        names = {argv[0], argv[0].partition("-")[0]}
+        names = {argv[0], argv[0].partition("-")[0], argv[0].replace("-", "_")}
         alone = [name for name in modules if name.rpartition(".")[2] in names]
         if alone:
             modules = alone

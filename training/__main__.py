@@ -11,6 +11,8 @@ COMMAND_MODULES: list[str] = [
     "training.dataset",
     "training.train",
     "training.evaluate",
+    "training.coldstart",
+    "training.evaluate_catalog",
     "training.bench",
     "training.catalog",
     "training.lifecycle.promote",

@@ -196,12 +196,14 @@ def fit_calibration(
     sets: Sequence[ChoiceSet],
     *,
     ridge: float = 1e-2,
-    iterations: int = 50,
-    tol: float = 1e-6,
+    iterations: int = 100,
+    tol: float = 1e-4,
     info: Mapping[str, Any] | None = None,
 ) -> Calibration:
-    """The conditional logit's maximum (penalized) likelihood over ``sets`` (Newton's method,
-    step halving when the likelihood would fall); the network's coefficient is not penalized."""
+    """The conditional logit's maximum (penalized) likelihood over ``sets``: Newton's method,
+    step halving when the likelihood would fall, until the gradient is below ``tol``. The
+    log-likelihood is concave, so this finds the maximum; the network's coefficient is not
+    penalized."""
     p = 1 + len(CORPUS_FEATURES) + len(NEW_FEATURES)
     beta = np.zeros(p)
     beta[0] = 1.0
@@ -209,20 +211,19 @@ def fit_calibration(
     penalty[0] = 0.0
     ll, grad, hess = _objective(beta, sets, penalty)
     for _ in range(iterations):
+        if np.abs(grad).max() < tol:
+            break
         step = np.linalg.solve(hess - 1e-9 * np.eye(p), grad)
         t = 1.0
-        while t > 1e-4:
+        while t > 1e-8:
             candidate = beta - t * step
             new_ll, new_grad, new_hess = _objective(candidate, sets, penalty)
-            if new_ll >= ll - 1e-12:
+            if new_ll >= ll:
                 break
             t /= 2
         else:
-            break
-        improved = new_ll - ll
+            break  # no ascent along Newton's direction: at the maximum up to rounding
         beta, ll, grad, hess = candidate, new_ll, new_grad, new_hess
-        if improved < tol * max(1.0, abs(ll)):
-            break
     pc = len(CORPUS_FEATURES)
     return Calibration(
         a=float(max(beta[0], 1e-6)),

@@ -79,7 +79,20 @@ def test_cli_end_to_end(tiny_model: Path, tmp_path: Path) -> None:
         expected = rec.recommend(entries_of(line), RecommendationQuery(5, explain=False))
         assert [r["anime_id"] for r in row["recommendations"]] == [e.anime_id for e in expected]
         for got, want in zip(row["recommendations"], expected, strict=True):
-            assert set(got) == {"anime_id", "score", "presence", "predicted_score"}
+            assert set(got) == {
+                "anime_id",
+                "score",
+                "presence",
+                "predicted_score",
+                "source",
+                "reasons",
+                "more",
+            }
+            assert (got["source"], got["reasons"], got["more"]) == (
+                want.source,
+                list(want.reasons),
+                want.more,
+            )
             assert got["score"] == pytest.approx(want.score, rel=1e-5)
             assert got["predicted_score"] == pytest.approx(want.predicted_score, abs=1e-3)
         assert ("targets" in row) == ("targets" in line)
