@@ -79,7 +79,7 @@ def slots(index: TitleIndex, utility: np.ndarray, candidates: np.ndarray, k: int
         group = int(index.franchise[best])
         members = rows[index.franchise[rows] == group] if counts.max() > 1 else np.asarray([best])
         # Only titles nearly as good may take the slot (crossovers merge a few big groups).
-        members = members[utility[members] >= utility[best] - NEXT_MARGIN]
-        nxt = int(members[np.lexsort((-utility[members], index.start[members]))][0])
+        near = members[utility[members] >= utility[best] - NEXT_MARGIN]
+        nxt = int(near[np.lexsort((-utility[near], index.start[near]))][0])
         out.append(Slot(nxt, best, len(members) - 1))
     return out
