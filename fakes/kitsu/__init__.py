@@ -1,0 +1,5 @@
+"""A local fake of Kitsu's JSON:API (see :mod:`fakes.kitsu.server`)."""
+
+from fakes.kitsu.server import FakeKitsu, KitsuUser
+
+__all__ = ["FakeKitsu", "KitsuUser"]
