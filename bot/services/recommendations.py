@@ -43,6 +43,8 @@ class RecommendedTitle:
     match: float  # 0–1: this title's score relative to the best one in the list
     planned: bool  # on the member's plan-to-watch
     because: tuple[AnimeInfo, ...]  # entries that push it up most
+    reasons: tuple[str, ...] = ()  # why, in words (the catalog side channel: "sequel of X, ...")
+    more: int = 0  # other titles of its franchise this line stands for
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +53,8 @@ class Recommendations:
     items: tuple[RecommendedTitle, ...]
     media: str
     include_planned: bool
-    unknown_count: int  # list entries outside the model's corpus (ignored)
+    unknown_count: int  # list entries outside the model's corpus
+    known_count: int | None = None  # entries the network reads (None: no model to ask)
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +144,7 @@ class RecommendationService:
         media: str = "any",
         include_planned: bool = False,
         allow_nsfw: bool = False,
+        franchise: str = "any",
         k: int = RESULT_POOL,
     ) -> Recommendations:
         if media not in MEDIA_CHOICES:
@@ -150,7 +154,12 @@ class RecommendationService:
         exclude = frozenset() if allow_nsfw else self.catalog.nsfw_ids()
         exclude |= await self.not_interested([account.discord_user_id])
         query = RecommendationQuery(
-            k, media=MEDIA_CHOICES[media], include_planned=include_planned, exclude=exclude
+            k,
+            media=MEDIA_CHOICES[media],
+            include_planned=include_planned,
+            exclude=exclude,
+            franchise=franchise,
+            allow_nsfw=allow_nsfw,
         )
         results = await self.pool.recommend(entries, query)
         planned = {e.anime_id for e in entries if e.is_planned}
@@ -166,10 +175,16 @@ class RecommendationService:
                 because=tuple(self.catalog.get(c.anime_id) for c in r.contributors if c.effect > 0)[
                     :BECAUSE_COUNT
                 ],
+                reasons=r.reasons,
+                more=r.more,
             )
             for i, r in enumerate(results, start=1)
         )
-        return Recommendations(account, items, media, include_planned, self._unknown(entries))
+        recommender = self.pool.recommender
+        known = recommender.known_entries(entries)[0] if recommender is not None else None
+        return Recommendations(
+            account, items, media, include_planned, self._unknown(entries), known
+        )
 
     async def not_interested(self, discord_user_ids: Iterable[int]) -> frozenset[int]:
         """Titles any of these members marked "Not interested" (the "seen" marks are in their
