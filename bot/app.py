@@ -26,6 +26,8 @@ from bot.db.migrate import upgrade
 from bot.services.accounts import AccountService
 from bot.services.catalog import CatalogService
 from bot.services.guilds import GuildSettingsService
+from bot.services.modelrefresh import ModelRefresher
+from bot.services.modelwatch import ModelWatcher, fingerprint, seed_catalog
 from bot.services.pool import RecommenderPool
 from bot.services.recommendations import RecommendationService
 from bot.services.sync import SyncService
@@ -54,7 +56,7 @@ def configure_discord_endpoints(settings: Settings) -> None:
 def load_recommender(settings: Settings) -> Recommender | None:
     """The model at ``MODEL_PATH``, or ``None`` (with one clear log line) when it is missing
     or unreadable: the bot still starts and answers that there is no model yet."""
-    from model import Recommender
+    from bot.services.modelwatch import load_recommender as load
     from model.artifact import ArtifactError
 
     path = settings.model_path
@@ -62,8 +64,7 @@ def load_recommender(settings: Settings) -> Recommender | None:
         log.warning("no model at %s: recommendations are off until you run `make model`", path)
         return None
     try:
-        # One BLAS thread per request: the pool runs several requests side by side.
-        return Recommender.load(path, blas_threads=1)
+        return load(path)
     except ArtifactError as exc:
         log.error("the model at %s cannot be used (%s); starting without it", path, exc)
     except Exception:
@@ -80,19 +81,17 @@ async def open_services(settings: Settings, *, migrate: bool = True) -> AsyncIte
     sessions = session_factory(engine)
     http = aiohttp.ClientSession()
     mal = MalClient.from_settings(settings, session=http)
+    loaded_from = await asyncio.to_thread(fingerprint, settings.model_path)
     recommender = await asyncio.to_thread(load_recommender, settings)
     pool = RecommenderPool(recommender, threads=settings.recommender_threads)
     catalog = CatalogService(sessions)
     accounts = AccountService(sessions)
+    # A model that failed to load is not retried until its files change.
+    watcher = ModelWatcher(settings.model_path, pool, catalog, loaded=loaded_from)
     try:
         await catalog.load()
         if recommender is not None:
-            items = [
-                item
-                for aid in recommender.corpus_ids.tolist()
-                if (item := recommender.item(int(aid))) is not None
-            ]
-            added = await catalog.seed(items)
+            added = await seed_catalog(catalog, recommender)
             log.info("model: %d titles (%d new in the catalog)", recommender.n_items, added)
         yield Services(
             settings=settings,
@@ -104,6 +103,13 @@ async def open_services(settings: Settings, *, migrate: bool = True) -> AsyncIte
             pool=pool,
             recommendations=RecommendationService(pool, accounts, catalog),
             mal=mal,
+            model_watcher=watcher,
+            model_refresher=ModelRefresher(
+                settings.model_refresh_command,
+                settings.model_path,
+                every_days=settings.model_refresh_days,
+                threads=settings.model_refresh_threads,
+            ),
         )
     finally:
         await pool.close()

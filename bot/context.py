@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 from bot.services.accounts import AccountService
 from bot.services.catalog import CatalogService
 from bot.services.guilds import GuildSettingsService
+from bot.services.modelrefresh import ModelRefresher
+from bot.services.modelwatch import ModelWatcher
 from bot.services.pool import RecommenderPool
 from bot.services.recommendations import RecommendationService
 from bot.services.sync import SyncService
@@ -42,3 +44,5 @@ class Services:
     recommendations: RecommendationService
     mal: MalClient | None
     cooldowns: dict[str, tuple[int, float]] = field(default_factory=lambda: dict(DEFAULT_COOLDOWNS))
+    model_watcher: ModelWatcher | None = None
+    model_refresher: ModelRefresher | None = None

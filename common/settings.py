@@ -43,6 +43,11 @@ class Settings(MalSettings):
     refresh_interval_minutes: float = Field(default=30.0, gt=0)
     refresh_min_age_hours: float = Field(default=12.0, ge=0)
     recommender_threads: int = Field(default=2, ge=1)
+    model_watch_seconds: float = Field(default=30.0, ge=0)
+    model_refresh_days: float = Field(default=0.0, ge=0)
+    model_refresh_command: str = "python -m training refresh --to {model_path}"
+    model_refresh_threads: int = Field(default=1, ge=1)
+
 
     def secrets(self) -> list[str]:
         """The secret values, for the logging redaction filter."""

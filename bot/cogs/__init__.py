@@ -6,6 +6,7 @@ from discord.ext import commands
 
 from bot.cogs.accounts import AccountsCog
 from bot.cogs.admin import AdminCog
+from bot.cogs.model import ModelCog
 from bot.cogs.recommend import RecommendCog
 from bot.cogs.refresh import RefreshCog
 from bot.context import Services
@@ -18,5 +19,6 @@ async def setup_cogs(bot: commands.Bot, services: Services) -> None:
         RecommendCog(services),
         AdminCog(services),
         RefreshCog(bot, services),
+        ModelCog(bot, services),
     ):
         await bot.add_cog(cog)

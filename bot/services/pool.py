@@ -6,6 +6,11 @@ calls with the same :class:`~model.RecommendationQuery` are gathered into one
 :meth:`Recommender.recommend_many` pass:
 requests that arrive while the workers are busy wait together and go through as one batch,
 which costs far less than one pass each.
+
+The model can be replaced while the bot runs (:meth:`RecommenderPool.swap`): calls already
+running finish on the old recommender, every batch and call started afterwards uses the new one,
+and the old one's helper threads are stopped and the pool's reference dropped as soon as its last
+call returns (its memory-mapped weights go with the last reference).
 """
 
 from __future__ import annotations
@@ -51,6 +56,9 @@ class RecommenderPool:
         self._drainers: dict[RecommendationQuery, int] = defaultdict(int)
         self._tasks: set[asyncio.Task[None]] = set()
         self.batch_sizes: deque[int] = deque(maxlen=1000)  # recent batches (metrics, tests)
+        self.generation = 0  # bumped by every swap
+        self._in_flight: dict[int, int] = defaultdict(int)  # id(recommender) → calls running
+        self._retiring: dict[int, Recommender] = {}  # swapped out, calls still running
 
     @property
     def available(self) -> bool:
@@ -67,11 +75,54 @@ class RecommenderPool:
             self._executor = ThreadPoolExecutor(self.threads, thread_name_prefix="recommender")
         return self._executor
 
+    @property
+    def retiring(self) -> int:
+        """Swapped-out recommenders whose calls have not all returned yet."""
+        return len(self._retiring)
+
+    def swap(self, recommender: Recommender | None) -> Recommender | None:
+        """Serve ``recommender`` from now on; returns the one it replaces. The old one is
+        closed and forgotten once its running calls return (at once if none are)."""
+        old, self.recommender = self.recommender, recommender
+        self.generation += 1
+        if old is not None and old is not recommender:
+            self._retiring[id(old)] = old
+            self._release_if_idle(old)
+        return old
+
+    def _hold(self, recommender: object) -> None:
+        self._in_flight[id(recommender)] += 1
+
+    def _release(self, recommender: object) -> None:
+        key = id(recommender)
+        self._in_flight[key] -= 1
+        if self._in_flight[key] <= 0:
+            del self._in_flight[key]
+        retired = self._retiring.get(key)
+        if retired is not None:
+            self._release_if_idle(retired)
+
+    def _release_if_idle(self, old: Recommender) -> None:
+        if self._in_flight.get(id(old)):
+            return
+        del self._retiring[id(old)]
+        try:
+            old.close()
+        except Exception:
+            log.exception("closing the replaced model failed")
+        log.info("model swap: the replaced model is released (no calls left on it)")
+
     async def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """Run ``fn(*args, **kwargs)`` in a worker thread, within the pool's bound."""
-        async with self._slots:
-            loop = asyncio.get_running_loop()
-            return await loop.run_in_executor(self._pool(), partial(fn, *args, **kwargs))
+        """Run ``fn(*args, **kwargs)`` in a worker thread, within the pool's bound. A bound
+        method of a recommender counts as a call on it (a swap waits for it to return)."""
+        owner = getattr(fn, "__self__", None)
+        self._hold(owner)
+        try:
+            async with self._slots:
+                loop = asyncio.get_running_loop()
+                return await loop.run_in_executor(self._pool(), partial(fn, *args, **kwargs))
+        finally:
+            self._release(owner)
 
     async def recommend(
         self, entries: Sequence[ProfileEntry], query: RecommendationQuery | None = None
@@ -90,7 +141,6 @@ class RecommenderPool:
         return await future
 
     async def _drain(self, key: RecommendationQuery) -> None:
-        recommender = self.require()
         loop = asyncio.get_running_loop()
         try:
             if self.window:
@@ -104,9 +154,17 @@ class RecommenderPool:
                         if not self._pending[key]:
                             return
                         continue
+                    # Read per batch: a batch taken after a swap runs on the new model.
+                    recommender = self.recommender
+                    if recommender is None:
+                        for _, future in batch:
+                            if not future.done():
+                                future.set_exception(NoModel())
+                        continue
                     call = partial(
                         recommender.recommend_many, [profile for profile, _ in batch], key
                     )
+                    self._hold(recommender)
                     try:
                         results = await loop.run_in_executor(self._pool(), call)
                     except Exception as exc:
@@ -115,6 +173,8 @@ class RecommenderPool:
                             if not future.done():
                                 future.set_exception(exc)
                         continue
+                    finally:
+                        self._release(recommender)
                     self.batch_sizes.append(len(batch))
                     for (_, future), result in zip(batch, results, strict=True):
                         if not future.done():
