@@ -3,9 +3,10 @@
 1. **Build**: the sources merged (``training.sources``: newest list per user; new titles enter
    the corpus by the dataset's min-users rule), the titles of the live model filling names the
    sources lack.
-2. **Hold out the newest lists**: the lists with the latest times (collector fetches, the bot's
-   last syncs), ``--holdout-fraction`` of the users (default 10 %, at most ``--max-holdout``);
-   when no list carries a time, a seeded random draw. The candidate never trains on them.
+2. **Hold out the newest lists**: ``--holdout-fraction`` (default 10 %, at most
+   ``--max-holdout``) of the dated lists (collector fetches, the bot's last syncs), latest first;
+   when no list carries a time, a seeded random draw of all lists. The candidate never trains on
+   them.
 3. **Train** the candidate on the others (``training.train.run_training``, early stopping on its
    own validation users) and export it under ``--out``.
 4. **Evaluate** candidate and live model on the same held-out lists
@@ -63,20 +64,22 @@ class RefreshSettings:
 
 
 def newest_users(merged: MergedLists, fraction: float, limit: int, min_entries: int) -> list[str]:
-    """The keys of the newest lists (latest time first; ties by key) with at least
-    ``min_entries`` input entries; a seeded random draw when no list has a time."""
-    eligible = [
+    """The keys of the newest lists: ``fraction`` of the dated lists with at least
+    ``min_entries`` input entries (at most ``limit``), latest first (ties by key); a seeded
+    random ``fraction`` of all such lists when none is dated."""
+    eligible = sorted(
         k
         for k, entries in merged.profiles.items()
         if sum(e.enters_input for e in entries) >= min_entries
-    ]
-    n = min(limit, max(1, round(fraction * len(eligible)))) if eligible else 0
-    timed = [k for k in eligible if merged.updated.get(k) is not None]
-    if timed:
-        timed.sort(key=lambda k: (-merged.updated[k].timestamp(), k))  # type: ignore[union-attr]
-        return timed[:n]
+    )
+    dated = [k for k in eligible if merged.updated.get(k) is not None]
+    pool = dated or eligible
+    n = min(limit, max(1, round(fraction * len(pool)))) if pool else 0
+    if dated:
+        dated.sort(key=lambda k: (-merged.updated[k].timestamp(), k))  # type: ignore[union-attr]
+        return dated[:n]
     rng = np.random.default_rng(HOLDOUT_SEED)
-    return sorted(str(k) for k in rng.choice(sorted(eligible), size=n, replace=False))
+    return sorted(str(k) for k in rng.choice(eligible, size=n, replace=False))
 
 
 def decide(candidate: dict[str, float], live: dict[str, float] | None, tolerance: float) -> bool:

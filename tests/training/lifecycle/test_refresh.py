@@ -73,7 +73,7 @@ def test_refresh_cli_promotes_the_first_model_and_reports(tmp_path: Path) -> Non
     assert cli([*args, *flags]) == 0
     report = json.loads((out / "report.json").read_text())
     assert report["promoted"] and live.is_symlink() and report["live_version"] is None
-    assert report["held_out"]["users"] == 9  # 10 % of 90 users: the newest collected lists
+    assert report["held_out"]["users"] == 3  # 10 % of the 30 dated (collected) lists
     assert report["held_out"]["rule"] == "latest list times"
     assert set(report["results"]) == {"candidate"}
     assert (out / "report.md").read_text().startswith("# Model refresh")
