@@ -15,6 +15,7 @@ from discord.utils import escape_markdown
 
 from bot.services.accounts import AccountView, ListStats
 from bot.services.catalog import AnimeInfo
+from bot.services.feedback import KINDS, LIKED, LIKED_SCORE, SEEN, Feedback
 from bot.services.guilds import GuildConfig
 from bot.services.modelinfo import ModelInfo
 from bot.services.recommendations import (
@@ -25,6 +26,7 @@ from bot.services.recommendations import (
     WhyResult,
 )
 from bot.services.sync import SyncOutcome
+from bot.services.together import GroupPicks, left_out_sentence
 
 TITLE_LIMIT = 256
 DESCRIPTION_LIMIT = 4096
@@ -262,7 +264,9 @@ def profile_embed(
     *,
     member_name: str,
     model_available: bool,
+    feedback: Sequence[tuple[Feedback, AnimeInfo]] = (),
 ) -> discord.Embed:
+    """The profile; ``feedback`` (the member's own marks) is listed only on their own."""
     embed = discord.Embed(
         colour=COLOUR, title=clip(f"{safe(member_name)}'s anime profile", TITLE_LIMIT)
     )
@@ -282,6 +286,8 @@ def profile_embed(
         )
     embed.description = clip("\n".join(lines), DESCRIPTION_LIMIT)
     embed.add_field(name="List", value=clip(stats_text(stats), FIELD_VALUE_LIMIT), inline=False)
+    if feedback:
+        embed.add_field(name=FEEDBACK_FIELD, value=feedback_text(feedback), inline=False)
     if insights is None:
         if not model_available:
             embed.add_field(name="Insights", value="No model yet: run `make model`.", inline=False)
@@ -383,3 +389,78 @@ def choice_name(anime: AnimeInfo, matched: str) -> str:
     if matched and matched.casefold() not in label.casefold():
         label = f"{anime.title} — {matched}"
     return clip(label, 100)
+
+
+# --- group picks and feedback (issue #15) ------------------------------------------------------
+
+FEEDBACK_FIELD = "Your marks"
+OPTION_LIMIT = 100  # select option label and description
+
+
+def feedback_text(marks: Sequence[tuple[Feedback, AnimeInfo]]) -> str:
+    """The member's marks grouped by kind ("Already seen" counts as watched, "Seen it, liked
+    it" as watched and scored), within one field's limit; the undo menu is below."""
+    lines = []
+    for kind, label in KINDS.items():
+        titles = [anime for mark, anime in marks if mark.kind == kind]
+        if not titles:
+            continue
+        meaning = {SEEN: " (counted as watched)", LIKED: f" (counted as watched, {LIKED_SCORE}/10)"}
+        head = f"**{label}**{meaning.get(kind, '')} · {len(titles)}: "
+        lines.append(head + _title_list(titles, max(0, 300 - len(head))))
+    return clip("\n".join(lines), FIELD_VALUE_LIMIT)
+
+
+def option_label(anime: AnimeInfo, suffix: str = "") -> str:
+    """A select option's label (≤ 100 characters): the title, then ``suffix`` kept whole."""
+    return clip(anime.title, OPTION_LIMIT - len(suffix)) + suffix
+
+
+def feedback_marked(kind: str, titles: Sequence[AnimeInfo]) -> str:
+    """The (ephemeral) answer to a member who marked titles."""
+    names = _title_list(titles, 1500) or f"{len(titles)} titles"
+    effect = {
+        SEEN: "counted as watched and no longer recommended to you",
+        LIKED: f"counted as watched with a {LIKED_SCORE} and no longer recommended to you",
+    }.get(kind, "no longer recommended to you")
+    return clip(f"{KINDS.get(kind, kind)}: {names} — {effect}. Undo it in `/profile`.", 2000)
+
+
+def feedback_undone(titles: Sequence[AnimeInfo]) -> str:
+    names = _title_list(titles, 1500) or f"{len(titles)} titles"
+    return clip(f"Undone: {names} can be recommended to you again.", 2000)
+
+
+def together_embed(result: GroupPicks) -> discord.Embed:
+    """The group's picks: each title linked to MAL with the group's mean predicted score and a
+    line of each member's own ("Ann 8.4 · Bo 7.9"); how the ranking works in the footer."""
+    names = [safe(clip(m.name, 32)) for m in result.members]
+    who = ", ".join(names[:-1]) + f" and {names[-1]}" if len(names) > 1 else names[0]
+    embed = discord.Embed(colour=COLOUR, title=clip(f"Together: {who}", TITLE_LIMIT))
+    notes = []
+    if result.left_out:
+        notes.append(safe(left_out_sentence(result.left_out)))
+    if result.media != "any":
+        notes.append(f"media: {result.media}")
+    if result.include_planned:
+        notes.append("plan-to-watch titles included")
+    embed.description = clip("\n".join(notes), 1000) if notes else None
+    embed.set_footer(text=clip(result.method, FOOTER_LIMIT))
+    items = result.items[:FIELD_COUNT_LIMIT]
+    if not items:
+        embed.description = clip(
+            "\n".join([*notes, "No titles fit the whole group with these filters."]), 1000
+        )
+        return embed
+    if items[0].anime.picture_url:
+        embed.set_thumbnail(url=items[0].anime.picture_url)
+    budget = TOTAL_LIMIT - len(embed) - 50
+    per_field = min(FIELD_NAME_LIMIT + FIELD_VALUE_LIMIT, budget // len(items))
+    for item in items:
+        name = clip(f"{item.rank}. {safe(item.anime.label)}", min(FIELD_NAME_LIMIT, per_field // 3))
+        warn = f" · ⚠ someone below {result.floor:g}" if item.below_floor else ""
+        head = f"[MAL]({item.anime.url}) · group **{item.mean:.1f}**{warn}"
+        scores = ", ".join(f"{n} {s:.1f}" for n, s in zip(names, item.scores, strict=True))
+        value_limit = min(FIELD_VALUE_LIMIT, per_field - len(name))
+        embed.add_field(name=name, value=clip(f"{head}\n{scores}", value_limit), inline=False)
+    return embed

@@ -47,7 +47,7 @@ class OwnedView(discord.ui.View):
 
     async def on_timeout(self) -> None:
         for item in self.children:
-            if isinstance(item, discord.ui.Button):
+            if isinstance(item, discord.ui.Button | discord.ui.Select):
                 item.disabled = True
         if self.message is not None:
             with contextlib.suppress(discord.HTTPException):

@@ -3,7 +3,8 @@
 Starts the fake MAL (a sample user from ``../shared/data/anime-5k`` when it is there, else a
 built-in list) and the fake Discord in this process, runs the bot as a separate process
 (``python -m bot``, migrated temporary SQLite DB), plays ``/link``, ``/recommend`` and ``/why``
-as a member would, prints the replies, shuts everything down and exits 0 (1 on failure).
+as a member would, then ``/together`` for three members (two friends link and share) with one
+feedback mark, prints the replies, shuts everything down and exits 0 (1 on failure).
 
 The model is ``artifacts/model`` (``make model``) when it exists, else a tiny random-weight
 model built on the spot (its recommendations mean nothing; the demo says so).
@@ -38,6 +39,7 @@ from fakes.discord.catalog import (
 from fakes.discord.stack import StackError, artifact_catalog, build_tiny_model, local_stack
 
 WIDTH = 96
+FRIENDS = ("ann", "bo")
 MAL_LINK = re.compile(r"myanimelist\.net/anime/(\d+)")
 
 
@@ -51,6 +53,7 @@ class Scenario:
     username: str
     entries: ListEntries
     data_note: str
+    friends: dict[str, ListEntries]  # two more lists, for /together
 
 
 def prepare(workdir: Path, model: Path, data: Path | None) -> Scenario:
@@ -84,24 +87,27 @@ def prepare(workdir: Path, model: Path, data: Path | None) -> Scenario:
     corpus_ids = {a.anime_id for a in corpus}
 
     if lists:
-        users = pick_users(lists, corpus_ids, 1)
-        if users:
+        users = pick_users(lists, corpus_ids, 3)
+        if len(users) == 3:
             username = users[0]
             entries = lists[username]
-            data_note = f"sample user: {username} from {data}/rating.csv ({len(entries)} entries)"
+            friends = {u: lists[u] for u in users[1:]}
+            data_note = f"sample users: {', '.join(users)} from {data}/rating.csv"
         else:
             lists = {}
     if not lists:
         username = "demo_user"
         entries = [e for e in SAMPLE_LIST if e[0] in corpus_ids] or list(SAMPLE_LIST)
+        half = len(entries) // 2
+        friends = {"ann_demo": entries[:half], "bo_demo": entries[half:]}
         data_note = f"sample user: {username}, a built-in list of {len(entries)} entries"
 
     known = {a.anime_id: a for a in CATALOG}
     known.update({a.anime_id: a for a in corpus})
     known.update(titles)
-    needed = corpus_ids | {e[0] for e in entries}
+    needed = corpus_ids | {e[0] for e in entries} | {e[0] for f in friends.values() for e in f}
     anime = [known.get(i, Anime(i, f"Anime {i}")) for i in sorted(needed)]
-    return Scenario(model_path, model_note, anime, username, entries, data_note)
+    return Scenario(model_path, model_note, anime, username, entries, data_note, friends)
 
 
 # --------------------------------------------------------------------------- printing
@@ -125,6 +131,14 @@ def show(result: InteractionResult) -> None:
         labels = [b.get("label") or "?" for b in message.buttons()]
         if labels:
             print("  │ " + "  ".join(f"[{label}]" for label in labels))
+        menus = [
+            c.get("placeholder") or "?"
+            for row in message.components
+            for c in row.get("components") or []
+            if c.get("type") == 3
+        ]
+        if menus:
+            print("  │ " + "  ".join(f"[{menu} ▾]" for menu in menus))
 
 
 def render_embed(embed: dict[str, Any]) -> str:
@@ -161,8 +175,8 @@ async def play(scenario: Scenario, workdir: Path, *, show_log: bool = False) -> 
     async with local_stack(
         model_path=scenario.model_path,
         anime=scenario.anime,
-        lists={scenario.username: scenario.entries},
-        members=[member_name],
+        lists={scenario.username: scenario.entries, **scenario.friends},
+        members=[member_name, *FRIENDS],
         workdir=workdir,
     ) as stack:
         assert stack.bot.process is not None
@@ -196,12 +210,36 @@ async def play(scenario: Scenario, workdir: Path, *, show_log: bool = False) -> 
         choice = next((c for c in choices if c["value"] == str(first_id)), choices[0])
         show_command(f"/why title:{choice['name']}")
         show(await fake.slash(guild, member, "why", title=str(choice["value"])))
+        await play_together(stack, scenario)
 
         lag = await fake.ping()
         print(f"\ngateway ping to the bot: {1000 * lag:.1f} ms (its event loop is responsive)")
         if show_log:
             print("\nbot log (python -m bot):")
             print(textwrap.indent(stack.bot.log_tail(200), "  "))
+
+
+async def play_together(stack: Any, scenario: Scenario) -> None:
+    """Two friends link and share; ``/together`` for the three; a friend marks a title."""
+    fake, guild = stack.discord, stack.guild
+    friends = [stack.members[name] for name in FRIENDS]
+    for friend, username in zip(friends, scenario.friends, strict=True):
+        await fake.slash(guild, friend, "link", username=username)
+        profile = await fake.slash(guild, friend, "profile")
+        await fake.click(profile, profile.button("Share")["custom_id"], friend)
+    names = " ".join(f"member{i}:@{n}" for i, n in enumerate(FRIENDS, start=1))
+    print(f"\n({', '.join(FRIENDS)} linked {' and '.join(scenario.friends)} and share)")
+    show_command(f"/together {names} count:5")
+    group = await fake.slash(
+        guild, stack.members["demo"], "together", member1=friends[0], member2=friends[1], count=5
+    )
+    show(group)
+    menus = [c for row in group.components for c in row.get("components") or []]
+    menu = next((c for c in menus if c.get("type") == 3), None)
+    if menu is not None and menu["options"]:
+        option = menu["options"][0]
+        show_command(f"({FRIENDS[0]} picks {menu['placeholder']} {option['label']})")
+        show(await fake.click(group, menu["custom_id"], friends[0], values=[option["value"]]))
 
 
 def first_recommended(result: InteractionResult) -> int | None:

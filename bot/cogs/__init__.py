@@ -9,6 +9,7 @@ from bot.cogs.admin import AdminCog
 from bot.cogs.model import ModelCog
 from bot.cogs.recommend import RecommendCog
 from bot.cogs.refresh import RefreshCog
+from bot.cogs.together import TogetherCog
 from bot.context import Services
 
 
@@ -17,6 +18,7 @@ async def setup_cogs(bot: commands.Bot, services: Services) -> None:
     for cog in (
         AccountsCog(services),
         RecommendCog(services),
+        TogetherCog(services),
         AdminCog(services),
         RefreshCog(bot, services),
         ModelCog(bot, services),

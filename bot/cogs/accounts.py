@@ -58,10 +58,12 @@ class AccountsCog(commands.Cog):
 
         async def confirmed() -> str:
             stats = await self.services.accounts.stats(user_id)
+            marks = len(await self.services.accounts.feedback.of(user_id))
             removed = await self.services.accounts.unlink(user_id)
             if not removed:
                 return "You were not linked any more."
-            return f"Unlinked: your link and {stats.entries} stored entries were deleted."
+            also = f" Your {marks} feedback marks were deleted too." if marks else ""
+            return f"Unlinked: your link and {stats.entries} stored entries were deleted.{also}"
 
         view = ConfirmView(user_id, confirmed, confirm_label="Unlink")
         await interaction.response.send_message(

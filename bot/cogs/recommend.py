@@ -1,4 +1,4 @@
-"""/recommend, /why, /similar, /profile."""
+"""/recommend (with feedback menus on your own), /why, /similar, /profile (marks to undo)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from discord.ext import commands
 from bot import render
 from bot.context import Services
 from bot.cooldowns import member_cooldown
+from bot.feedback_views import FeedbackPager, UndoSelect
 from bot.services.catalog import AnimeInfo
 from bot.services.errors import NoModel, NotInServer, TitleNotFound
 from bot.services.recommendations import Recommendations
@@ -109,11 +110,20 @@ class RecommendCog(commands.Cog):
             account, media=media, include_planned=include_planned, allow_nsfw=config.allow_nsfw
         )
         result = await self._with_cover(result)
+        per_page = count or config.default_count
+        if target.id == interaction.user.id and result.items:
+            # Your own list: the feedback menus (Not interested / Already seen / liked it).
+            mine = FeedbackPager(
+                interaction.user.id,
+                result,
+                services.accounts.feedback.mark,
+                per_page=per_page,
+                member_name=target.display_name,
+            )
+            mine.message = await interaction.followup.send(embed=mine.embed(), view=mine, wait=True)
+            return
         view = RecommendationPager(
-            interaction.user.id,
-            result,
-            per_page=count or config.default_count,
-            member_name=target.display_name,
+            interaction.user.id, result, per_page=per_page, member_name=target.display_name
         )
         if view.pages > 1:
             view.message = await interaction.followup.send(embed=view.embed(), view=view, wait=True)
@@ -160,6 +170,7 @@ class RecommendCog(commands.Cog):
         self, interaction: discord.Interaction, member: discord.User | None = None
     ) -> None:
         services = self.services
+        feedback = services.accounts.feedback
         target = self._target(interaction, member)
         own = target.id == interaction.user.id
         config = await services.guilds.get(interaction.guild_id)
@@ -169,12 +180,21 @@ class RecommendCog(commands.Cog):
         await interaction.response.defer(ephemeral=True, thinking=True)
         stats = await services.accounts.stats(account.discord_user_id)
         insights = await services.recommendations.insights(account)
+        marks = (
+            [
+                (m, services.catalog.get(m.anime_id))
+                for m in await feedback.of(account.discord_user_id)
+            ]
+            if own
+            else []
+        )
         embed = render.profile_embed(
             account,
             stats,
             insights,
             member_name=target.display_name,
             model_available=services.recommendations.available,
+            feedback=marks,
         )
         if not own:
             await interaction.followup.send(embed=embed, ephemeral=True)
@@ -185,6 +205,8 @@ class RecommendCog(commands.Cog):
             await services.accounts.set_sharing(user_id, share)
 
         view = ShareToggle(user_id, account.share_opt_in, toggle)
+        if marks:
+            view.add_item(UndoSelect(marks, feedback.undo, embed))
         view.message = await interaction.followup.send(
             embed=embed, view=view, ephemeral=True, wait=True
         )

@@ -201,10 +201,26 @@ class TogetherService:
         media: str = "any",
         include_planned: bool = False,
     ) -> GroupPicks:
+        """Who takes part (:meth:`group`), then their picks (:meth:`rank`)."""
+        members, left_out = await self.group(caller, invitees, config)
+        return await self.rank(
+            members, left_out, config, k=k, media=media, include_planned=include_planned
+        )
+
+    async def rank(
+        self,
+        members: Sequence[tuple[GroupMember, list[ProfileEntry]]],
+        left_out: Sequence[LeftOut],
+        config: GuildConfig,
+        *,
+        k: int,
+        media: str = "any",
+        include_planned: bool = False,
+    ) -> GroupPicks:
+        """The group's ``k`` best titles (module docstring: candidates, scores, order)."""
         if media not in MEDIA_CHOICES:
             raise ValueError(f"media must be one of {sorted(MEDIA_CHOICES)}")
         recommender = self.pool.require()
-        members, left_out = await self.group(caller, invitees, config)
         profiles = [entries for _, entries in members]
         watched: set[int] = set()
         for entries in profiles:
@@ -220,6 +236,7 @@ class TogetherService:
             include_planned=include_planned,
             exclude=exclude,
             explain=False,
+            allow_nsfw=config.allow_nsfw,
         )
         own_picks, _ = await self.pool.run(recommender.recommend_batch, profiles, query)
         candidates = list(dict.fromkeys(r.anime_id for recs in own_picks for r in recs))

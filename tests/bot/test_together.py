@@ -106,9 +106,7 @@ async def test_group_picks_none_has_watched_ranked_by_mean(
 
     movies = await service.picks(who(1, "ann"), [who(2, "bo")], SHARED, k=10, media="movie")
     assert movies.items and {i.anime.media_type for i in movies.items} == {"movie"}
-    planned = await service.picks(
-        who(1, "ann"), [who(2, "bo")], SHARED, k=40, include_planned=True
-    )
+    planned = await service.picks(who(1, "ann"), [who(2, "bo")], SHARED, k=40, include_planned=True)
     assert 104 in {i.anime.anime_id for i in planned.items}
 
 
