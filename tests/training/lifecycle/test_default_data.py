@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import re
+import subprocess
 from pathlib import Path
 
 from model.profile import ProfileEntry
@@ -64,3 +65,27 @@ def test_a_fresh_clone_trains_promotes_and_serves(tmp_path: Path) -> None:
         assert recommender.item(int(recs[0].anime_id))["title"].startswith("Title ")
     finally:
         recommender.close()
+
+
+def _make_dry_run(model_path: Path) -> str:
+    done = subprocess.run(
+        ["make", "-n", "--no-print-directory", "run", f"MODEL_PATH={model_path}"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_make_run_builds_the_model_only_when_there_is_none(tmp_path: Path) -> None:
+    (tmp_path / "model").mkdir()
+    (tmp_path / "model" / "manifest.json").write_text("{}")
+    with_model = _make_dry_run(tmp_path / "model")
+    assert "training train" not in with_model and "train]" not in with_model
+    assert "-m bot" in with_model
+    without = _make_dry_run(tmp_path / "none")
+    assert "-m training train --data training/datasets/anime-5k" in without
+    assert f"-m training promote runs/candidate-default --to {tmp_path / 'none'}" in without
+    assert without.index("training promote") < without.index("-m bot")
