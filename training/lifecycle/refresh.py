@@ -17,6 +17,10 @@
    NDCG@100 over a few hundred users). With no live model, a loadable candidate is promoted.
 6. **Report**: ``report.json`` and ``report.md`` in ``--out``.
 
+Without ``--data`` (the bot's scheduled refresh runs ``refresh --to MODEL_PATH``) the sources are
+the shipped anime-5k sample, ``data/collected`` when it exists and the bot's database
+(``DATABASE_URL``, as the bot reads it) when it exists.
+
 The live model may have trained on older copies of the held-out users' lists (or, with the same
 data, on those lists): the comparison then favours it, which errs on the side of keeping it.
 """
@@ -80,6 +84,41 @@ def newest_users(merged: MergedLists, fraction: float, limit: int, min_entries: 
         return dated[:n]
     rng = np.random.default_rng(HOLDOUT_SEED)
     return sorted(str(k) for k in rng.choice(eligible, size=n, replace=False))
+
+
+SHIPPED_DATA = Path(__file__).resolve().parents[1] / "datasets" / "anime-5k"
+COLLECTED = Path("data/collected")
+
+
+def database_url() -> str:
+    """``DATABASE_URL`` from the environment or ``.env``, with the bot's default."""
+    from pydantic_settings import BaseSettings, SettingsConfigDict
+
+    from common.settings import ENV_FILE, Settings
+
+    class DatabaseSettings(BaseSettings):
+        model_config = SettingsConfigDict(
+            env_file=ENV_FILE, env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+        )
+        database_url: str = Settings.model_fields["database_url"].default
+
+    return DatabaseSettings().database_url
+
+
+def default_sources() -> list[str]:
+    """What a refresh without ``--data`` reads: the shipped sample, ``data/collected`` when it
+    exists, and the bot's database (``DATABASE_URL``) when it is not a missing SQLite file."""
+    from sqlalchemy.engine import make_url
+
+    sources = [str(SHIPPED_DATA)]
+    if COLLECTED.is_dir():
+        sources.append(str(COLLECTED))
+    url = database_url()
+    parsed = make_url(url)
+    database = parsed.database or ""
+    if parsed.get_backend_name() != "sqlite" or Path(database).is_file():
+        sources.append(url)
+    return sources
 
 
 def decide(candidate: dict[str, float], live: dict[str, float] | None, tolerance: float) -> bool:
@@ -206,7 +245,7 @@ def _refresh_command(args: argparse.Namespace) -> int:
     config = CONFIGS[args.config].with_overrides(max_steps=args.max_steps, seed=args.seed)
     out = args.out or Path("runs") / f"refresh-{stamp(datetime.now(UTC))}"
     settings = RefreshSettings(
-        data=tuple(args.data),
+        data=tuple(args.data or default_sources()),
         model_path=args.model,
         out=out,
         config=config,
@@ -231,8 +270,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "refresh", help="train on merged sources, compare with the live model, promote if not worse"
     )
-    parser.add_argument("--data", required=True, action="append", help="a source; repeat to merge")
-    parser.add_argument("--model", type=Path, required=True, help="MODEL_PATH (the live link)")
+    parser.add_argument(
+        "--data",
+        action="append",
+        help="a source; repeat to merge (default: the shipped anime-5k sample, data/collected "
+        "when present, and DATABASE_URL's database when present)",
+    )
+    parser.add_argument(
+        "--model", "--to", dest="model", type=Path, required=True, help="MODEL_PATH (live link)"
+    )
     parser.add_argument(
         "--out", type=Path, help="candidate and report (default runs/refresh-<UTC>)"
     )

@@ -7,6 +7,8 @@ import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from training.__main__ import main as cli
 from training.configs import TrainConfig
 from training.dataset import DatasetOptions
@@ -99,3 +101,18 @@ def test_a_worse_candidate_is_not_promoted(tmp_path: Path) -> None:
     assert report["results"]["live"]["reachable"] > 0
     md = (tmp_path / "r2" / "report.md").read_text()
     assert "| live |" in md and "| candidate |" in md and "Decision: kept" in md
+
+
+def test_without_data_the_bots_sources_are_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from training.lifecycle.refresh import SHIPPED_DATA, default_sources
+
+    monkeypatch.chdir(tmp_path)
+    url = f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    assert default_sources() == [str(SHIPPED_DATA)]  # no collected lists, no database yet
+    (tmp_path / "data" / "collected").mkdir(parents=True)
+    (tmp_path / "bot.db").touch()
+    assert default_sources() == [str(SHIPPED_DATA), "data/collected", url]
+    assert SHIPPED_DATA.is_dir()
