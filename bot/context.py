@@ -27,6 +27,7 @@ DEFAULT_COOLDOWNS: dict[str, tuple[int, float]] = {
     "why": (6, 30.0),
     "similar": (6, 30.0),
     "profile": (6, 30.0),
+    "together": (4, 30.0),
     "refresh": (1, 120.0),
 }
 """Per-member (uses, seconds) of the expensive commands."""

@@ -15,8 +15,6 @@ from bot.feedback_views import TogetherView
 from bot.services.errors import NoModel
 from bot.services.together import Invitee, TogetherService
 
-COOLDOWN = (4, 30.0)
-
 
 def invitee(user: discord.User | discord.Member) -> Invitee:
     """A raw user id resolves to a bare ``User``: such a user is not in this server."""
@@ -29,7 +27,6 @@ class TogetherCog(commands.Cog):
     def __init__(self, services: Services) -> None:
         self.services = services
         self.group_picks = TogetherService(services.recommendations)
-        services.cooldowns.setdefault("together", COOLDOWN)
 
     @app_commands.command(
         name="together", description="Anime none of you has seen, ranked for the whole group."
