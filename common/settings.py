@@ -30,6 +30,18 @@ class MalSettings(BaseSettings):
     mal_max_retries: int = Field(default=4, ge=0)
 
 
+class JikanSettings(BaseSettings):
+    """What ``python -m training discover`` needs: Jikan v4 (public, no key)."""
+
+    model_config = SettingsConfigDict(
+        env_file=ENV_FILE, env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+    )
+
+    jikan_api_base_url: str = "https://api.jikan.moe/v4"
+    jikan_timeout_seconds: float = Field(default=20.0, gt=0)
+    jikan_max_retries: int = Field(default=4, ge=0)
+
+
 class Settings(MalSettings):
     """Everything ``python -m bot`` needs."""
 

@@ -8,6 +8,7 @@ from model import commands
 
 COMMAND_MODULES: list[str] = [
     "training.collect",
+    "training.discover",
     "training.dataset",
     "training.train",
     "training.evaluate",
