@@ -16,12 +16,20 @@ from common.mal.errors import (
     RateLimited,
     UserNotFound,
 )
-from common.mal.models import AlternativeTitles, MalAnime, MalListEntry, StartSeason
+from common.mal.models import (
+    AlternativeTitles,
+    AnimePage,
+    MalAnime,
+    MalListEntry,
+    RelatedAnime,
+    StartSeason,
+)
 from common.mal.ratelimit import RateLimiter
 
 __all__ = [
     "AlternativeTitles",
     "AnimeNotFound",
+    "AnimePage",
     "InvalidResponse",
     "InvalidUsername",
     "ListPrivate",
@@ -34,6 +42,7 @@ __all__ = [
     "MalUnavailable",
     "RateLimited",
     "RateLimiter",
+    "RelatedAnime",
     "StartSeason",
     "UserNotFound",
     "validate_username",

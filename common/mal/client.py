@@ -41,7 +41,7 @@ from common.mal.errors import (
     RateLimited,
     UserNotFound,
 )
-from common.mal.models import ANIME_FIELDS, MalAnime, MalListEntry
+from common.mal.models import ANIME_FIELDS, LISTING_FIELDS, AnimePage, MalAnime, MalListEntry
 from common.mal.ratelimit import RateLimiter
 
 if TYPE_CHECKING:
@@ -56,6 +56,9 @@ USERNAME_RE = re.compile(r"[A-Za-z0-9_-]{2,16}")
 
 CLIENT_ID_HEADER = "X-MAL-CLIENT-ID"
 LIST_PAGE_SIZE = 1000  # MAL's maximum for /users/{name}/animelist
+LISTING_PAGE_SIZE = 500  # MAL's maximum for /anime/season and /anime/ranking
+SEASONS = ("winter", "spring", "summer", "fall")
+RANKING_TYPES = ("all", "airing", "upcoming", "tv", "ova", "movie", "special", "bypopularity")
 PROBE_ANIME_ID = 1  # Cowboy Bebop: always public, used to tell a private list from throttling
 
 
@@ -248,7 +251,62 @@ class MalClient:
             raise self._other_status(exc.status, f"anime {anime_id}") from None
         return MalAnime.from_api(payload)
 
+    async def get_season(
+        self, year: int, season: str, *, offset: int = 0, limit: int = LISTING_PAGE_SIZE
+    ) -> AnimePage:
+        """One page of the anime that start in ``season`` of ``year``, most members first
+        (``GET /anime/season/{year}/{season}``), NSFW titles included (marked by ``nsfw``)."""
+        if season not in SEASONS:
+            raise ValueError(f"season must be one of {SEASONS}, got {season!r}")
+        url = f"{self.base_url}/anime/season/{int(year)}/{season}"
+        params = {"sort": "anime_num_list_users"}
+        return await self._listing(url, params, offset, limit, f"season {season} {year}")
+
+    async def get_ranking(
+        self, ranking_type: str = "all", *, offset: int = 0, limit: int = LISTING_PAGE_SIZE
+    ) -> AnimePage:
+        """One page of MAL's ranking (``GET /anime/ranking?ranking_type=...``)."""
+        if ranking_type not in RANKING_TYPES:
+            raise ValueError(f"ranking_type must be one of {RANKING_TYPES}, got {ranking_type!r}")
+        params = {"ranking_type": ranking_type}
+        return await self._listing(
+            f"{self.base_url}/anime/ranking", params, offset, limit, f"ranking {ranking_type}"
+        )
+
     # --- internals --------------------------------------------------------------------------
+
+    async def _listing(
+        self, url: str, params: dict[str, str], offset: int, limit: int, what: str
+    ) -> AnimePage:
+        """One page of a season or ranking listing (``data[].node``); a 404 is an empty page."""
+        query = {
+            **params,
+            "fields": LISTING_FIELDS,
+            "limit": str(max(1, min(limit, LISTING_PAGE_SIZE))),
+            "offset": str(max(0, offset)),
+            "nsfw": "true",
+        }
+        try:
+            payload = await self._get(url, query, expect="data")
+        except _HttpStatus as exc:
+            if exc.status == 404:
+                return AnimePage((), None)
+            if exc.status == 403:
+                raise MalThrottled(f"403 on {what}") from None
+            raise self._other_status(exc.status, what) from None
+        data = payload["data"]
+        if not isinstance(data, list):
+            raise InvalidResponse(f"'data' is not a list for {what}")
+        anime = []
+        for item in data:
+            node = item.get("node") if isinstance(item, dict) else None
+            if isinstance(node, dict):
+                try:
+                    anime.append(MalAnime.from_api(node))
+                except InvalidResponse:
+                    continue  # one odd title does not lose the page
+        more = bool((payload.get("paging") or {}).get("next")) and bool(data)
+        return AnimePage(tuple(anime), max(0, offset) + len(data) if more else None)
 
     def _list_url(self, name: str) -> str:
         return f"{self.base_url}/users/{quote(name, safe='')}/animelist"

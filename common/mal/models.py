@@ -114,11 +114,22 @@ class StartSeason:
         return f"{self.season.capitalize()} {self.year}"
 
 
-ANIME_FIELDS = (
+LISTING_FIELDS = (
     "id,title,main_picture,alternative_titles,media_type,genres,mean,num_list_users,nsfw,"
-    "start_season,num_episodes"
+    "start_season,num_episodes,studios,status,num_scoring_users,popularity"
 )
+"""The ``fields`` of the season and ranking pages (MAL serves ``related_anime`` only in details)."""
+ANIME_FIELDS = LISTING_FIELDS + ",related_anime"
 """The ``fields`` parameter :meth:`MalClient.get_anime` asks for."""
+
+
+@dataclass(frozen=True, slots=True)
+class RelatedAnime:
+    """One entry of MAL's ``related_anime``: ``relation_type`` is what the other title is to
+    this one (``sequel``, ``prequel``, ``side_story``, ``alternative_version``, ...)."""
+
+    anime_id: int
+    relation_type: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +147,11 @@ class MalAnime:
     nsfw: str | None
     start_season: StartSeason | None
     num_episodes: int
+    studios: tuple[str, ...] = ()
+    status: str | None = None  # finished_airing, currently_airing, not_yet_aired
+    num_scoring_users: int = 0
+    popularity: int | None = None  # MAL's popularity rank (1 = most members)
+    related: tuple[RelatedAnime, ...] = ()
 
     @classmethod
     def from_api(cls, payload: Mapping[str, Any]) -> MalAnime:
@@ -171,12 +187,42 @@ class MalAnime:
             nsfw=payload.get("nsfw") if isinstance(payload.get("nsfw"), str) else None,
             start_season=start,
             num_episodes=_count(payload.get("num_episodes")),
+            studios=_genres(payload.get("studios")),
+            status=payload.get("status") if isinstance(payload.get("status"), str) else None,
+            num_scoring_users=_count(payload.get("num_scoring_users")),
+            popularity=_count(payload.get("popularity")) or None,
+            related=_related(payload.get("related_anime")),
         )
+
+
+@dataclass(frozen=True, slots=True)
+class AnimePage:
+    """One page of a season or ranking listing; ``next_offset`` is None on the last page."""
+
+    anime: tuple[MalAnime, ...]
+    next_offset: int | None
 
 
 def _picture(picture: Mapping[str, Any]) -> str | None:
     url = picture.get("large") or picture.get("medium")
     return url if isinstance(url, str) else None
+
+
+def _related(related: object) -> tuple[RelatedAnime, ...]:
+    """``related_anime`` entries with an id and a relation type; odd ones are skipped."""
+    if not isinstance(related, list):
+        return ()
+    out = []
+    for item in related:
+        node = _mapping(_mapping(item).get("node"))
+        kind = _mapping(item).get("relation_type")
+        if not isinstance(kind, str):
+            continue
+        try:
+            out.append(RelatedAnime(int(node["id"]), kind))
+        except (KeyError, TypeError, ValueError):
+            continue
+    return tuple(out)
 
 
 def _genres(genres: object) -> tuple[str, ...]:

@@ -1,6 +1,6 @@
 """A local fake of the MyAnimeList API v2 (aiohttp), for tests, demos and load tests.
 
-It serves the two endpoints anirec uses, with MAL's JSON shapes:
+It serves the endpoints anirec uses, with MAL's JSON shapes:
 
 - ``GET /v2/users/{name}/animelist?fields=list_status&limit=..&offset=..&sort=..&nsfw=..`` →
   ``{"data": [{"node": {"id", "title", "main_picture"}, "list_status": {...}}],
@@ -8,7 +8,11 @@ It serves the two endpoints anirec uses, with MAL's JSON shapes:
   be at most 1000 (else 400), ``list_status`` appears only when asked for in ``fields``,
   ``sort=list_updated_at|list_score|anime_title``, titles rated nsfw "black" are hidden unless
   ``nsfw=true``. Unknown user → 404, private list → 403, bad username → 400.
-- ``GET /v2/anime/{id}?fields=...`` → ``{"id", "title", "main_picture", <asked fields>}``, or 404.
+- ``GET /v2/anime/{id}?fields=...`` → ``{"id", "title", "main_picture", <asked fields>}``, or 404
+  (``related_anime``: ``[{"node": {"id", "title"}, "relation_type", "relation_type_formatted"}]``;
+  ``add_anime(..., related_anime={other_id: "sequel"})`` writes it).
+- ``GET /v2/anime/season/{year}/{season}`` and ``GET /v2/anime/ranking?ranking_type=..``: bulk
+  listings, 1–500 a page (:mod:`fakes.mal.listings`).
 
 Every request needs a non-empty ``X-MAL-CLIENT-ID`` header (or exactly ``client_id`` when one
 is given), else 401, as MAL does. Errors have MAL's body, ``{"message": "", "error": "..."}``.

@@ -121,12 +121,27 @@ class MalData:
             "nsfw": "white",
             "start_season": None,
             "num_episodes": 0,
+            "studios": [],
+            "status": "finished_airing",
+            "num_scoring_users": 0,
+            "popularity": None,
+            "related_anime": [],
         }
         for key, value in fields.items():
-            if key == "genres":
+            if key in ("genres", "studios"):
                 value = [
                     g if isinstance(g, Mapping) else {"id": i + 1, "name": str(g)}
                     for i, g in enumerate(value)
+                ]
+            elif key == "related_anime" and isinstance(value, Mapping):
+                # {other id: relation type}, the way tests write it
+                value = [
+                    {
+                        "node": {"id": int(other), "title": self._title(int(other))},
+                        "relation_type": str(kind),
+                        "relation_type_formatted": str(kind).replace("_", " ").title(),
+                    }
+                    for other, kind in value.items()
                 ]
             record[key] = value
         self.anime[anime_id] = record

@@ -20,6 +20,7 @@ from aiohttp import web
 from fakes.mal.data import Entry, MalData, picture
 from fakes.mal.faults import FaultInjection
 from fakes.mal.kaggle import load_kaggle
+from fakes.mal.listings import ListingPages
 
 USERNAME_RE = re.compile(r"[A-Za-z0-9_-]{2,16}")
 MAX_LIMIT = 1000
@@ -45,7 +46,7 @@ class RecordedRequest:
         return None
 
 
-class FakeMal(MalData, FaultInjection):
+class FakeMal(MalData, FaultInjection, ListingPages):
     """The fake MAL API; see :mod:`fakes.mal`."""
 
     def __init__(
@@ -83,6 +84,8 @@ class FakeMal(MalData, FaultInjection):
     def app(self) -> web.Application:
         app = web.Application()
         app.router.add_get("/v2/users/{name}/animelist", self._animelist)
+        app.router.add_get("/v2/anime/ranking", self._ranking)  # before /anime/{anime_id}
+        app.router.add_get("/v2/anime/season/{year}/{season}", self._season)
         app.router.add_get("/v2/anime/{anime_id}", self._anime)
         app.middlewares.append(self._middleware)
         return app
