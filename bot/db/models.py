@@ -168,6 +168,12 @@ class Anime(Base):
     nsfw: Mapped[str | None] = mapped_column(String(8), default=None)  # MAL: white, gray, black
     num_episodes: Mapped[int | None] = mapped_column(Integer, default=None)
     start_season: Mapped[str | None] = mapped_column(String(16), default=None)
+    studios: Mapped[list[str] | None] = mapped_column(JSON, default=None)
+    # MAL's related_anime as [[other id, relation_type], ...]; None = details not fetched
+    related: Mapped[list[list[Any]] | None] = mapped_column(JSON, default=None)
+    status: Mapped[str | None] = mapped_column(String(24), default=None)  # MAL airing status
+    num_scoring_users: Mapped[int | None] = mapped_column(Integer, default=None)
+    popularity_rank: Mapped[int | None] = mapped_column(Integer, default=None)
     in_corpus: Mapped[bool] = mapped_column(Boolean, default=False)
     details_fetched_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
 
