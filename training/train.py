@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import platform
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -155,6 +156,13 @@ def _train_command(args: argparse.Namespace) -> int:
         eval_every=args.eval_every,
         patience=args.patience,
     )
+    if Path(args.out).is_symlink():
+        print(
+            f"{args.out} is a live model link (python -m training promote manages it): train "
+            f"into another directory, then promote it with --to {args.out}.",
+            file=sys.stderr,
+        )
+        return 2
     dataset = open_sources(args.data, options_from_args(args))
     print(json.dumps({k: v for k, v in dataset.summary().items() if k != "options"}))
     checkpoint_dir = Path(args.checkpoint_dir or f"runs/train-{config.name}")

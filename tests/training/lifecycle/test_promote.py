@@ -149,3 +149,12 @@ def test_cli_refusal_is_one_sentence(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert cli(["promote", str(tmp_path / "nothing"), "--to", str(live)]) == 2
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and "live model is unchanged" in err and "not found" in err
+
+
+def test_train_refuses_to_write_into_the_live_link(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    live = tmp_path / "model"
+    promote(artifact(tmp_path / "a", seed=1), live, now=T0)
+    assert cli(["train", "--data", str(tmp_path / "nothing"), "--out", str(live)]) == 2
+    assert "live model link" in capsys.readouterr().err and seed_of(live) == 1
