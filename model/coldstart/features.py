@@ -51,22 +51,28 @@ ERA_CAP = 3.0
 
 
 @dataclass(frozen=True)
-class ProfileFeatures:
-    """One profile seen by the side channel.
+class ListView:
+    """One list as the side channel reads it: the catalog rows of its input entries, their
+    liking values, scores, which the network does not know, their taste weights
+    ``max(value + 1, 0)``, the normalized taste vector per content block, and every catalog row
+    on the list (all statuses)."""
 
-    ``new``: (n_titles, len(NEW_FEATURES)); ``corpus``: (n_titles, len(CORPUS_FEATURES)), the
-    relation signal from list entries unknown to the network only; ``rows``/``values``: the
-    catalog rows of the list's input entries and their liking values; ``listed``: catalog rows
-    on the list (every status); ``taste``: per content block, the normalized taste vector.
-    """
-
-    new: np.ndarray
-    corpus: np.ndarray
     rows: np.ndarray
     values: np.ndarray
     scores: np.ndarray
-    listed: np.ndarray
+    unknown: np.ndarray
+    weights: np.ndarray
     taste: dict[str, np.ndarray]
+    listed: np.ndarray
+
+
+@dataclass(frozen=True)
+class ProfileFeatures(ListView):
+    """A :class:`ListView` with every title's features: ``new`` (n, len(NEW_FEATURES)) and
+    ``corpus`` (n, len(CORPUS_FEATURES)), the relation signal of unknown entries only."""
+
+    new: np.ndarray
+    corpus: np.ndarray
 
 
 def liking(entries: Sequence[ProfileEntry]) -> tuple[list[ProfileEntry], np.ndarray]:
@@ -102,14 +108,11 @@ def _follows(
     return follows, np.where(np.isfinite(best), best, 0.0)
 
 
-def profile_features(
+def list_view(
     index: TitleIndex, entries: Sequence[ProfileEntry], unknown: np.ndarray | None = None
-) -> ProfileFeatures:
-    """The side-channel features of every catalog title for one list.
-
-    ``unknown`` (bool per input entry, in the order of :func:`liking`) marks the entries the
-    network does not know; they alone feed ``corpus``. None: every entry is unknown.
-    """
+) -> ListView:
+    """The :class:`ListView` of a list; ``unknown`` (bool per input entry, in the order of
+    :func:`liking`) marks the entries the network does not know (None: all of them)."""
     kept, values = liking(entries)
     rows_all = [index.row(e.anime_id) for e in kept]
     in_catalog = np.asarray([r is not None for r in rows_all], dtype=bool)
@@ -121,53 +124,129 @@ def profile_features(
         if unknown is None
         else np.asarray(unknown, dtype=bool)[in_catalog]
     )
-    n = index.n
-    new = np.zeros((n, len(NEW_FEATURES)))
-    new[:, 0] = 1.0
-    follows, follows_liked = _follows(index, rows, values)
-    new[:, 1], new[:, 2] = follows, follows_liked
-
-    related = np.zeros(n)
-    if len(rows):
-        np.add.at(related, index.rel_other[index.links_of(rows)], 1.0)
-    new[:, 3] = np.log1p(related)
-
     weights = np.maximum(values + 1.0, 0.0)
     taste: dict[str, np.ndarray] = {}
-    for j, block in enumerate(BLOCKS):
+    for block in BLOCKS:
         csr = index.content[block]
         u = csr.rows_sum(rows, weights) if len(rows) else np.zeros(csr.n_cols)
         norm = float(np.linalg.norm(u))
         taste[block] = u / norm if norm > 0 else u
-        new[:, 4 + j] = csr.dot(taste[block]) if norm > 0 else 0.0
-
-    total = weights.sum()
-    if total > 0:
-        share = (
-            np.bincount(index.media_code[rows], weights, minlength=len(index.media_names)) / total
-        )
-        new[:, 7] = share[index.media_code]
-        dated = index.has_year[rows]
-        if dated.any() and weights[dated].sum() > 0:
-            center = np.average(index.year[rows][dated], weights=weights[dated] + 1e-9)
-            era = np.minimum(np.abs(index.year - center) / 10.0, ERA_CAP)
-            new[:, 8] = np.where(index.has_year, era, 0.0)
-    new[:, 9] = ~index.has_year
-    new[:, 10] = index.popularity
-    new[:, 11] = ~index.has_popularity
-    new[:, 12] = index.mean
-    new[:, 13] = ~index.has_mean
-
-    corpus = np.zeros((n, len(CORPUS_FEATURES)))
-    if unknown_mask.any():
-        f, liked = _follows(index, rows[unknown_mask], values[unknown_mask])
-        corpus[:, 0], corpus[:, 1] = f, liked
-    return ProfileFeatures(
-        new=new,
-        corpus=corpus,
+    return ListView(
         rows=rows,
         values=values,
         scores=scores,
-        listed=index.rows_of(e.anime_id for e in dedupe(entries)),
+        unknown=unknown_mask,
+        weights=weights,
         taste=taste,
+        listed=index.rows_of(e.anime_id for e in dedupe(entries)),
     )
+
+
+def _related(index: TitleIndex, view: ListView) -> tuple[np.ndarray, np.ndarray]:
+    """(rows linked to the list by any link, log1p of how many list entries link to each)."""
+    if len(view.rows) == 0:
+        return np.empty(0, dtype=np.int64), np.empty(0)
+    touched, counts = np.unique(index.rel_other[index.links_of(view.rows)], return_counts=True)
+    return touched, np.log1p(counts)
+
+
+def _type_and_era(index: TitleIndex, view: ListView) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """Per title: the share of the list's taste weight of its media type; its distance in
+    decades from the list's weighted mean year (capped; 0 without a year)."""
+    rows, weights = view.rows, view.weights
+    total = weights.sum()
+    if total <= 0:
+        return None, None
+    share = np.bincount(index.media_code[rows], weights, minlength=len(index.media_names))
+    type_share = (share / total)[index.media_code]
+    dated = index.has_year[rows]
+    if not dated.any() or weights[dated].sum() <= 0:
+        return type_share, None
+    center = np.average(index.year[rows][dated], weights=weights[dated] + 1e-9)
+    era = np.minimum(np.abs(index.year - center) / 10.0, ERA_CAP)
+    return type_share, np.where(index.has_year, era, 0.0)
+
+
+def static_features(index: TitleIndex) -> np.ndarray:
+    """(n, len(NEW_FEATURES)): the columns that do not depend on the list (bias, priors)."""
+    out = np.zeros((index.n, len(NEW_FEATURES)))
+    col = NEW_FEATURES.index
+    out[:, col("bias")] = 1.0
+    out[:, col("no_year")] = ~index.has_year
+    out[:, col("popularity")] = index.popularity
+    out[:, col("no_popularity")] = ~index.has_popularity
+    out[:, col("mean")] = index.mean
+    out[:, col("no_mean")] = ~index.has_mean
+    return out
+
+
+def profile_features(
+    index: TitleIndex, entries: Sequence[ProfileEntry], unknown: np.ndarray | None = None
+) -> ProfileFeatures:
+    """The side-channel features of every catalog title for one list (what the calibration is
+    fitted on; serving computes the same utilities without the matrix, :func:`new_utility`).
+
+    ``unknown`` (bool per input entry, in the order of :func:`liking`) marks the entries the
+    network does not know; they alone feed ``corpus``. None: every entry is unknown.
+    """
+    view = list_view(index, entries, unknown)
+    col = NEW_FEATURES.index
+    new = static_features(index)
+    new[:, col("follows")], new[:, col("follows_liked")] = _follows(index, view.rows, view.values)
+    touched, related = _related(index, view)
+    new[touched, col("related")] = related
+    for block in BLOCKS:
+        if view.taste[block].any():
+            new[:, col(block)] = index.content[block].dot(view.taste[block])
+    type_share, era = _type_and_era(index, view)
+    if type_share is not None:
+        new[:, col("type")] = type_share
+    if era is not None:
+        new[:, col("era")] = era
+    corpus = np.zeros((index.n, len(CORPUS_FEATURES)))
+    if view.unknown.any():
+        corpus[:, 0], corpus[:, 1] = _follows(
+            index, view.rows[view.unknown], view.values[view.unknown]
+        )
+    return ProfileFeatures(
+        rows=view.rows,
+        values=view.values,
+        scores=view.scores,
+        unknown=view.unknown,
+        weights=view.weights,
+        taste=view.taste,
+        listed=view.listed,
+        new=new,
+        corpus=corpus,
+    )
+
+
+def new_utility(
+    index: TitleIndex, view: ListView, theta: np.ndarray, static: np.ndarray
+) -> np.ndarray:
+    """(n,) ``profile_features(...).new @ theta`` without the matrix: ``static`` is
+    ``static_features(index) @ theta``; the content columns go through one sparse product."""
+    col = NEW_FEATURES.index
+    u = static.copy()
+    follows, liked = _follows(index, view.rows, view.values)
+    u += theta[col("follows")] * follows + theta[col("follows_liked")] * liked
+    touched, related = _related(index, view)
+    u[touched] += theta[col("related")] * related
+    v = np.concatenate([theta[col(block)] * view.taste[block] for block in BLOCKS])
+    if v.any():
+        u += index.content_all.dot(v)
+    type_share, era = _type_and_era(index, view)
+    if type_share is not None:
+        u += theta[col("type")] * type_share
+    if era is not None:
+        u += theta[col("era")] * era
+    return u
+
+
+def corpus_utility(index: TitleIndex, view: ListView, theta: np.ndarray) -> np.ndarray:
+    """(n,) ``profile_features(...).corpus @ theta``."""
+    if not view.unknown.any():
+        return np.zeros(index.n)
+    follows, liked = _follows(index, view.rows[view.unknown], view.values[view.unknown])
+    out: np.ndarray = theta[0] * follows + theta[1] * liked
+    return out

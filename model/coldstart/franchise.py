@@ -18,6 +18,8 @@ import numpy as np
 from model.coldstart.index import TitleIndex
 
 MODES = ("new", "continue", "any")
+SHORTLIST = 8
+"""Titles ranked per requested line before grouping (more only when they fill too few lines)."""
 NEXT_MARGIN = 2.0
 """How far below the group's best (in log score) the next title to watch may rank."""
 
@@ -63,23 +65,38 @@ def allowed(
     return ok & ~touched
 
 
-def slots(index: TitleIndex, utility: np.ndarray, candidates: np.ndarray, k: int) -> list[Slot]:
+def best_rows(utility: np.ndarray, rows: np.ndarray, k: int) -> np.ndarray:
+    """The ``k`` best of ``rows`` by utility, best first (ties: lower row)."""
+    if len(rows) > k:
+        rows = rows[np.argpartition(-utility[rows], k - 1)[:k]]
+    return rows[np.lexsort((rows, -utility[rows]))]
+
+
+def slots(
+    index: TitleIndex, utility: np.ndarray, candidates: np.ndarray, k: int, *, grouped: bool = True
+) -> list[Slot]:
     """The ``k`` best franchises among ``candidates`` (bool (n,)) by ``utility``, each shown by
-    its next title to watch (earliest start; ties by utility)."""
+    its next title to watch (earliest start; ties by utility); ``grouped`` False: the ``k`` best
+    titles, one line each."""
     rows = np.flatnonzero(candidates)
     if k <= 0 or len(rows) == 0:
         return []
-    order = rows[np.lexsort((rows, -utility[rows]))]
+    if not grouped:
+        return [Slot(int(r), int(r), 0) for r in best_rows(utility, rows, k)]
+    # Enough titles to fill k franchises almost always; all of them when not.
+    order = best_rows(utility, rows, SHORTLIST * k)
+    if len(np.unique(index.franchise[order])) < k:
+        order = best_rows(utility, rows, len(rows))
+    sizes = np.bincount(index.franchise[rows], minlength=index.n)
     groups = index.franchise[order]
-    _, first, counts = np.unique(groups, return_index=True, return_counts=True)
-    best_groups = np.sort(first)[:k]  # positions in ``order`` of each group's best title
+    _, first = np.unique(groups, return_index=True)
     out = []
-    for pos in best_groups:
+    for pos in np.sort(first)[:k]:  # positions in ``order`` of each group's best title
         best = int(order[pos])
-        group = int(index.franchise[best])
-        members = rows[index.franchise[rows] == group] if counts.max() > 1 else np.asarray([best])
-        # Only titles nearly as good may take the slot (crossovers merge a few big groups).
-        near = members[utility[members] >= utility[best] - NEXT_MARGIN]
+        group = groups[pos]
+        # The next to watch: the earliest of the shortlisted titles of the group nearly as good
+        # as its best (crossovers merge a few big groups, whose far ends should not show).
+        near = order[(groups == group) & (utility[order] >= utility[best] - NEXT_MARGIN)]
         nxt = int(near[np.lexsort((-utility[near], index.start[near]))][0])
-        out.append(Slot(nxt, best, len(members) - 1))
+        out.append(Slot(nxt, best, int(sizes[group]) - 1))
     return out

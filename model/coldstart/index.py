@@ -44,13 +44,13 @@ class Csr:
         return len(self.indptr) - 1
 
     def dot(self, vector: np.ndarray) -> np.ndarray:
-        """(rows,) = self @ vector, vectorized."""
-        products = self.data * vector[self.indices]
+        """(rows,) = self @ vector, vectorized (float32 products: the gather is the cost)."""
+        products = self.data * vector.astype(np.float32)[self.indices]
         out = np.zeros(self.n_rows, dtype=np.float64)
         starts = self.indptr[:-1]
         nonempty = self.indptr[1:] > starts
         if products.size:
-            out[nonempty] = np.add.reduceat(products, starts[nonempty])
+            out[nonempty] = np.add.reduceat(products, starts[nonempty], dtype=np.float64)
         return out
 
     def rows_sum(self, rows: np.ndarray, weights: np.ndarray) -> np.ndarray:
@@ -59,6 +59,14 @@ class Csr:
         lengths = self.indptr[rows + 1] - self.indptr[rows]
         w = np.repeat(np.asarray(weights, dtype=np.float64), lengths)
         out = np.bincount(self.indices[positions], w * self.data[positions], self.n_cols)
+        return np.asarray(out, dtype=np.float64)
+
+    def rows_overlap(self, rows: np.ndarray, weights: np.ndarray) -> np.ndarray:
+        """(len(rows),): per row of ``rows``, the sum of ``weights`` over its columns."""
+        positions = spans(self.indptr, rows)
+        lengths = self.indptr[rows + 1] - self.indptr[rows]
+        owner = np.repeat(np.arange(len(rows)), lengths)
+        out = np.bincount(owner, weights[self.indices[positions]], minlength=len(rows))
         return np.asarray(out, dtype=np.float64)
 
     def row(self, r: int) -> np.ndarray:
@@ -87,6 +95,23 @@ def _csr(rows: Sequence[Sequence[int]], n_cols: int, normalize: bool) -> Csr:
         norms = np.repeat(1.0 / np.sqrt(np.maximum(lengths, 1)), lengths)
         data = norms.astype(np.float32)
     return Csr(indptr, indices, data, n_cols)
+
+
+def _hstack(blocks: Sequence[Csr]) -> Csr:
+    """The blocks side by side (same rows): one sparse product scores every block at once."""
+    rows, cols, data = [], [], []
+    offset = 0
+    for csr in blocks:
+        lengths = np.diff(csr.indptr)
+        rows.append(np.repeat(np.arange(csr.n_rows, dtype=np.int64), lengths))
+        cols.append(csr.indices + offset)
+        data.append(csr.data)
+        offset += csr.n_cols
+    r, c, d = np.concatenate(rows), np.concatenate(cols), np.concatenate(data)
+    order = np.argsort(r, kind="stable")
+    counts = np.bincount(r, minlength=blocks[0].n_rows)
+    indptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+    return Csr(indptr, c[order], d[order], offset)
 
 
 def _vocab(values: Iterable[Sequence[str]], min_count: int) -> dict[str, int]:
@@ -145,6 +170,8 @@ class TitleIndex:
             "tag": rows("tag", [list(t.tags) if t else [] for t in titles]),
             "studio": rows("studio", [list(t.studios) if t else [] for t in titles]),
         }
+
+        self.content_all = _hstack([self.content[b] for b in BLOCKS])
 
         scored_by = np.asarray([t.scored_by or 0 if t else 0 for t in titles], np.float64)
         self.has_popularity = scored_by > 0

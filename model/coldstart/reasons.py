@@ -5,30 +5,31 @@ from __future__ import annotations
 
 import numpy as np
 
-from model.coldstart.features import ProfileFeatures
+from model.coldstart.features import ListView
 from model.coldstart.index import BLOCKS, TitleIndex
 
 MAX_SHARED = 3
 """Genres/tags named in one "like X and Y" line."""
 
 
-def _follows_line(index: TitleIndex, feats: ProfileFeatures, row: int) -> str | None:
+def _follows_line(index: TitleIndex, feats: ListView, row: int) -> str | None:
     """The best-liked list entry that ``row`` comes after, as a sentence."""
-    links = index.links_of(feats.rows)
-    keep = index.rel_strong[links] & index.rel_later[links] & (index.rel_other[links] == row)
-    if not keep.any():
+    # The links out of ``row`` to earlier titles on the list (the same links, seen from the
+    # other end, as the "follows" feature's).
+    links = index.links_of(np.asarray([row], dtype=np.int64))
+    links = links[index.rel_strong[links] & ~index.rel_later[links]]
+    on_list = np.flatnonzero(np.isin(feats.rows, index.rel_other[links]))
+    if len(on_list) == 0:
         return None
-    sources = index.rel_source[links[keep]]
-    where = {int(r): i for i, r in enumerate(feats.rows)}
-    best = max(sources, key=lambda r: feats.values[where[int(r)]])
-    i = where[int(best)]
-    name = index.names[int(best)]
-    kind = "sequel of" if index.media[row] == index.media[int(best)] else "follows"
+    i = int(on_list[np.argmax(feats.values[on_list])])
+    best = int(feats.rows[i])
+    name = index.names[best]
+    kind = "sequel of" if index.media[row] == index.media[best] else "follows"
     score = int(feats.scores[i])
     return f"{kind} {name}, which you rated {score}" if score else f"{kind} {name}, on your list"
 
 
-def _like_line(index: TitleIndex, feats: ProfileFeatures, row: int) -> str | None:
+def _like_line(index: TitleIndex, feats: ListView, row: int) -> str | None:
     """The two list entries most like ``row`` (by content, weighted by liking) and what they
     share with it."""
     if len(feats.rows) == 0:
@@ -39,10 +40,9 @@ def _like_line(index: TitleIndex, feats: ProfileFeatures, row: int) -> str | Non
         csr = index.content[block]
         cols[block] = csr.row(row)
         mine = np.zeros(csr.n_cols)
-        mine[cols[block]] = 1.0
-        for i, r in enumerate(feats.rows):
-            sims[i] += mine[csr.row(int(r))].sum() / max(len(cols[block]), 1)
-    sims *= np.maximum(feats.values + 1.0, 0.0)
+        mine[cols[block]] = 1.0 / max(len(cols[block]), 1)
+        sims += csr.rows_overlap(feats.rows, mine)
+    sims *= feats.weights
     top = [int(i) for i in np.argsort(-sims, kind="stable")[:2] if sims[i] > 0]
     if not top:
         return None
@@ -65,9 +65,7 @@ def _like_line(index: TitleIndex, feats: ProfileFeatures, row: int) -> str | Non
     return f"like {names}" + (f": {', '.join(shared)}" if shared else "")
 
 
-def reasons(
-    index: TitleIndex, feats: ProfileFeatures, row: int, *, content: bool
-) -> tuple[str, ...]:
+def reasons(index: TitleIndex, feats: ListView, row: int, *, content: bool) -> tuple[str, ...]:
     """Sentences for one catalog row: what it follows on the list, and (``content``) what on the
     list it is like."""
     out = []

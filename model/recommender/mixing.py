@@ -17,7 +17,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from model.coldstart.calibration import Calibration
-from model.coldstart.features import ProfileFeatures, profile_features
+from model.coldstart.features import (
+    ListView,
+    corpus_utility,
+    list_view,
+    new_utility,
+    static_features,
+)
 from model.coldstart.franchise import Slot, allowed, slots
 from model.coldstart.index import TitleIndex
 from model.coldstart.reasons import reasons
@@ -57,12 +63,13 @@ class CatalogRanking:
         self.position_of_row[rows[rows >= 0]] = np.flatnonzero(rows >= 0)
         self._theta_new = calibration.theta_new
         self._theta_corpus = calibration.theta_corpus
+        self._static = static_features(index) @ self._theta_new
         self._nsfw = {
             flag: np.asarray(index.catalog.nsfw_allowed_mask(flag), dtype=bool)
             for flag in (False, True)
         }
 
-    def features(self, entries: Sequence[ProfileEntry]) -> ProfileFeatures:
+    def features(self, entries: Sequence[ProfileEntry]) -> ListView:
         """The side channel's view of a list; entries outside the corpus feed ``corpus``."""
         kept = [e for e in dedupe(entries) if e.enters_input]
         unknown = np.asarray(
@@ -74,20 +81,21 @@ class CatalogRanking:
             ],
             dtype=bool,
         )
-        return profile_features(self.index, entries, unknown)
+        return list_view(self.index, entries, unknown)
 
-    def utility(self, feats: ProfileFeatures, log_scores: np.ndarray | None) -> np.ndarray:
+    def utility(self, feats: ListView, log_scores: np.ndarray | None) -> np.ndarray:
         """(n,) utility per catalog row; ``log_scores`` None ranks every title as new."""
-        u: np.ndarray = feats.new @ self._theta_new
+        u = new_utility(self.index, feats, self._theta_new, self._static)
         if log_scores is not None:
             inside = self.corpus_rows >= 0
             rows = self.corpus_rows[inside]
-            u[rows] = log_scores[inside] + feats.corpus[rows] @ self._theta_corpus
+            extra = corpus_utility(self.index, feats, self._theta_corpus)
+            u[rows] = log_scores[inside] + extra[rows]
         return u
 
     def candidates(
         self,
-        feats: ProfileFeatures,
+        feats: ListView,
         entries: Sequence[ProfileEntry],
         query: RecommendationQuery,
         corpus_mask: np.ndarray | None,
@@ -107,7 +115,8 @@ class CatalogRanking:
         if corpus_mask is not None:
             inside = self.corpus_rows >= 0
             mask[self.corpus_rows[inside]] &= corpus_mask[inside]
-        out: np.ndarray = mask & allowed(index, feats.listed, query.franchise)
+        rules = allowed(index, feats.listed, query.franchise, sequels=not query.franchise_rules)
+        out: np.ndarray = mask & rules
         return out
 
     def rank(
@@ -122,7 +131,11 @@ class CatalogRanking:
         known = run is not None and run.inp.size > 0
         u = self.utility(feats, run.log_scores() if known and run is not None else None)
         chosen: list[Slot] = slots(
-            self.index, u, self.candidates(feats, entries, query, corpus_mask), query.k
+            self.index,
+            u,
+            self.candidates(feats, entries, query, corpus_mask),
+            query.k,
+            grouped=query.franchise_rules,
         )
         picks = []
         for slot in chosen:

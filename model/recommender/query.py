@@ -27,6 +27,7 @@ class RecommendationQuery:
     explain: bool
     franchise: str
     allow_nsfw: bool
+    franchise_rules: bool
 
     def __init__(
         self,
@@ -38,6 +39,7 @@ class RecommendationQuery:
         explain: bool = True,
         franchise: str = "any",
         allow_nsfw: bool = False,
+        franchise_rules: bool = True,
     ) -> None:
         if franchise not in FRANCHISE_MODES:
             raise ValueError(f"franchise must be one of {FRANCHISE_MODES}, got {franchise!r}")
@@ -50,3 +52,4 @@ class RecommendationQuery:
         object.__setattr__(self, "explain", bool(explain))
         object.__setattr__(self, "franchise", franchise)
         object.__setattr__(self, "allow_nsfw", bool(allow_nsfw))
+        object.__setattr__(self, "franchise_rules", bool(franchise_rules))

@@ -18,7 +18,13 @@ from model.coldstart.calibration import (
     find_calibration,
     fit_calibration,
 )
-from model.coldstart.features import CORPUS_FEATURES, NEW_FEATURES
+from model.coldstart.features import (
+    CORPUS_FEATURES,
+    NEW_FEATURES,
+    corpus_utility,
+    new_utility,
+    static_features,
+)
 from model.profile import ProfileEntry
 from model.recommender import RecommendationQuery, Recommender
 
@@ -269,3 +275,15 @@ def test_calibration_file_round_trip_and_refusals(tmp_path: Path) -> None:
         find_calibration(tmp_path)
     with pytest.raises(CalibrationError, match="lacks features"):
         Calibration(1.0, {"bias": 0.0}, {})
+
+
+def test_serving_utilities_equal_the_fitted_features(catalog: Catalog) -> None:
+    index = TitleIndex(catalog, min_tag_titles=1)
+    entries = [ProfileEntry(SHOW, 10), ProfileEntry(OTHER, 3), ProfileEntry(1001, 7, "dropped")]
+    unknown = np.asarray([True, True, False])
+    feats = profile_features(index, entries, unknown)
+    theta = np.random.default_rng(1).normal(size=len(NEW_FEATURES))
+    static = static_features(index) @ theta
+    np.testing.assert_allclose(new_utility(index, feats, theta, static), feats.new @ theta)
+    theta_c = np.asarray([0.7, -0.4])
+    np.testing.assert_allclose(corpus_utility(index, feats, theta_c), feats.corpus @ theta_c)
