@@ -31,6 +31,8 @@ from bot.services.modelwatch import ModelWatcher, fingerprint, seed_catalog
 from bot.services.pool import RecommenderPool
 from bot.services.recommendations import RecommendationService
 from bot.services.sync import SyncService
+from common.anilist import AniListClient
+from common.kitsu import KitsuClient
 from common.mal import MalClient
 from common.settings import Settings
 
@@ -74,13 +76,29 @@ def load_recommender(settings: Settings) -> Recommender | None:
 
 @contextlib.asynccontextmanager
 async def open_services(settings: Settings, *, migrate: bool = True) -> AsyncIterator[Services]:
-    """Database, HTTP session, MAL client, model and services; all closed on exit."""
+    """Database, HTTP session, MAL, AniList and Kitsu clients, model and services; all closed
+    on exit."""
     if migrate:
         await upgrade(settings.database_url)
     engine = create_engine(settings.database_url)
     sessions = session_factory(engine)
     http = aiohttp.ClientSession()
     mal = MalClient.from_settings(settings, session=http)
+    # AniList and Kitsu: each its own limiter (request budget), the shared HTTP session.
+    anilist = AniListClient(
+        settings.anilist_api_url,
+        http,
+        requests_per_minute=settings.anilist_requests_per_minute,
+        timeout=settings.mal_timeout_seconds,
+        max_retries=settings.mal_max_retries,
+    )
+    kitsu = KitsuClient(
+        settings.kitsu_api_base_url,
+        http,
+        requests_per_second=settings.kitsu_requests_per_second,
+        timeout=settings.mal_timeout_seconds,
+        max_retries=settings.mal_max_retries,
+    )
     loaded_from = await asyncio.to_thread(fingerprint, settings.model_path)
     recommender = await asyncio.to_thread(load_recommender, settings)
     pool = RecommenderPool(recommender, threads=settings.recommender_threads)
@@ -97,7 +115,7 @@ async def open_services(settings: Settings, *, migrate: bool = True) -> AsyncIte
             settings=settings,
             sessions=sessions,
             accounts=accounts,
-            sync=SyncService(sessions, mal, catalog),
+            sync=SyncService(sessions, mal, catalog, anilist=anilist, kitsu=kitsu),
             catalog=catalog,
             guilds=GuildSettingsService(sessions),
             pool=pool,

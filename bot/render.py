@@ -231,12 +231,14 @@ def link_embed(
 ) -> discord.Embed:
     account = outcome.account
     name = safe(clip(account.mal_username, 64))
-    title = f"Imported {name}'s list" if imported else f"Linked to {name}"
+    title = f"Imported {name}'s list" if imported else f"Linked to {name} on {account.site_name}"
     embed = discord.Embed(colour=COLOUR, title=clip(title, TITLE_LIMIT))
     if not imported:
         embed.url = account.profile_url
     embed.description = stats_text(outcome.stats)
     embed.add_field(name="Last list update", value=stamp(outcome.stats.last_update))
+    if outcome.unknown:
+        embed.add_field(name="Unknown titles", value=unknown_text(outcome), inline=False)
     if notes:  # what an import left out or read differently (ParsedList.notes)
         embed.add_field(name="Note", value=clip(" ".join(notes), 1024), inline=False)
     embed.set_footer(
@@ -245,6 +247,29 @@ def link_embed(
         else "Try /recommend. Upload a new export with /import to update it."
     )
     return embed
+
+
+def unknown_text(outcome: SyncOutcome) -> str:
+    """AniList/Kitsu entries without a MyAnimeList id: kept, used once the site maps them."""
+    n = outcome.unknown
+    return (
+        f"{n} {'title has' if n == 1 else 'titles have'} no MyAnimeList id on "
+        f"{outcome.account.site_name} yet: kept, and used once {outcome.account.site_name} "
+        "maps them."
+    )
+
+
+def link_summary(outcome: SyncOutcome) -> str:
+    """The link result as one message (the replace confirmation edits its text in place)."""
+    account = outcome.account
+    lines = [
+        f"Linked to `{clip(account.mal_username, 64)}` on {account.site_name}: "
+        + stats_text(outcome.stats).replace("\n", " · "),
+    ]
+    if outcome.unknown:
+        lines.append(unknown_text(outcome))
+    lines.append("Try /recommend. Your list is kept fresh in the background.")
+    return "\n".join(lines)
 
 
 def sync_embed(outcome: SyncOutcome) -> discord.Embed:
@@ -273,7 +298,7 @@ def profile_embed(
     source = (
         "imported file"
         if account.source == "import"
-        else f"[{safe(account.mal_username)}]({account.profile_url})"
+        else f"[{safe(account.mal_username)}]({account.profile_url}) on {account.site_name}"
     )
     lines = [
         f"Linked to {source} {stamp(account.linked_at)}",

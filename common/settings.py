@@ -55,6 +55,11 @@ class Settings(MalSettings):
     refresh_interval_minutes: float = Field(default=30.0, gt=0)
     refresh_min_age_hours: float = Field(default=12.0, ge=0)
     recommender_threads: int = Field(default=2, ge=1)
+    # AniList and Kitsu (no keys); timeouts and retries follow MAL_TIMEOUT_SECONDS/MAL_MAX_RETRIES.
+    anilist_api_url: str = "https://graphql.anilist.co"
+    anilist_requests_per_minute: float = Field(default=30.0, ge=0)
+    kitsu_api_base_url: str = "https://kitsu.io/api/edge"
+    kitsu_requests_per_second: float = Field(default=1.0, ge=0)
     model_watch_seconds: float = Field(default=30.0, ge=0)
     model_refresh_days: float = Field(default=0.0, ge=0)
     model_refresh_command: str = "python -m training refresh --to {model_path}"

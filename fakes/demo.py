@@ -3,8 +3,9 @@
 Starts the fake MAL (a sample user from ``../shared/data/anime-5k`` when it is there, else a
 built-in list) and the fake Discord in this process, runs the bot as a separate process
 (``python -m bot``, migrated temporary SQLite DB), plays ``/link``, ``/recommend`` and ``/why``
-as a member would, then ``/together`` for three members (two friends link and share) with one
-feedback mark, prints the replies, shuts everything down and exits 0 (1 on failure).
+as a member would, then ``/together`` for three members (two friends link and share; the first
+links an AniList list, served by a fake AniList in this process) with one feedback mark,
+prints the replies, shuts everything down and exits 0 (1 on failure).
 
 The model is ``artifacts/model`` (``make model``) when it exists, else a tiny random-weight
 model built on the spot (its recommendations mean nothing; the demo says so).
@@ -23,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from fakes.anilist import FakeAniList, rows_from_mal
 from fakes.discord import InteractionResult
 from fakes.discord.catalog import (
     CATALOG,
@@ -172,13 +174,17 @@ def _wrap(text: str) -> str:
 
 async def play(scenario: Scenario, workdir: Path, *, show_log: bool = False) -> None:
     member_name = "demo"
-    async with local_stack(
-        model_path=scenario.model_path,
-        anime=scenario.anime,
-        lists={scenario.username: scenario.entries, **scenario.friends},
-        members=[member_name, *FRIENDS],
-        workdir=workdir,
-    ) as stack:
+    async with (
+        FakeAniList.running() as anilist,
+        local_stack(
+            model_path=scenario.model_path,
+            anime=scenario.anime,
+            lists={scenario.username: scenario.entries, **scenario.friends},
+            members=[member_name, *FRIENDS],
+            workdir=workdir,
+            extra_env=anilist_env(anilist, scenario),
+        ) as stack,
+    ):
         assert stack.bot.process is not None
         print(f"bot: `python -m bot` (pid {stack.bot.process.pid}) is connected to the fakes")
         fake, guild = stack.discord, stack.guild
@@ -223,8 +229,12 @@ async def play_together(stack: Any, scenario: Scenario) -> None:
     """Two friends link and share; ``/together`` for the three; a friend marks a title."""
     fake, guild = stack.discord, stack.guild
     friends = [stack.members[name] for name in FRIENDS]
-    for friend, username in zip(friends, scenario.friends, strict=True):
-        await fake.slash(guild, friend, "link", username=username)
+    for i, (friend, username) in enumerate(zip(friends, scenario.friends, strict=True)):
+        if i == 0:  # the first friend keeps their list on AniList
+            show_command(f"({FRIENDS[0]}) /link username:{username} site:anilist")
+            show(await fake.slash(guild, friend, "link", username=username, site="anilist"))
+        else:
+            await fake.slash(guild, friend, "link", username=username)
         profile = await fake.slash(guild, friend, "profile")
         await fake.click(profile, profile.button("Share")["custom_id"], friend)
     names = " ".join(f"member{i}:@{n}" for i, n in enumerate(FRIENDS, start=1))
@@ -240,6 +250,14 @@ async def play_together(stack: Any, scenario: Scenario) -> None:
         option = menu["options"][0]
         show_command(f"({FRIENDS[0]} picks {menu['placeholder']} {option['label']})")
         show(await fake.click(group, menu["custom_id"], friends[0], values=[option["value"]]))
+
+
+def anilist_env(anilist: FakeAniList, scenario: Scenario) -> dict[str, str]:
+    """The first friend's list on the fake AniList (scored out of 100), and the bot's settings
+    pointing at it."""
+    name, entries = next(iter(scenario.friends.items()))
+    anilist.add_user(name, rows_from_mal(entries), score_format="POINT_100")
+    return {"ANILIST_API_URL": anilist.base_url, "ANILIST_REQUESTS_PER_MINUTE": "0"}
 
 
 def first_recommended(result: InteractionResult) -> int | None:

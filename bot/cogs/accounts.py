@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Literal
 
 import discord
 from discord import app_commands
@@ -11,8 +12,10 @@ from discord.ext import commands
 from bot import render
 from bot.context import Services
 from bot.cooldowns import member_cooldown
+from bot.services.accounts import AccountView
 from bot.services.errors import ImportRejected, NotLinked
 from bot.services.imports import MAX_UPLOAD_BYTES, read_upload, upload_too_large
+from bot.services.listsites import SITE_NAMES
 from bot.views import ConfirmView
 
 
@@ -20,15 +23,43 @@ class AccountsCog(commands.Cog):
     def __init__(self, services: Services) -> None:
         self.services = services
 
-    @app_commands.command(name="link", description="Link your MyAnimeList account (public list).")
-    @app_commands.describe(username="Your MyAnimeList username")
+    @app_commands.command(
+        name="link", description="Link your public anime list: MyAnimeList, AniList or Kitsu."
+    )
+    @app_commands.describe(
+        username="Your user name on that site",
+        site="Where your list is: mal (MyAnimeList, the default), anilist or kitsu",
+    )
     @member_cooldown("link")
     async def link(
-        self, interaction: discord.Interaction, username: app_commands.Range[str, 1, 64]
+        self,
+        interaction: discord.Interaction,
+        username: app_commands.Range[str, 1, 64],
+        site: Literal["mal", "anilist", "kitsu"] = "mal",
     ) -> None:
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        outcome = await self.services.sync.link(interaction.user.id, username)
-        await interaction.followup.send(embed=render.link_embed(outcome), ephemeral=True)
+        user_id = interaction.user.id
+        current = await self.services.accounts.get(user_id)
+        if current is None or _same_account(current, username, site):
+            await interaction.response.defer(ephemeral=True, thinking=True)
+            outcome = await self.services.sync.link(user_id, username, site)
+            await interaction.followup.send(embed=render.link_embed(outcome), ephemeral=True)
+            return
+
+        async def confirmed() -> str:
+            return render.link_summary(await self.services.sync.link(user_id, username, site))
+
+        # One list per member: replacing it drops the stored list, so ask first.
+        view = ConfirmView(user_id, confirmed, confirm_label="Replace")
+        old = f"`{render.clip(current.mal_username, 64)}` on {current.site_name}"
+        if current.source == "import":
+            old = "an imported list"
+        await interaction.response.send_message(
+            f"You are linked to {old}. Replace it with `{render.clip(username.strip(), 64)}` "
+            f"on {SITE_NAMES[site]}? Your stored list is replaced by the new one.",
+            view=view,
+            ephemeral=True,
+        )
+        view.message = await interaction.original_response()
 
     @app_commands.command(
         name="import", description="Upload your MyAnimeList export (XML or .xml.gz) instead."
@@ -73,10 +104,15 @@ class AccountsCog(commands.Cog):
         )
         view.message = await interaction.original_response()
 
-    @app_commands.command(name="refresh", description="Re-sync your list from MyAnimeList now.")
+    @app_commands.command(name="refresh", description="Re-sync your linked list now.")
     @member_cooldown("refresh")
     async def refresh(self, interaction: discord.Interaction) -> None:
         await self.services.accounts.require(interaction.user.id)
         await interaction.response.defer(ephemeral=True, thinking=True)
         outcome = await self.services.sync.sync(interaction.user.id, force=True)
         await interaction.followup.send(embed=render.sync_embed(outcome), ephemeral=True)
+
+
+def _same_account(account: AccountView, username: str, site: str) -> bool:
+    """Linking the same account again just re-syncs it: no confirmation needed."""
+    return account.source == site and account.mal_username.casefold() == username.strip().casefold()

@@ -1,6 +1,7 @@
 """Background refresh: a ``tasks.loop`` started in ``cog_load``, waiting for ready, cancelled on
-unload. Each round syncs the stalest lists (fingerprint skip, MAL's rate limit in the client),
-records per-account errors, then fills a few catalog titles from MAL.
+unload. Each round syncs the stalest lists of each site (MAL, AniList, Kitsu; fingerprint skip,
+each site's own budget of accounts and its rate limit in its client), records per-account
+errors, then fills a few catalog titles from MAL.
 
 Unloading first asks the running round to stop between accounts and gives it a moment, then
 cancels it: cancelling in the middle of a database call can leave an aiosqlite connection
@@ -16,6 +17,7 @@ from datetime import timedelta
 from discord.ext import commands, tasks
 
 from bot.context import Services
+from common.settings import Settings
 
 log = logging.getLogger(__name__)
 MAX_TITLES_PER_ROUND = 1000
@@ -29,6 +31,17 @@ def accounts_per_round(interval_minutes: float, requests_per_second: float) -> i
         return MAX_ACCOUNTS_PER_ROUND
     budget = interval_minutes * 60 * requests_per_second / 2 / 3
     return max(1, min(MAX_ACCOUNTS_PER_ROUND, int(budget)))
+
+
+def site_budgets(settings: Settings) -> dict[str, int]:
+    """Accounts per round for each site, from its own request budget (each needs 1–3 requests:
+    a fingerprint, and the list when it changed; Kitsu's first lookup by name is one more)."""
+    minutes = settings.refresh_interval_minutes
+    return {
+        "mal": accounts_per_round(minutes, settings.mal_requests_per_second),
+        "anilist": accounts_per_round(minutes, settings.anilist_requests_per_minute / 60),
+        "kitsu": accounts_per_round(minutes, settings.kitsu_requests_per_second),
+    }
 
 
 def titles_per_round(interval_minutes: float, requests_per_second: float) -> int:
@@ -68,15 +81,13 @@ class RefreshCog(commands.Cog):
     @tasks.loop(minutes=30)
     async def refresh(self) -> None:
         settings = self.services.settings
-        if self.services.mal is None or self.stopping:
+        if self.stopping:
             return
         self.in_round = True
         try:
             report = await self.services.sync.refresh_due(
                 timedelta(hours=settings.refresh_min_age_hours),
-                accounts_per_round(
-                    settings.refresh_interval_minutes, settings.mal_requests_per_second
-                ),
+                site_budgets(settings),
                 stop=lambda: self.stopping,
             )
             self.last_report = report
@@ -87,9 +98,12 @@ class RefreshCog(commands.Cog):
                     report.synced,
                     report.skipped,
                     len(report.errors),
-                    " (stopped: MAL is failing)" if report.stopped_early else "",
+                    f" (stopped asking {', '.join(report.failing_sites)}: failing)"
+                    if report.failing_sites
+                    else "",
                 )
-            if not report.stopped_early and not self.stopping:
+            mal_ok = "mal" not in report.failing_sites
+            if self.services.mal is not None and mal_ok and not self.stopping:
                 filled = await self.services.catalog.fill_details(
                     self.services.mal,
                     limit=titles_per_round(

@@ -10,23 +10,26 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.db.engine import write_session
-from bot.db.models import LinkedAccount, ListEntry, MemberFeedback
+from bot.db.models import LinkedAccount, ListEntry, MemberFeedback, UnmappedEntry
 from bot.services.errors import NotLinked
 from bot.services.feedback import FeedbackService, merge_profile
+from bot.services.listsites import SITE_NAMES, profile_url
 from model.profile import STATUSES, ProfileEntry
 
 
 @dataclass(frozen=True, slots=True)
 class AccountView:
     discord_user_id: int
-    mal_username: str
-    source: str  # "mal" (fetched, refreshed in the background) or "import" (uploaded file)
+    mal_username: str  # the user name on the linked site
+    # "mal", "anilist", "kitsu" (fetched, refreshed in the background) or "import" (a file)
+    source: str
     linked_at: datetime
     share_opt_in: bool
     last_sync_at: datetime | None
     last_checked_at: datetime | None
     last_error: str | None
     last_error_at: datetime | None
+    site_user_id: str | None = None  # the AniList or Kitsu account id
 
     @classmethod
     def from_row(cls, row: LinkedAccount) -> AccountView:
@@ -40,11 +43,19 @@ class AccountView:
             last_checked_at=row.last_checked_at,
             last_error=row.last_error,
             last_error_at=row.last_error_at,
+            site_user_id=row.site_user_id,
         )
 
     @property
+    def site_name(self) -> str:
+        """MyAnimeList, AniList, Kitsu, or "a file"."""
+        return SITE_NAMES.get(self.source, self.source)
+
+    @property
     def profile_url(self) -> str:
-        return f"https://myanimelist.net/animelist/{self.mal_username}"
+        """The list's page on its site (MAL's for an imported export)."""
+        source = "mal" if self.source == "import" else self.source
+        return profile_url(source, self.mal_username, self.site_user_id) or ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +138,9 @@ class AccountService:
             )
             await session.execute(
                 delete(MemberFeedback).where(MemberFeedback.discord_user_id == discord_user_id)
+            )
+            await session.execute(
+                delete(UnmappedEntry).where(UnmappedEntry.discord_user_id == discord_user_id)
             )
             result = await session.execute(
                 delete(LinkedAccount).where(LinkedAccount.discord_user_id == discord_user_id)

@@ -1,15 +1,17 @@
-"""Fetching members' lists from MAL and storing them: link, re-sync, import, background refresh.
+"""Fetching members' lists (MyAnimeList, AniList, Kitsu) and storing them: link, re-sync,
+import, background refresh.
 
 A successful sync replaces the stored entries in one transaction; a failed one only records the
-error on the account, so stored entries are never lost to a MAL outage. MAL's cheap list
-fingerprint lets unchanged lists skip the full fetch (but a full fetch still happens every
-``full_sync_max_age``, since removing an entry does not change the fingerprint).
+error on the account, so stored entries are never lost to a site's outage. Each site's cheap
+list fingerprint lets unchanged lists skip the full fetch (but a full fetch still happens every
+``full_sync_max_age``: removing an entry does not change MAL's fingerprint). AniList and Kitsu
+entries without a MAL id are stored in ``unmapped_entries`` (see :mod:`bot.services.listsites`).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -18,13 +20,23 @@ from sqlalchemy import delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.db.engine import write_session
-from bot.db.models import LinkedAccount, ListEntry
+from bot.db.models import LinkedAccount, ListEntry, UnmappedEntry
 from bot.services.accounts import AccountView, ListStats, list_stats
 from bot.services.catalog import CatalogService
 from bot.services.errors import NotLinked, SyncFailed
+from bot.services.listsites import (
+    FETCHED_SITES,
+    SITE_NAMES,
+    Fetched,
+    ListSites,
+    SiteClient,
+    SiteFailed,
+    StoredEntry,
+)
 
 if TYPE_CHECKING:
-    from common.mal import MalClient, MalListEntry
+    from common.mal import MalClient
+    from common.sites import SiteEntry
     from model.listformats import ParsedList
 
 log = logging.getLogger(__name__)
@@ -33,35 +45,11 @@ LINK_CHANGED = "Your link changed while your list was syncing; nothing was overw
 
 
 @dataclass(frozen=True, slots=True)
-class StoredEntry:
-    """One list entry as it is stored (from MAL or from an imported file)."""
-
-    anime_id: int
-    status: str
-    score: int
-    episodes: int = 0
-    rewatching: bool = False
-    updated_at: datetime | None = None
-    title: str | None = None
-
-    @classmethod
-    def from_mal(cls, entry: MalListEntry) -> StoredEntry:
-        return cls(
-            anime_id=entry.anime_id,
-            status=entry.status[:16] or "completed",
-            score=min(max(entry.score, 0), 10),
-            episodes=max(entry.num_episodes_watched, 0),
-            rewatching=entry.is_rewatching,
-            updated_at=entry.updated_at.astimezone(UTC) if entry.updated_at else None,
-            title=entry.title,
-        )
-
-
-@dataclass(frozen=True, slots=True)
 class SyncOutcome:
     account: AccountView
     stats: ListStats
     changed: bool  # False: the fingerprint showed the list unchanged, nothing was fetched
+    unknown: int = 0  # AniList/Kitsu entries without a MAL id (stored apart, not in stats)
 
 
 @dataclass
@@ -73,6 +61,7 @@ class RefreshReport:
     skipped: int = 0
     errors: dict[int, str] = field(default_factory=dict)
     stopped_early: bool = False
+    failing_sites: list[str] = field(default_factory=list)  # sites the round stopped asking
 
 
 def _now() -> datetime:
@@ -86,18 +75,14 @@ class SyncService:
         mal: MalClient | None,
         catalog: CatalogService,
         *,
+        anilist: SiteClient | None = None,
+        kitsu: SiteClient | None = None,
         full_sync_max_age: timedelta = timedelta(days=3),
     ) -> None:
         self._sessions = sessions
-        self._mal = mal
+        self.sites = ListSites(mal, anilist, kitsu)
         self._catalog = catalog
         self.full_sync_max_age = full_sync_max_age
-
-    @property
-    def mal(self) -> MalClient:
-        if self._mal is None:
-            raise SyncFailed("The bot is not connected to MyAnimeList.")
-        return self._mal
 
     # --- storing ------------------------------------------------------------------------------
 
@@ -110,14 +95,15 @@ class SyncService:
         source: str,
         fingerprint: str | None,
         new_link: bool,
+        site_user_id: str | None = None,
+        unmapped: Iterable[SiteEntry] = (),
     ) -> SyncOutcome:
         by_id = {e.anime_id: e for e in entries}  # a repeated id: the later entry wins
+        unknown = {e.site_anime_id: e for e in unmapped}
         now = _now()
         async with write_session(self._sessions) as session:
             account = await session.get(LinkedAccount, discord_user_id)
-            if not new_link and (
-                account is None or (account.mal_username, account.source) != (username, source)
-            ):
+            if not new_link and (account is None or not _same_link(account, username, source)):
                 # Unlinked, re-linked or imported while this re-sync waited on MAL: storing its
                 # list now would bring deleted data back or overwrite the newer link.
                 raise NotLinked() if account is None else SyncFailed(LINK_CHANGED)
@@ -126,8 +112,9 @@ class SyncService:
                 session.add(account)
             elif new_link:
                 account.linked_at = now
-            account.mal_username = username
+            account.mal_username = username[:64]
             account.source = source
+            account.site_user_id = site_user_id
             account.last_sync_at = now
             account.last_checked_at = now
             account.list_fingerprint = fingerprint
@@ -150,10 +137,26 @@ class SyncService:
                 for e in by_id.values()
             ]
             session.add_all(rows)
+            await session.execute(
+                delete(UnmappedEntry).where(UnmappedEntry.discord_user_id == discord_user_id)
+            )
+            session.add_all(
+                UnmappedEntry(
+                    discord_user_id=discord_user_id,
+                    site=source,
+                    site_anime_id=e.site_anime_id,
+                    status=e.status,
+                    score=e.score,
+                    episodes=e.episodes,
+                    updated_at=e.updated_at,
+                    title=e.title[:256] if e.title else None,
+                )
+                for e in unknown.values()
+            )
             await session.flush()
             view = AccountView.from_row(account)
         await self._catalog.add_titles({e.anime_id: e.title for e in by_id.values()})
-        return SyncOutcome(view, list_stats(rows), changed=True)
+        return SyncOutcome(view, list_stats(rows), changed=True, unknown=len(unknown))
 
     async def _record_error(self, discord_user_id: int, message: str) -> None:
         async with write_session(self._sessions) as session:
@@ -176,34 +179,40 @@ class SyncService:
                     select(ListEntry).where(ListEntry.discord_user_id == discord_user_id)
                 )
             ).all()
-        return SyncOutcome(view, list_stats(list(rows)), changed=False)
+            unknown = await self._unknown_count(session, discord_user_id)
+        return SyncOutcome(view, list_stats(list(rows)), changed=False, unknown=unknown)
+
+    @staticmethod
+    async def _unknown_count(session: AsyncSession, discord_user_id: int) -> int:
+        query = select(UnmappedEntry.site_anime_id).where(
+            UnmappedEntry.discord_user_id == discord_user_id
+        )
+        return len((await session.scalars(query)).all())
+
+    async def _store_fetched(
+        self, discord_user_id: int, got: Fetched, *, new_link: bool
+    ) -> SyncOutcome:
+        return await self._store(
+            discord_user_id,
+            got.username,
+            got.entries,
+            source=got.source,
+            fingerprint=got.fingerprint,
+            new_link=new_link,
+            site_user_id=got.user_id,
+            unmapped=got.unmapped,
+        )
 
     # --- operations ---------------------------------------------------------------------------
 
-    async def link(self, discord_user_id: int, username: str) -> SyncOutcome:
-        """Validate ``username``, fetch its list and store it as this member's link.
-
-        On any MAL error nothing is written and :class:`SyncFailed` carries the reason.
-        """
-        from common.mal import ListPrivate, MalError, validate_username
-
-        try:
-            name = validate_username(username)
-            fingerprint = await self.mal.list_fingerprint(name)
-            entries = await self.mal.get_animelist(name)
-        except ListPrivate as exc:
-            hint = " Or upload your list export with `/import`."
-            raise SyncFailed(exc.user_message + hint, str(exc)) from exc
-        except MalError as exc:
-            raise SyncFailed(exc.user_message, str(exc)) from exc
-        return await self._store(
-            discord_user_id,
-            name,
-            map(StoredEntry.from_mal, entries),
-            source="mal",
-            fingerprint=fingerprint,
-            new_link=True,
-        )
+    async def link(self, discord_user_id: int, username: str, site: str = "mal") -> SyncOutcome:
+        """Fetch ``username``'s list on ``site`` (mal, anilist, kitsu) and store it as this
+        member's link, replacing any other. On any error nothing is written and
+        :class:`SyncFailed` carries the reason."""
+        if site not in FETCHED_SITES:
+            raise SyncFailed(f"`{site[:20]}` is not a list site: use mal, anilist or kitsu.")
+        got = await self.sites.fetch(site, username, link=True)
+        return await self._store_fetched(discord_user_id, got, new_link=True)
 
     async def import_list(
         self, discord_user_id: int, parsed: ParsedList, username: str | None = None
@@ -224,46 +233,48 @@ class SyncService:
         )
 
     async def sync(self, discord_user_id: int, *, force: bool = False) -> SyncOutcome:
-        """Re-fetch a linked member's list (skipped when the fingerprint is unchanged and the
-        last full sync is recent, unless ``force``). Errors are recorded and raised."""
-        from common.mal import MalError
-
+        """Re-fetch a linked member's list from its site (skipped when the fingerprint is
+        unchanged and the last full sync is recent, unless ``force``). Errors are recorded on
+        the account (the stored list stays) and raised."""
         async with self._sessions() as session:
             account = await session.get(LinkedAccount, discord_user_id)
             if account is None:
                 raise NotLinked()
             username, source = account.mal_username, account.source
+            user_id = account.site_user_id
             stored_fingerprint, last_sync = account.list_fingerprint, account.last_sync_at
-        if source != "mal":
+        if source not in FETCHED_SITES:
             raise SyncFailed(
                 "Your list was imported from a file: upload a fresh export with `/import`, "
                 "or `/link` your username if your list is public."
             )
         try:
-            fingerprint = await self.mal.list_fingerprint(username)
+            fingerprint = await self.sites.fingerprint(source, username, user_id)
             recent = last_sync is not None and _now() - last_sync < self.full_sync_max_age
             if not force and recent and fingerprint == stored_fingerprint:
                 return await self._mark_checked(discord_user_id)
-            entries = await self.mal.get_animelist(username)
-        except MalError as exc:
+            got = await self.sites.fetch(source, username, user_id)
+        except SyncFailed as exc:
             await self._record_error(discord_user_id, exc.user_message)
-            raise SyncFailed(exc.user_message, str(exc)) from exc
-        return await self._store(
-            discord_user_id,
-            username,
-            map(StoredEntry.from_mal, entries),
-            source="mal",
-            fingerprint=fingerprint,
-            new_link=False,
-        )
+            raise
+        if got.user_id is not None and got.user_id == user_id:
+            # Keep the stored name: a rename on the site must not look like a newer link.
+            got = Fetched(
+                got.source, username, got.user_id, got.entries, got.unmapped, got.fingerprint
+            )
+        return await self._store_fetched(discord_user_id, got, new_link=False)
 
-    async def due_accounts(self, min_age: timedelta, limit: int | None = None) -> list[int]:
-        """MAL-linked accounts not checked for ``min_age``, stalest (never checked) first."""
+    async def due_accounts(
+        self, min_age: timedelta, limit: int | None = None, *, site: str | None = None
+    ) -> list[int]:
+        """Fetched accounts (of ``site``, else of every site) not checked for ``min_age``,
+        stalest (never checked) first."""
         cutoff = _now() - min_age
         stamp = LinkedAccount.last_checked_at
+        sites = FETCHED_SITES if site is None else (site,)
         query = (
             select(LinkedAccount.discord_user_id)
-            .where(LinkedAccount.source == "mal")
+            .where(LinkedAccount.source.in_(sites))
             .where(or_(stamp.is_(None), stamp <= cutoff))
             .order_by(stamp.is_not(None), stamp.asc(), LinkedAccount.linked_at.asc())
             .limit(limit)
@@ -274,43 +285,54 @@ class SyncService:
     async def refresh_due(
         self,
         min_age: timedelta,
-        limit: int | None = None,
+        limit: int | Mapping[str, int] | None = None,
         *,
         stop: Callable[[], bool] | None = None,
     ) -> RefreshReport:
-        """One background round: sync due accounts one by one, stalest first.
+        """One background round: for each site the bot is connected to, sync its due accounts
+        one by one, stalest first, at most ``limit`` (per site: a mapping) of them.
 
-        Per-account problems (private, renamed) are recorded and the round goes on; when MAL
-        itself is failing (throttled, rate-limited, down) the round stops early, as it does
-        when ``stop()`` turns true (checked between accounts).
+        Per-account problems (private, renamed) are recorded and the round goes on; when a
+        site itself is failing (throttled, rate-limited, down) the round stops asking that
+        site (``stopped_early``), as it stops everything when ``stop()`` turns true.
         """
-        from common.mal import MalThrottled, MalUnavailable, RateLimited
-
         report = RefreshReport()
-        for user_id in await self.due_accounts(min_age, limit):
-            if stop is not None and stop():
-                report.stopped_early = True
-                break
-            report.checked += 1
-            try:
-                outcome = await self.sync(user_id)
-            except NotLinked:  # unlinked while the round ran
+        for site in FETCHED_SITES:
+            if not self.sites.available(site):
                 continue
-            except SyncFailed as exc:
-                report.errors[user_id] = exc.user_message
-                if isinstance(exc.__cause__, MalThrottled | MalUnavailable | RateLimited):
+            budget = limit.get(site, 0) if isinstance(limit, Mapping) else limit
+            if budget == 0:
+                continue
+            for user_id in await self.due_accounts(min_age, budget, site=site):
+                if stop is not None and stop():
                     report.stopped_early = True
-                    break
-                continue
-            except Exception:
-                # Recorded (which also moves the account back in the queue) so that one list
-                # the bot cannot store does not end every round at the same, stalest account.
-                log.exception("background sync of account %s failed", user_id)
-                report.errors[user_id] = SyncFailed.user_message
-                await self._record_error(user_id, SyncFailed.user_message)
-                continue
-            if outcome.changed:
-                report.synced += 1
-            else:
-                report.skipped += 1
+                    return report
+                report.checked += 1
+                try:
+                    outcome = await self.sync(user_id)
+                except NotLinked:  # unlinked while the round ran
+                    continue
+                except SyncFailed as exc:
+                    report.errors[user_id] = exc.user_message
+                    if isinstance(exc, SiteFailed) and exc.outage:
+                        log.info("refresh: %s is failing; next round", SITE_NAMES[site])
+                        report.stopped_early = True
+                        report.failing_sites.append(site)
+                        break
+                    continue
+                except Exception:
+                    # Recorded (which also moves the account back in the queue) so that one
+                    # list the bot cannot store does not end every round at the same account.
+                    log.exception("background sync of account %s failed", user_id)
+                    report.errors[user_id] = SyncFailed.user_message
+                    await self._record_error(user_id, SyncFailed.user_message)
+                    continue
+                if outcome.changed:
+                    report.synced += 1
+                else:
+                    report.skipped += 1
         return report
+
+
+def _same_link(account: LinkedAccount, username: str, source: str) -> bool:
+    return (account.mal_username, account.source) == (username, source)

@@ -218,3 +218,28 @@ def _errors(
         "data": {"User": None} if data is ... else data,
     }
     return web.json_response(body, status=status, headers=headers)
+
+
+MAL_TO_ANILIST = {
+    "watching": "CURRENT",
+    "completed": "COMPLETED",
+    "on_hold": "PAUSED",
+    "dropped": "DROPPED",
+    "plan_to_watch": "PLANNING",
+}
+
+
+def rows_from_mal(
+    entries: Iterable[tuple[int, int, str]], *, out_of: int = 100
+) -> list[dict[str, Any]]:
+    """AniList rows for MAL-style ``(anime_id, score 0–10, status)`` entries, the score written
+    in a format out of ``out_of`` (100, 10, 5 or 3); AniList ids are the MAL id + 100000."""
+    return [
+        {
+            "media_id": anime_id + 100_000,
+            "mal_id": anime_id,
+            "status": MAL_TO_ANILIST[status],
+            "score": round(score * out_of / 10),
+        }
+        for anime_id, score, status in entries
+    ]

@@ -1,5 +1,5 @@
 """A local fake of Kitsu's JSON:API (see :mod:`fakes.kitsu.server`)."""
 
-from fakes.kitsu.server import FakeKitsu, KitsuUser
+from fakes.kitsu.server import FakeKitsu, KitsuUser, rows_from_mal
 
-__all__ = ["FakeKitsu", "KitsuUser"]
+__all__ = ["FakeKitsu", "KitsuUser", "rows_from_mal"]

@@ -215,3 +215,26 @@ def _error(
     return web.json_response(
         {"errors": [error]}, status=status, content_type=JSONAPI, headers=headers
     )
+
+
+MAL_TO_KITSU = {
+    "watching": "current",
+    "completed": "completed",
+    "on_hold": "on_hold",
+    "dropped": "dropped",
+    "plan_to_watch": "planned",
+}
+
+
+def rows_from_mal(entries: Iterable[tuple[int, int, str]]) -> list[dict[str, Any]]:
+    """Kitsu rows for MAL-style ``(anime_id, score 0–10, status)`` entries (ratingTwenty = 2 ×
+    score, None when unscored); Kitsu ids are the MAL id + 200000."""
+    return [
+        {
+            "anime_id": anime_id + 200_000,
+            "mal_id": anime_id,
+            "status": MAL_TO_KITSU[status],
+            "rating": score * 2 or None,
+        }
+        for anime_id, score, status in entries
+    ]

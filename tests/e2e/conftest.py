@@ -16,6 +16,10 @@ from common.settings import Settings
 from fakes.discord import FakeDiscord, FakeGuild, FakeMember, InteractionResult, Permission
 from fakes.discord.catalog import CATALOG, SAMPLE_LIST
 from fakes.discord.stack import build_tiny_model, migrate, sqlite_url
+from fakes.anilist import FakeAniList
+from fakes.anilist import rows_from_mal as anilist_rows
+from fakes.kitsu import FakeKitsu
+from fakes.kitsu import rows_from_mal as kitsu_rows
 from fakes.mal import FakeMal
 
 E2E_DIR = Path(__file__).parent
@@ -59,6 +63,25 @@ async def mal() -> AsyncIterator[FakeMal]:
 
 
 @pytest.fixture
+async def anilist() -> AsyncIterator[FakeAniList]:
+    """AniList: "AliceAni" holds the sample list scored out of 100, plus one title without a MAL
+    id; "ShyAni" is private."""
+    async with FakeAniList.running() as fake:
+        unmapped = {"media_id": 170001, "mal_id": None, "status": "COMPLETED", "score": 80}
+        fake.add_user("AliceAni", [*anilist_rows(SAMPLE_LIST), unmapped], score_format="POINT_100")
+        fake.add_user("ShyAni", anilist_rows(BOB_LIST), private=True)
+        yield fake
+
+
+@pytest.fixture
+async def kitsu() -> AsyncIterator[FakeKitsu]:
+    """Kitsu: "bob-kitsu" holds bob's list."""
+    async with FakeKitsu.running() as fake:
+        fake.add_user("Bob K", kitsu_rows(BOB_LIST), slug="bob-kitsu")
+        yield fake
+
+
+@pytest.fixture
 async def discord_fake() -> AsyncIterator[FakeDiscord]:
     async with FakeDiscord.running(heartbeat_interval=1.0) as fake:
         yield fake
@@ -76,6 +99,8 @@ class World:
     carol: FakeMember
     admin: FakeMember
     settings: Settings
+    anilist: FakeAniList | None = None
+    kitsu: FakeKitsu | None = None
 
     async def slash(self, who: FakeMember, name: str, /, **options: Any) -> InteractionResult:
         return await self.discord.slash(self.guild, who, name, options=options)
@@ -119,7 +144,14 @@ def make_settings(
 
 
 @pytest.fixture
-def world(discord_fake: FakeDiscord, mal: FakeMal, database_url: str, model_path: Path) -> World:
+def world(
+    discord_fake: FakeDiscord,
+    mal: FakeMal,
+    database_url: str,
+    model_path: Path,
+    anilist: FakeAniList,
+    kitsu: FakeKitsu,
+) -> World:
     fake = discord_fake
     guild = fake.add_guild("Anime Club")
     return World(
@@ -132,7 +164,18 @@ def world(discord_fake: FakeDiscord, mal: FakeMal, database_url: str, model_path
         admin=fake.add_member(
             guild, "mod", permissions=Permission.MEMBER | Permission.MANAGE_GUILD
         ),
-        settings=make_settings(fake, mal, database_url, model_path),
+        settings=make_settings(
+            fake,
+            mal,
+            database_url,
+            model_path,
+            anilist_api_url=anilist.base_url,
+            anilist_requests_per_minute=0,
+            kitsu_api_base_url=kitsu.base_url,
+            kitsu_requests_per_second=0,
+        ),
+        anilist=anilist,
+        kitsu=kitsu,
     )
 
 
