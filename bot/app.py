@@ -24,7 +24,7 @@ from bot.context import Services
 from bot.db.engine import create_engine, session_factory
 from bot.db.migrate import upgrade
 from bot.services.accounts import AccountService
-from bot.services.catalog import CatalogService
+from bot.services.catalog import CatalogService, load_shipped
 from bot.services.guilds import GuildSettingsService
 from bot.services.modelrefresh import ModelRefresher
 from bot.services.modelwatch import ModelWatcher, fingerprint, seed_catalog
@@ -102,7 +102,7 @@ async def open_services(settings: Settings, *, migrate: bool = True) -> AsyncIte
     loaded_from = await asyncio.to_thread(fingerprint, settings.model_path)
     recommender = await asyncio.to_thread(load_recommender, settings)
     pool = RecommenderPool(recommender, threads=settings.recommender_threads)
-    catalog = CatalogService(sessions)
+    catalog = CatalogService(sessions, base=await asyncio.to_thread(load_shipped))
     accounts = AccountService(sessions)
     # A model that failed to load is not retried until its files change.
     watcher = ModelWatcher(settings.model_path, pool, catalog, loaded=loaded_from)

@@ -47,8 +47,10 @@ class RecommendCog(commands.Cog):
             raise NotInServer()
         return member
 
-    def _resolve(self, title: str) -> AnimeInfo:
-        anime = self.services.catalog.resolve(title)
+    def _resolve(self, title: str, allow_nsfw: bool) -> AnimeInfo:
+        """The title typed or picked; one the server may not see (NSFW or of unknown status
+        where NSFW is not allowed) is not found."""
+        anime = self.services.catalog.resolve(title, allow_nsfw=allow_nsfw)
         if anime is None:
             raise TitleNotFound(title)
         return anime
@@ -69,15 +71,18 @@ class RecommendCog(commands.Cog):
         items = (dataclasses.replace(result.items[0], anime=catalog.get(first)), *result.items[1:])
         return dataclasses.replace(result, items=items)
 
-    async def title_choices(self, current: str) -> list[app_commands.Choice[str]]:
-        """Autocomplete: catalog titles matching what was typed so far (the value is the id)."""
+    async def title_choices(
+        self, current: str, *, allow_nsfw: bool = False
+    ) -> list[app_commands.Choice[str]]:
+        """Autocomplete: catalog titles matching what was typed so far (the value is the id),
+        only those the server may see."""
         if not current.strip():
             return []
         return [
             app_commands.Choice(
                 name=render.choice_name(c.anime, c.matched), value=str(c.anime.anime_id)
             )
-            for c in self.services.catalog.search(current[:100], 25)
+            for c in self.services.catalog.search(current[:100], 25, allow_nsfw=allow_nsfw)
         ]
 
     # --- commands -----------------------------------------------------------------------------
@@ -136,9 +141,12 @@ class RecommendCog(commands.Cog):
     async def why(self, interaction: discord.Interaction, title: str) -> None:
         account = await self.services.accounts.require(interaction.user.id)
         self._require_model()
-        anime = self._resolve(title)
+        config = await self.services.guilds.get(interaction.guild_id)
+        anime = self._resolve(title, config.allow_nsfw)
         await interaction.response.defer(thinking=True)
-        result = await self.services.recommendations.why(account, anime)
+        result = await self.services.recommendations.why(
+            account, anime, allow_nsfw=config.allow_nsfw
+        )
         await interaction.followup.send(
             embed=render.why_embed(result, member_name=interaction.user.display_name)
         )
@@ -148,8 +156,8 @@ class RecommendCog(commands.Cog):
     @member_cooldown("similar")
     async def similar(self, interaction: discord.Interaction, title: str) -> None:
         self._require_model()
-        anime = self._resolve(title)
         config = await self.services.guilds.get(interaction.guild_id)
+        anime = self._resolve(title, config.allow_nsfw)
         await interaction.response.defer(thinking=True)
         result = await self.services.recommendations.similar(
             anime, 10, allow_nsfw=config.allow_nsfw
@@ -159,9 +167,10 @@ class RecommendCog(commands.Cog):
     @why.autocomplete("title")
     @similar.autocomplete("title")
     async def _title_autocomplete(
-        self, _interaction: discord.Interaction, current: str
+        self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        return await self.title_choices(current)
+        config = await self.services.guilds.get(interaction.guild_id)
+        return await self.title_choices(current, allow_nsfw=config.allow_nsfw)
 
     @app_commands.command(name="profile", description="Link status, counts and insights.")
     @app_commands.describe(member="Another member (if they share their recommendations)")
@@ -179,7 +188,7 @@ class RecommendCog(commands.Cog):
         )
         await interaction.response.defer(ephemeral=True, thinking=True)
         stats = await services.accounts.stats(account.discord_user_id)
-        insights = await services.recommendations.insights(account)
+        insights = await services.recommendations.insights(account, allow_nsfw=config.allow_nsfw)
         marks = (
             [
                 (m, services.catalog.get(m.anime_id))

@@ -1,16 +1,23 @@
 """The anime catalog: titles, pictures and details the bot shows, and title search.
 
-Seeded from the model's corpus items, extended with titles seen in members' lists, and filled
-in from MAL's anime details (a few per background round). All rows are also kept in memory
-(about 10k small records), so rendering and autocomplete never wait on the database.
+Every anime MAL knows: the catalog shipped with the project (``model.catalog``, ~30k titles,
+read-only, in memory) under the ``anime`` table's rows (the model's corpus items, titles seen in
+members' lists or listed by MAL's season and ranking pages, and MAL's details of them, a few per
+background round). A row's fields win over the shipped record; what a row lacks comes from it.
+All rows are kept in memory too, so rendering and autocomplete never wait on the database.
+
+NSFW: a title counts as NSFW unless MAL's details or the shipped catalog say it is safe
+(:attr:`AnimeInfo.safe`); every lookup that serves a server takes its ``allow_nsfw``.
 """
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import logging
 import time
+import weakref
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -19,111 +26,94 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.db.engine import write_session
 from bot.db.models import Anime
+from bot.services.animeinfo import (
+    MAL_ANIME_URL,
+    AnimeInfo,
+    TitleChoice,
+    catalog_title,
+    relations_of,
+)
 from bot.services.titles import TitleHit, TitleIndex
+from model.catalog import Catalog, CatalogError
 
 if TYPE_CHECKING:
     from common.mal import MalAnime, MalClient
 
+__all__ = ["MAL_ANIME_URL", "AnimeInfo", "CatalogService", "TitleChoice", "load_shipped"]
+
 log = logging.getLogger(__name__)
-MAL_ANIME_URL = "https://myanimelist.net/anime/{}"
 INSERT_CHUNK = 500
 INDEX_REBUILD_SECONDS = 5.0
+_BASE_INDEXES: weakref.WeakKeyDictionary[Catalog, TitleIndex] = weakref.WeakKeyDictionary()
+"""Title index per shipped catalog (~2 s to build for 30k titles): built once per process."""
+SEARCH_SLACK = 3
+"""Hits asked of each index per hit wanted: some are merged (same id) or hidden (NSFW)."""
 
 
-@dataclass(frozen=True, slots=True)
-class AnimeInfo:
-    """What the bot knows of one anime; ``title`` is MAL's main (usually romaji) title."""
-
-    anime_id: int
-    title: str
-    title_english: str | None = None
-    synonyms: tuple[str, ...] = ()
-    picture_url: str | None = None
-    media_type: str | None = None
-    genres: tuple[str, ...] = ()
-    mean: float | None = None
-    popularity: int | None = None
-    nsfw: str | None = None
-    in_corpus: bool = False
-    details: bool = field(default=False, compare=False)
-
-    @property
-    def url(self) -> str:
-        return MAL_ANIME_URL.format(self.anime_id)
-
-    @property
-    def is_nsfw(self) -> bool:
-        return self.nsfw == "black"
-
-    @property
-    def label(self) -> str:
-        """The main title, with the English one in parentheses when it differs."""
-        english = (self.title_english or "").strip()
-        if english and english.casefold() != self.title.casefold():
-            return f"{self.title} ({english})"
-        return self.title
-
-    @classmethod
-    def unknown(cls, anime_id: int) -> AnimeInfo:
-        return cls(anime_id=anime_id, title=f"Anime #{anime_id}")
-
-    @classmethod
-    def from_row(cls, row: Anime) -> AnimeInfo:
-        return cls(
-            anime_id=row.anime_id,
-            title=row.title,
-            title_english=row.title_english,
-            synonyms=tuple(row.synonyms or ()),
-            picture_url=row.picture_url,
-            media_type=row.media_type,
-            genres=tuple(row.genres or ()),
-            mean=row.mean,
-            popularity=row.popularity,
-            nsfw=row.nsfw,
-            in_corpus=row.in_corpus,
-            details=row.details_fetched_at is not None,
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class TitleChoice:
-    """One autocomplete suggestion."""
-
-    anime: AnimeInfo
-    matched: str
-    score: float
+@functools.cache
+def load_shipped() -> Catalog:
+    """The catalog shipped with the project (read once per process: it is immutable); an empty
+    one (and one log line) if it cannot be read, so the bot still starts (titles then come from
+    the model and MAL only)."""
+    try:
+        return Catalog.load()
+    except CatalogError as exc:
+        log.error("shipped catalog unusable (%s): only titles from the model and MAL", exc)
+        return Catalog.empty()
 
 
 class CatalogService:
-    """Reads and writes the ``anime`` table and serves title search from memory."""
+    """Reads and writes the ``anime`` table and serves title search from memory, over the
+    shipped catalog ``base`` (None: an empty one, for tests that build their own rows)."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], base: Catalog | None = None
+    ) -> None:
         self._sessions = sessions
+        self._base = base if base is not None else Catalog.empty()
+        self._base_index: TitleIndex | None = None
         self._info: dict[int, AnimeInfo] = {}
+        self._rows_catalog: dict[int, Anime] = {}  # rows with MAL's details, for the model
         self._index: TitleIndex | None = None
         self._index_built = 0.0
         self._index_stale = False
+        self._unsafe: frozenset[int] | None = None
+        self._model_catalog: Catalog | None = None
 
     # --- memory -------------------------------------------------------------------------------
 
     async def load(self) -> int:
-        """Read every row into memory; returns the count."""
+        """Read every row into memory (and index the shipped titles once, off the event
+        loop); returns the count of rows."""
         async with self._sessions() as session:
             rows = (await session.scalars(select(Anime))).all()
         self._info = {row.anime_id: AnimeInfo.from_row(row) for row in rows}
+        self._rows_catalog = {row.anime_id: row for row in rows if row.details_fetched_at}
         self._index = None
+        self._unsafe = self._model_catalog = None
+        if self._base_index is None:
+            self._base_index = _BASE_INDEXES.get(self._base)
+        if self._base_index is None:
+            self._base_index = await asyncio.to_thread(self._build_base_index)
+            _BASE_INDEXES[self._base] = self._base_index
         return len(self._info)
 
-    def _remember(self, infos: Iterable[AnimeInfo]) -> None:
+    def _build_base_index(self) -> TitleIndex:
+        return TitleIndex((t.anime_id, t.variants, t.scored_by) for t in self._base)
+
+    def _remember(self, infos: Iterable[AnimeInfo], rows: Iterable[Anime] = ()) -> None:
         for info in infos:
             self._info[info.anime_id] = info
+        for row in rows:
+            if row.details_fetched_at is not None:
+                self._rows_catalog[row.anime_id] = row
         self._index_stale = True
+        self._unsafe = self._model_catalog = None
 
     @property
     def index(self) -> TitleIndex:
-        """The title index; after changes it is rebuilt at most every ``INDEX_REBUILD_SECONDS``
-        (a rebuild over 10k titles takes ~0.1 s of the event loop; the background fill
-        changes one title at a time)."""
+        """The index of the rows' titles; after changes it is rebuilt at most every
+        ``INDEX_REBUILD_SECONDS`` (the shipped titles have their own index, built once)."""
         now = time.monotonic()
         if self._index is None or (
             self._index_stale and now - self._index_built >= INDEX_REBUILD_SECONDS
@@ -135,30 +125,94 @@ class CatalogService:
             self._index_built, self._index_stale = now, False
         return self._index
 
+    @property
+    def base(self) -> Catalog:
+        """The shipped catalog (read-only)."""
+        return self._base
+
+    @property
+    def model_catalog(self) -> Catalog:
+        """The shipped catalog with every row's MAL details merged in (relations included):
+        what the recommender's side channel ranks. Rebuilt on first use after a change."""
+        if self._model_catalog is None:
+            rows = list(self._rows_catalog.values())
+            relations = {
+                row.anime_id: rels for row in rows if (rels := relations_of(row)) is not None
+            }
+            self._model_catalog = self._base.with_updates(
+                (catalog_title(row) for row in rows), relations
+            )
+        return self._model_catalog
+
     def __len__(self) -> int:
-        return len(self._info)
+        """Titles known: the shipped catalog's and the rows', once each."""
+        extra = sum(1 for aid in self._info if aid not in self._base)
+        return len(self._base) + extra
 
     def get(self, anime_id: int) -> AnimeInfo:
-        """The anime's info, or a placeholder ``Anime #id`` when the catalog lacks it."""
-        return self._info.get(anime_id) or AnimeInfo.unknown(anime_id)
+        """The anime's info, or a placeholder ``Anime #id`` when nothing is known of it."""
+        info = self._info.get(anime_id)
+        if info is not None and info.details and info.safe is not None:
+            return info
+        title = self._base.get(anime_id)
+        if info is None:
+            return AnimeInfo.from_title(title) if title is not None else AnimeInfo.unknown(anime_id)
+        return info.filled_from(title) if title is not None else info
 
     def known(self, anime_id: int) -> bool:
-        return anime_id in self._info
+        return anime_id in self._info or anime_id in self._base
+
+    def is_safe(self, anime_id: int) -> bool:
+        """Known to be safe for work (MAL's details, else the shipped catalog)."""
+        return self.get(anime_id).safe is True
+
+    def allowed(self, anime_id: int, allow_nsfw: bool) -> bool:
+        return allow_nsfw or self.is_safe(anime_id)
 
     def nsfw_ids(self) -> frozenset[int]:
-        return frozenset(a.anime_id for a in self._info.values() if a.is_nsfw)
+        """Every known title that is not known to be safe (NSFW or unknown status): what a
+        server without NSFW must never be shown. Titles nobody knows are not listed: check
+        :meth:`allowed` on what is shown."""
+        if self._unsafe is None:
+            base = self._base
+            unsafe = set(base.ids[base.nsfw_status != 0].tolist())
+            for aid in self._info:
+                if self.is_safe(aid):
+                    unsafe.discard(aid)
+                else:
+                    unsafe.add(aid)
+            self._unsafe = frozenset(unsafe)
+        return self._unsafe
 
-    def search(self, query: str, limit: int = 25) -> list[TitleChoice]:
-        """Titles matching ``query`` (English, romaji, synonyms; typos tolerated), best first."""
-        hits: list[TitleHit] = self.index.search(query, limit)
-        return [TitleChoice(self._info[h.anime_id], h.matched, h.score) for h in hits]
+    def search(self, query: str, limit: int = 25, *, allow_nsfw: bool = False) -> list[TitleChoice]:
+        """Titles matching ``query`` (English, romaji, synonyms; typos tolerated), best first;
+        titles not known to be safe only with ``allow_nsfw``."""
+        wanted = limit * SEARCH_SLACK + 10
+        indexes = [self.index] + ([self._base_index] if self._base_index is not None else [])
+        best: dict[int, tuple[float, int, TitleHit]] = {}
+        for index in indexes:
+            for order, hit in enumerate(index.search(query, wanted)):
+                seen = best.get(hit.anime_id)
+                if seen is None or (hit.score, -order) > (seen[0], -seen[1]):
+                    best[hit.anime_id] = (hit.score, order, hit)
+        ranked = sorted(best.values(), key=lambda v: (-v[0], v[1]))
+        out: list[TitleChoice] = []
+        for _, _, hit in ranked:
+            info = self.get(hit.anime_id)
+            if info.allowed(allow_nsfw):
+                out.append(TitleChoice(info, hit.matched, hit.score))
+                if len(out) == limit:
+                    break
+        return out
 
-    def resolve(self, text: str) -> AnimeInfo | None:
-        """An autocomplete value (the anime id) or free text (the best match), else ``None``."""
+    def resolve(self, text: str, *, allow_nsfw: bool = False) -> AnimeInfo | None:
+        """An autocomplete value (the anime id) or free text (the best match), else ``None``;
+        a title not known to be safe only with ``allow_nsfw``."""
         text = text.strip()
-        if text.isdigit() and int(text) in self._info:
-            return self._info[int(text)]
-        hits = self.search(text, 1)
+        if text.isdigit() and self.known(int(text)):
+            info = self.get(int(text))
+            return info if info.allowed(allow_nsfw) else None
+        hits = self.search(text, 1, allow_nsfw=allow_nsfw)
         return hits[0].anime if hits else None
 
     # --- writes -------------------------------------------------------------------------------
@@ -225,37 +279,59 @@ class CatalogService:
             if row is None:
                 row = Anime(anime_id=anime.id, in_corpus=False)
                 session.add(row)
-            row.title = anime.title[:512]
-            row.title_english = anime.alternative_titles.en[:512] or None
-            row.title_japanese = anime.alternative_titles.ja[:512] or None
-            row.synonyms = [s[:512] for s in anime.alternative_titles.synonyms]
-            row.picture_url = anime.main_picture
-            row.media_type = anime.media_type[:16]
-            row.genres = list(anime.genres)
-            row.mean = anime.mean
-            row.popularity = anime.num_list_users
-            row.nsfw = anime.nsfw
-            row.num_episodes = anime.num_episodes
-            row.start_season = str(anime.start_season)[:16] if anime.start_season else None
+            _fill_row(row, anime)
+            row.related = [[r.anime_id, r.relation_type[:32]] for r in anime.related]
             row.details_fetched_at = datetime.now(UTC)
             await session.flush()
             info = AnimeInfo.from_row(row)
-        self._remember([info])
+        self._remember([info], [row])
         return info
 
+    async def store_listed(self, listed: Iterable[MalAnime]) -> int:
+        """Add the titles of a MAL season or ranking page that neither the rows nor the shipped
+        catalog know, with what the page says of them (MAL's details, relations included,
+        come later: :meth:`fill_details`). Returns how many rows were added."""
+        new = {a.id: a for a in listed if a.id not in self._info and a.id not in self._base}
+        if not new:
+            return 0
+        async with write_session(self._sessions) as session:
+            present = set(
+                (
+                    await session.scalars(
+                        select(Anime.anime_id).where(Anime.anime_id.in_(list(new)))
+                    )
+                ).all()
+            )
+            rows = []
+            for aid, anime in new.items():
+                if aid in present:
+                    continue
+                row = Anime(anime_id=aid, in_corpus=False)
+                _fill_row(row, anime)
+                rows.append(row)
+            session.add_all(rows)
+        self._remember(AnimeInfo.from_row(row) for row in rows)
+        return len(rows)
+
     def missing_details(self, limit: int, first: Iterable[int] = ()) -> list[int]:
-        """Ids without MAL details: ``first`` (e.g. titles about to be shown), then corpus
-        titles, then the rest."""
+        """Ids to ask MAL's details of: ``first`` (e.g. titles about to be shown) without them,
+        then rows without them (corpus titles, then titles the shipped catalog lacks, newest
+        first, then the rest), then shipped titles whose NSFW status is unknown."""
         chosen: list[int] = []
         for aid in first:
             info = self._info.get(aid)
             if (info is None or not info.details) and aid not in chosen:
                 chosen.append(aid)
+        taken = set(chosen)
         rest = sorted(
-            (a for a in self._info.values() if not a.details and a.anime_id not in chosen),
-            key=lambda a: (not a.in_corpus, a.anime_id),
+            (a for a in self._info.values() if not a.details and a.anime_id not in taken),
+            key=lambda a: (not a.in_corpus, a.anime_id in self._base, -a.anime_id),
         )
         chosen.extend(a.anime_id for a in rest)
+        if len(chosen) < limit:
+            base = self._base
+            unknown = base.ids[base.nsfw_status == -1][::-1].tolist()
+            chosen.extend(a for a in unknown if a not in self._info and a not in taken)
         return chosen[:limit]
 
     async def fill_details(
@@ -290,7 +366,32 @@ class CatalogService:
     async def _mark_fetched(self, anime_id: int) -> None:
         async with write_session(self._sessions) as session:
             row = await session.get(Anime, anime_id)
+            shipped = self._base.get(anime_id)
+            if row is None and shipped is not None:
+                # a shipped title MAL does not know: a row, so it is not asked again
+                row = Anime(anime_id=anime_id, title=shipped.title[:512], synonyms=[], genres=[])
+                session.add(row)
             if row is not None:
                 row.details_fetched_at = datetime.now(UTC)
                 await session.flush()
-                self._remember([AnimeInfo.from_row(row)])
+                self._remember([AnimeInfo.from_row(row)], [row])
+
+
+def _fill_row(row: Anime, anime: MalAnime) -> None:
+    """A row's fields from MAL's anime payload (details or a listing's node)."""
+    row.title = anime.title[:512]
+    row.title_english = anime.alternative_titles.en[:512] or None
+    row.title_japanese = anime.alternative_titles.ja[:512] or None
+    row.synonyms = [s[:512] for s in anime.alternative_titles.synonyms]
+    row.picture_url = anime.main_picture
+    row.media_type = anime.media_type[:16]
+    row.genres = list(anime.genres)
+    row.mean = anime.mean
+    row.popularity = anime.num_list_users
+    row.nsfw = anime.nsfw
+    row.num_episodes = anime.num_episodes
+    row.start_season = str(anime.start_season)[:16] if anime.start_season else None
+    row.studios = [s[:128] for s in anime.studios]
+    row.status = anime.status[:24] if anime.status else None
+    row.num_scoring_users = anime.num_scoring_users or None
+    row.popularity_rank = anime.popularity

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Final
 
 from bot.services.accounts import AccountService, AccountView
 from bot.services.catalog import AnimeInfo, CatalogService
-from bot.services.errors import EmptyProfile, NotShared
+from bot.services.errors import EmptyProfile, NotShared, TitleNotFound
 from bot.services.feedback import NOT_INTERESTED
 from bot.services.guilds import GuildConfig
 from bot.services.pool import RecommenderPool
@@ -162,6 +162,9 @@ class RecommendationService:
             allow_nsfw=allow_nsfw,
         )
         results = await self.pool.recommend(entries, query)
+        # The query keeps NSFW out already; this is the last gate before a server sees a title
+        # (a title unknown to the catalog is not known to be safe either).
+        results = [r for r in results if self.catalog.allowed(r.anime_id, allow_nsfw)]
         planned = {e.anime_id for e in entries if e.is_planned}
         top = results[0].score if results else 1.0
         items = tuple(
@@ -172,9 +175,11 @@ class RecommendationService:
                 predicted_score=r.predicted_score,
                 match=max(0.0, min(1.0, r.score / top)) if top > 0 else 0.0,
                 planned=r.anime_id in planned,
-                because=tuple(self.catalog.get(c.anime_id) for c in r.contributors if c.effect > 0)[
-                    :BECAUSE_COUNT
-                ],
+                because=tuple(
+                    info
+                    for c in r.contributors
+                    if c.effect > 0 and (info := self.catalog.get(c.anime_id)).allowed(allow_nsfw)
+                )[:BECAUSE_COUNT],
                 reasons=r.reasons,
                 more=r.more,
             )
@@ -194,14 +199,21 @@ class RecommendationService:
             f.anime_id for found in marks.values() for f in found if f.kind == NOT_INTERESTED
         )
 
-    async def why(self, account: AccountView, anime: AnimeInfo) -> WhyResult:
+    async def why(
+        self, account: AccountView, anime: AnimeInfo, *, allow_nsfw: bool = False
+    ) -> WhyResult:
+        """Why ``anime`` ranks where it does for the account; only titles the server may see
+        (the title itself, and the list entries named as pushing it up or down)."""
+        if not anime.allowed(allow_nsfw):
+            raise TitleNotFound(anime.title)
         recommender = self.pool.require()
         entries = await self._profile(account)
         exp = await self.pool.run(recommender.explain, entries, anime.anime_id)
         score = exp.score or 0.0
         influences = [
-            Influence(self.catalog.get(c.anime_id), c.effect, c.effect / score if score else None)
+            Influence(info, c.effect, c.effect / score if score else None)
             for c in exp.contributors
+            if (info := self.catalog.get(c.anime_id)).allowed(allow_nsfw)
         ]
         return WhyResult(
             account=account,
@@ -219,6 +231,8 @@ class RecommendationService:
     async def similar(
         self, anime: AnimeInfo, k: int = 10, *, allow_nsfw: bool = False
     ) -> SimilarResult:
+        if not anime.allowed(allow_nsfw):
+            raise TitleNotFound(anime.title)
         recommender = self.pool.require()
         if recommender.item(anime.anime_id) is None:
             return SimilarResult(anime, False, ())
@@ -226,12 +240,15 @@ class RecommendationService:
         items = [
             (self.catalog.get(aid), float(sim))
             for aid, sim in pairs
-            if aid != anime.anime_id and (allow_nsfw or not self.catalog.get(aid).is_nsfw)
+            if aid != anime.anime_id and self.catalog.allowed(aid, allow_nsfw)
         ]
         return SimilarResult(anime, True, tuple(items[:k]))
 
-    async def insights(self, account: AccountView, top: int = 5) -> ProfileInsightsView | None:
-        """Most impactful and most surprising entries; ``None`` without a model."""
+    async def insights(
+        self, account: AccountView, top: int = 5, *, allow_nsfw: bool = False
+    ) -> ProfileInsightsView | None:
+        """Most impactful and most surprising entries (those the server may see); ``None``
+        without a model."""
         recommender = self.pool.recommender
         if recommender is None:
             return None
@@ -241,11 +258,14 @@ class RecommendationService:
         result = await self.pool.run(recommender.insights, entries, top)
         return ProfileInsightsView(
             most_impactful=tuple(
-                Influence(self.catalog.get(c.anime_id), c.effect) for c in result.most_impactful
+                Influence(self.catalog.get(c.anime_id), c.effect)
+                for c in result.most_impactful
+                if self.catalog.allowed(c.anime_id, allow_nsfw)
             ),
             most_surprising=tuple(
                 Surprise(self.catalog.get(aid), user, predicted)
                 for aid, user, predicted in result.most_surprising
+                if self.catalog.allowed(aid, allow_nsfw)
             ),
             unknown_count=len(result.unknown_ids),
         )

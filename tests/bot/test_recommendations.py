@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.db.models import Anime, LinkedAccount, ListEntry
 from bot.services.accounts import AccountService
 from bot.services.catalog import CatalogService
-from bot.services.errors import EmptyProfile, NoModel, NotLinked, NotShared
+from bot.services.errors import EmptyProfile, NoModel, NotLinked, NotShared, TitleNotFound
 from bot.services.guilds import GuildConfig
 from bot.services.pool import RecommenderPool
 from bot.services.recommendations import RecommendationService
@@ -126,10 +126,12 @@ async def service(
     items = tiny_items()
     await catalog.seed(items)
     async with sessions() as session, session.begin():
-        # Title 101 is rated NSFW by MAL; members 1 (sharing) and 2 (private) are linked.
-        row = await session.get(Anime, 101)
-        assert row is not None
-        row.nsfw = "black"
+        # MAL rates every title safe but 101 (NSFW); 103's status is unknown (counts as NSFW
+        # where NSFW is not allowed). Members 1 (sharing) and 2 (private) are linked.
+        for item in items:
+            row = await session.get(Anime, item["anime_id"])
+            assert row is not None
+            row.nsfw = {101: "black", 103: None}.get(item["anime_id"], "white")
         for user, share in ((1, True), (2, False), (3, False)):
             session.add(
                 LinkedAccount(discord_user_id=user, mal_username=f"u{user}", share_opt_in=share)
@@ -156,7 +158,7 @@ async def test_service_filters_and_titles(service: RecommendationService) -> Non
     account = await service.accounts.require(1)
     result = await service.recommend(account, k=40)
     ids = [item.anime.anime_id for item in result.items]
-    assert 101 not in ids  # NSFW hidden by default
+    assert 101 not in ids and 103 not in ids  # NSFW and unknown status hidden by default
     assert not {100, 102, 104, 106} & set(ids)  # on the list, plan-to-watch excluded
     assert result.items[0].match == 1.0 and all(0 <= i.match <= 1 for i in result.items)
     assert result.items[0].anime.title.startswith("Tiny Anime")
@@ -164,7 +166,7 @@ async def test_service_filters_and_titles(service: RecommendationService) -> Non
 
     nsfw_ok = await service.recommend(account, k=40, allow_nsfw=True, include_planned=True)
     ids = [item.anime.anime_id for item in nsfw_ok.items]
-    assert 101 in ids and 104 in ids
+    assert 101 in ids and 103 in ids and 104 in ids
     assert [i.planned for i in nsfw_ok.items if i.anime.anime_id == 104] == [True]
 
     movies = await service.recommend(account, media="special", k=40)
@@ -188,8 +190,15 @@ async def test_why_similar_insights(service: RecommendationService) -> None:
     assert similar.in_corpus and len(similar.items) == 5
     assert 100 not in [a.anime_id for a, _ in similar.items]
     assert 101 not in [a.anime_id for a, _ in similar.items]
-    outside = await service.similar(service.catalog.get(99999), 5)
+    outside = await service.similar(service.catalog.get(99999), 5, allow_nsfw=True)
     assert not outside.in_corpus and outside.items == ()
+    # a title the server may not see (NSFW, unknown status, unknown title) is not found
+    for hidden in (101, 103, 99999):
+        with pytest.raises(TitleNotFound):
+            await service.similar(service.catalog.get(hidden), 5)
+        with pytest.raises(TitleNotFound):
+            await service.why(account, service.catalog.get(hidden))
+    assert (await service.why(account, service.catalog.get(101), allow_nsfw=True)).in_corpus
 
     insights = await service.insights(account)
     assert insights is not None and insights.most_impactful
