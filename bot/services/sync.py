@@ -103,7 +103,9 @@ class SyncService:
         now = _now()
         async with write_session(self._sessions) as session:
             account = await session.get(LinkedAccount, discord_user_id)
-            if not new_link and (account is None or not _same_link(account, username, source)):
+            if not new_link and (
+                account is None or not _same_link(account, username, source, site_user_id)
+            ):
                 # Unlinked, re-linked or imported while this re-sync waited on MAL: storing its
                 # list now would bring deleted data back or overwrite the newer link.
                 raise NotLinked() if account is None else SyncFailed(LINK_CHANGED)
@@ -257,11 +259,6 @@ class SyncService:
         except SyncFailed as exc:
             await self._record_error(discord_user_id, exc.user_message)
             raise
-        if got.user_id is not None and got.user_id == user_id:
-            # Keep the stored name: a rename on the site must not look like a newer link.
-            got = Fetched(
-                got.source, username, got.user_id, got.entries, got.unmapped, got.fingerprint
-            )
         return await self._store_fetched(discord_user_id, got, new_link=False)
 
     async def due_accounts(
@@ -334,5 +331,13 @@ class SyncService:
         return report
 
 
-def _same_link(account: LinkedAccount, username: str, source: str) -> bool:
-    return (account.mal_username, account.source) == (username, source)
+def _same_link(
+    account: LinkedAccount, username: str, source: str, site_user_id: str | None
+) -> bool:
+    """Still the link a re-sync started from: same site and the same account id (AniList,
+    Kitsu: a renamed account stays linked, under its new name) or else the same name."""
+    if account.source != source:
+        return False
+    if site_user_id is not None and account.site_user_id is not None:
+        return account.site_user_id == site_user_id
+    return account.mal_username == username

@@ -160,3 +160,15 @@ async def test_refresh_covers_every_site_with_its_own_budget_and_keeps_lists_on_
     assert "rate-limiting" in ((await accounts.require(12)).last_error or "")
     assert "not responding" in ((await accounts.require(13)).last_error or "")
     assert await _unmapped(sessions, 13) == [("kitsu", 44000, "Donghua")]
+
+
+async def test_a_renamed_account_keeps_refreshing_under_its_new_name(
+    fakes: tuple[FakeMal, FakeAniList, FakeKitsu], sync: SyncService
+) -> None:
+    _mal, anilist, _kitsu = fakes
+    await sync.link(21, "Ann", "anilist")
+    del anilist.users["ann"]
+    anilist.add_user("Anna", ANN[:2], user_id=7)  # renamed, and one title removed
+    outcome = await sync.sync(21, force=True)
+    assert outcome.account.mal_username == "Anna" and outcome.unknown == 0
+    assert "anilist.co/user/Anna/" in outcome.account.profile_url
