@@ -13,11 +13,11 @@ from typing import Any
 import pytest
 
 from common.settings import Settings
+from fakes.anilist import FakeAniList
+from fakes.anilist import rows_from_mal as anilist_rows
 from fakes.discord import FakeDiscord, FakeGuild, FakeMember, InteractionResult, Permission
 from fakes.discord.catalog import CATALOG, SAMPLE_LIST
 from fakes.discord.stack import build_tiny_model, migrate, sqlite_url
-from fakes.anilist import FakeAniList
-from fakes.anilist import rows_from_mal as anilist_rows
 from fakes.kitsu import FakeKitsu
 from fakes.kitsu import rows_from_mal as kitsu_rows
 from fakes.mal import FakeMal
