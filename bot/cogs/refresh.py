@@ -1,7 +1,8 @@
 """Background refresh: a ``tasks.loop`` started in ``cog_load``, waiting for ready, cancelled on
 unload. Each round syncs the stalest lists of each site (MAL, AniList, Kitsu; fingerprint skip,
 each site's own budget of accounts and its rate limit in its client), records per-account
-errors, then fills a few catalog titles from MAL.
+errors, then reads a few of MAL's season and ranking pages for titles the catalog lacks
+(:mod:`bot.services.discovery`) and fills a few catalog titles' details from MAL.
 
 Unloading first asks the running round to stop between accounts and gives it a moment, then
 cancels it: cancelling in the middle of a database call can leave an aiosqlite connection
@@ -17,12 +18,15 @@ from datetime import timedelta
 from discord.ext import commands, tasks
 
 from bot.context import Services
+from bot.services.discovery import CatalogDiscovery
 from common.settings import Settings
 
 log = logging.getLogger(__name__)
 MAX_TITLES_PER_ROUND = 1000
 MAX_ACCOUNTS_PER_ROUND = 500
 UNLOAD_GRACE_SECONDS = 5.0
+DISCOVERY_PAGES = 4
+"""MAL season/ranking pages read per round (one request each, up to 500 titles a page)."""
 
 
 def accounts_per_round(interval_minutes: float, requests_per_second: float) -> int:
@@ -56,6 +60,7 @@ class RefreshCog(commands.Cog):
     def __init__(self, bot: commands.Bot, services: Services) -> None:
         self.bot = bot
         self.services = services
+        self.discovery = CatalogDiscovery(services.catalog)
         self.rounds = 0
         self.last_report: object | None = None
         self.stopping = False
@@ -104,6 +109,11 @@ class RefreshCog(commands.Cog):
                 )
             mal_ok = "mal" not in report.failing_sites
             if self.services.mal is not None and mal_ok and not self.stopping:
+                found = await self.discovery.run(
+                    self.services.mal, pages=DISCOVERY_PAGES, stop=lambda: self.stopping
+                )
+                if found.added:
+                    log.info("catalog: %d new titles from MAL's season/ranking pages", found.added)
                 filled = await self.services.catalog.fill_details(
                     self.services.mal,
                     limit=titles_per_round(
