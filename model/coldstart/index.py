@@ -152,7 +152,8 @@ class TitleIndex:
         )
         self.year = year
         self.has_year = year > 0
-        # Unknown dates sort last: a title without a date is never taken for a prequel.
+        # Unknown dates sort last; an untyped link with an undated end is neither before nor
+        # after (see has_prequel).
         self.start = np.where(self.has_year, year * 4 + season, np.inf)
 
         genre_v = _vocab((t.genres if t else () for t in titles), 1)
@@ -174,6 +175,7 @@ class TitleIndex:
         self.content_all = _hstack([self.content[b] for b in BLOCKS])
 
         scored_by = np.asarray([t.scored_by or 0 if t else 0 for t in titles], np.float64)
+        self.scored_by = scored_by
         self.has_popularity = scored_by > 0
         self.popularity = _standardize(np.log1p(scored_by), self.has_popularity)
         # MAL's mean where known, else the mean over sites (anime-offline-database's score).
@@ -209,7 +211,7 @@ class TitleIndex:
                 elif rel.kind == "prequel":
                     is_later = False
                 else:
-                    is_later = bool(self.start[other] > self.start[r])
+                    is_later = bool(self.has_year[r] and self.start[other] > self.start[r])
                 l_row.append(is_later)
                 p_row.append(rel.kind == "prequel")
             neighbors.append(n_row)
@@ -224,8 +226,15 @@ class TitleIndex:
         self.rel_prequel = np.asarray([c for x in typed_prequel for c in x], dtype=bool)
         self.rel_source = np.repeat(np.arange(self.n, dtype=np.int64), lengths)
         self.franchise = self._components()
-        # A title "comes after" something when a strong link points to an earlier title.
+        # A title "comes after" something when a strong link points to an earlier title that
+        # at least as many members scored: untyped links also join remakes and restarts
+        # (Fullmetal Alchemist: Brotherhood after the 2003 series), which draw more members
+        # than what they follow; sequels draw fewer than their first season.
+        dated = self.has_year[self.rel_source] & self.has_year[self.rel_other]
         earlier = self.rel_strong & ~self.rel_later
+        earlier &= self.rel_prequel | dated & (
+            self.scored_by[self.rel_other] >= self.scored_by[self.rel_source]
+        )
         self.has_prequel = np.zeros(self.n, dtype=bool)
         self.has_prequel[self.rel_source[earlier]] = True
 

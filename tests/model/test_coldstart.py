@@ -287,3 +287,28 @@ def test_serving_utilities_equal_the_fitted_features(catalog: Catalog) -> None:
     np.testing.assert_allclose(new_utility(index, feats, theta, static), feats.new @ theta)
     theta_c = np.asarray([0.7, -0.4])
     np.testing.assert_allclose(corpus_utility(index, feats, theta_c), feats.corpus @ theta_c)
+
+
+def test_untyped_links_make_a_sequel_only_of_a_less_popular_dated_title() -> None:
+    def title(a: int, year: int | None, scored_by: int) -> CatalogTitle:
+        return CatalogTitle(a, f"T{a}", type="tv", year=year, scored_by=scored_by, nsfw=False)
+
+    first, restart, sequel, undated = 1, 2, 3, 4
+    pairs = ((first, restart), (first, sequel), (first, undated))
+    relations: dict[int, list[Relation]] = {}
+    for a, b in pairs:
+        relations.setdefault(a, []).append(Relation(b, "related", True))
+        relations.setdefault(b, []).append(Relation(a, "related", True))
+    index = TitleIndex(
+        Catalog.from_titles(
+            [
+                title(first, 2003, 100),
+                title(restart, 2009, 1000),
+                title(sequel, 2005, 50),
+                title(undated, None, 0),
+            ],
+            relations,
+        )
+    )
+    prequel = {a: bool(index.has_prequel[index.row(a)]) for a in (first, restart, sequel, undated)}
+    assert prequel == {first: False, restart: False, sequel: True, undated: False}
