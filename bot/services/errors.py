@@ -19,9 +19,10 @@ class NotLinked(ServiceError):
 
     def __init__(self, *, self_: bool = True) -> None:
         super().__init__(
-            "You have not linked a MyAnimeList account yet: use `/link` (or `/import`)."
+            "You have not linked an anime list yet: use `/link` (MyAnimeList, AniList or "
+            "Kitsu) or `/import`."
             if self_
-            else "That member has not linked a MyAnimeList account."
+            else "That member has not linked an anime list."
         )
 
 
