@@ -5,8 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from fakes.anilist import rows_from_mal as anilist_rows
 from fakes.discord.catalog import SAMPLE_LIST
-from tests.e2e.conftest import BOB_LIST, World
+from fakes.kitsu import rows_from_mal as kitsu_rows
+from tests.e2e.conftest import BOB_LIST, BotFactory, World
+from tests.e2e.test_outages import wait_rounds
 
 
 async def test_link_anilist_and_kitsu_then_recommend(world: World, bot: object) -> None:
@@ -65,3 +68,34 @@ async def test_a_new_link_replaces_the_old_after_a_confirm(world: World, bot: An
     # The same account again is a plain re-sync: no question asked.
     same = await world.slash(world.alice, "link", username="ALICE_MAL")
     assert "Linked to ALICE\\_MAL on MyAnimeList" in same.text and not same.buttons()
+
+
+async def test_background_refresh_of_anilist_and_kitsu_survives_their_outages(
+    world: World, start_bot: BotFactory
+) -> None:
+    assert world.anilist is not None and world.kitsu is not None
+    bot = await start_bot(refresh_interval_minutes=0.01, refresh_min_age_hours=0)
+    await world.slash(world.alice, "link", username="AliceAni", site="anilist")
+    await world.slash(world.bob, "link", username="bob-kitsu", site="kitsu")
+    stats = bot.services.accounts.stats
+
+    # Both sites down: every round records the error, nothing stored is lost.
+    world.anilist.server_error(times=10_000, status=502)
+    world.kitsu.server_error(times=10_000, status=503)
+    await wait_rounds(bot, 3)
+    assert (await stats(world.alice.id)).entries == len(SAMPLE_LIST)
+    assert (await stats(world.bob.id)).entries == len(BOB_LIST)
+    profile = await world.slash(world.bob, "profile")
+    assert "Kitsu is not responding" in profile.text, profile.text
+
+    # Back up, and both lists changed on their sites: the refresh picks the changes up.
+    world.anilist.clear_faults()
+    world.kitsu.clear_faults()
+    world.anilist.add_user("AliceAni", anilist_rows(SAMPLE_LIST[:5]), score_format="POINT_100")
+    world.kitsu.add_user("Bob K", kitsu_rows([*BOB_LIST, (1, 9, "completed")]), slug="bob-kitsu")
+    for _ in range(100):
+        if (await stats(world.alice.id)).entries == 5 and (await stats(world.bob.id)).entries == 5:
+            break
+        await wait_rounds(bot, 1)
+    assert (await stats(world.alice.id)).entries == 5
+    assert (await stats(world.bob.id)).entries == len(BOB_LIST) + 1
