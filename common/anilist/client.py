@@ -31,7 +31,7 @@ from common.sites import (
 NAME_RE = re.compile(r"[A-Za-z0-9_-]{2,32}")
 """Lenient on purpose (AniList names are letters and digits): AniList itself says 404."""
 NAME_RULE = "it must be 2–32 letters or digits"
-PRIVATE_HOW = "Make it public on AniList (Settings → Account → uncheck Private profile)"
+PRIVATE_HOW = "Make the profile public in your AniList settings"
 PER_CHUNK = 500  # AniList's maximum perChunk
 MAX_CHUNKS = 100
 
