@@ -221,6 +221,8 @@ def stats_text(stats: ListStats) -> str:
     parts = [f"**{stats.entries}** entries, **{stats.scored}** scored"]
     if stats.mean_score is not None:
         parts.append(f"mean score {stats.mean_score:.2f}")
+    if stats.unknown:
+        parts.append(f"{stats.unknown} more without a MyAnimeList id (kept, not used yet)")
     statuses = ", ".join(f"{STATUS_NAMES.get(s, s)} {n}" for s, n in stats.by_status.items())
     text = " · ".join(parts)
     return f"{text}\n{statuses}" if statuses else text

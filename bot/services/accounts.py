@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.db.engine import write_session
@@ -67,6 +67,7 @@ class ListStats:
     by_status: dict[str, int]
     mean_score: float | None
     last_update: datetime | None  # the newest entry's MAL update time
+    unknown: int = 0  # AniList/Kitsu entries without a MAL id (unmapped_entries), not counted above
 
 
 def list_stats(rows: list[ListEntry]) -> ListStats:
@@ -118,7 +119,11 @@ class AccountService:
         return merge_profile(entries, await self.feedback.of(discord_user_id))
 
     async def stats(self, discord_user_id: int) -> ListStats:
-        return list_stats(await self._rows(discord_user_id))
+        """Counts over the stored list, and how many entries have no MAL id."""
+        async with self._sessions() as session:
+            query = select(func.count()).where(UnmappedEntry.discord_user_id == discord_user_id)
+            unknown = await session.scalar(query) or 0
+        return replace(list_stats(await self._rows(discord_user_id)), unknown=unknown)
 
     async def set_sharing(self, discord_user_id: int, share: bool) -> AccountView:
         async with write_session(self._sessions) as session:

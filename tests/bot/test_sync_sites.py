@@ -87,6 +87,7 @@ async def test_anilist_and_kitsu_links_store_mal_ids_and_keep_the_unknown(
         (21, 0, "watching"),
     }
     assert await _unmapped(sessions, 1) == [("anilist", 170000, "New Show")]
+    assert (await accounts.stats(1)).unknown == 1
 
     bo = await sync.link(2, "bo", "kitsu")
     assert (bo.account.source, bo.account.site_user_id, bo.stats.entries, bo.unknown) == (

@@ -27,6 +27,7 @@ async def test_link_anilist_and_kitsu_then_recommend(world: World, bot: object) 
         assert recs.embed is not None and "Recommendations for" in recs.text, recs.text
     profile = await world.slash(world.alice, "profile")
     assert "on AniList" in profile.text and "anilist.co/user/AliceAni" in profile.text
+    assert "1 more without a MyAnimeList id" in profile.text, profile.text
 
     refreshed = await world.slash(world.bob, "refresh")
     assert "Refreshed Bob K" in refreshed.text, refreshed.text
