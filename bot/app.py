@@ -38,6 +38,7 @@ from common.settings import Settings
 
 if TYPE_CHECKING:
     from model import Recommender
+    from model.catalog import Catalog
 
 log = logging.getLogger(__name__)
 READY_TIMEOUT = 60.0
@@ -55,9 +56,10 @@ def configure_discord_endpoints(settings: Settings) -> None:
     )
 
 
-def load_recommender(settings: Settings) -> Recommender | None:
-    """The model at ``MODEL_PATH``, or ``None`` (with one clear log line) when it is missing
-    or unreadable: the bot still starts and answers that there is no model yet."""
+def load_recommender(settings: Settings, catalog: Catalog | None = None) -> Recommender | None:
+    """The model at ``MODEL_PATH`` ranking every title of ``catalog`` too, or ``None`` (with one
+    clear log line) when it is missing or unreadable: the bot still starts and answers that
+    there is no model yet."""
     from bot.services.modelwatch import load_recommender as load
     from model.artifact import ArtifactError
 
@@ -66,7 +68,7 @@ def load_recommender(settings: Settings) -> Recommender | None:
         log.warning("no model at %s: recommendations are off until you run `make model`", path)
         return None
     try:
-        return load(path)
+        return load(path, catalog)
     except ArtifactError as exc:
         log.error("the model at %s cannot be used (%s); starting without it", path, exc)
     except Exception:
@@ -100,14 +102,14 @@ async def open_services(settings: Settings, *, migrate: bool = True) -> AsyncIte
         max_retries=settings.mal_max_retries,
     )
     loaded_from = await asyncio.to_thread(fingerprint, settings.model_path)
-    recommender = await asyncio.to_thread(load_recommender, settings)
-    pool = RecommenderPool(recommender, threads=settings.recommender_threads)
     catalog = CatalogService(sessions, base=await asyncio.to_thread(load_shipped))
+    await catalog.load()  # before the model: it ranks every catalog title
+    recommender = await asyncio.to_thread(load_recommender, settings, catalog.model_catalog)
+    pool = RecommenderPool(recommender, threads=settings.recommender_threads)
     accounts = AccountService(sessions)
     # A model that failed to load is not retried until its files change.
     watcher = ModelWatcher(settings.model_path, pool, catalog, loaded=loaded_from)
     try:
-        await catalog.load()
         if recommender is not None:
             added = await seed_catalog(catalog, recommender)
             log.info("model: %d titles (%d new in the catalog)", recommender.n_items, added)

@@ -34,7 +34,7 @@ from bot.services.animeinfo import (
     relations_of,
 )
 from bot.services.titles import TitleHit, TitleIndex
-from model.catalog import Catalog, CatalogError
+from model.catalog import Catalog, CatalogError, CatalogTitle, Relation
 
 if TYPE_CHECKING:
     from common.mal import MalAnime, MalClient
@@ -46,6 +46,9 @@ INSERT_CHUNK = 500
 INDEX_REBUILD_SECONDS = 5.0
 _BASE_INDEXES: weakref.WeakKeyDictionary[Catalog, TitleIndex] = weakref.WeakKeyDictionary()
 """Title index per shipped catalog (~2 s to build for 30k titles): built once per process."""
+SHIPPED_UNKNOWN_PER_CALL = 10
+"""Shipped titles of unknown NSFW status asked of MAL per fill (after every row): a few a round,
+so that a round stays short while all ~500 of them get their status within a few days."""
 SEARCH_SLACK = 3
 """Hits asked of each index per hit wanted: some are merged (same id) or hidden (NSFW)."""
 
@@ -73,7 +76,8 @@ class CatalogService:
         self._base = base if base is not None else Catalog.empty()
         self._base_index: TitleIndex | None = None
         self._info: dict[int, AnimeInfo] = {}
-        self._rows_catalog: dict[int, Anime] = {}  # rows with MAL's details, for the model
+        # per row, what the model's catalog takes from it: (record, MAL's relations or None)
+        self._rows_catalog: dict[int, tuple[CatalogTitle, list[Relation] | None]] = {}
         self._index: TitleIndex | None = None
         self._index_built = 0.0
         self._index_stale = False
@@ -87,8 +91,8 @@ class CatalogService:
         loop); returns the count of rows."""
         async with self._sessions() as session:
             rows = (await session.scalars(select(Anime))).all()
-        self._info = {row.anime_id: AnimeInfo.from_row(row) for row in rows}
-        self._rows_catalog = {row.anime_id: row for row in rows if row.details_fetched_at}
+        self._info, self._rows_catalog = {}, {}
+        self._remember(rows)
         self._index = None
         self._unsafe = self._model_catalog = None
         if self._base_index is None:
@@ -101,12 +105,13 @@ class CatalogService:
     def _build_base_index(self) -> TitleIndex:
         return TitleIndex((t.anime_id, t.variants, t.scored_by) for t in self._base)
 
-    def _remember(self, infos: Iterable[AnimeInfo], rows: Iterable[Anime] = ()) -> None:
-        for info in infos:
-            self._info[info.anime_id] = info
+    def _remember(self, rows: Iterable[Anime]) -> None:
         for row in rows:
-            if row.details_fetched_at is not None:
-                self._rows_catalog[row.anime_id] = row
+            self._info[row.anime_id] = AnimeInfo.from_row(row)
+            # A row adds to the model's catalog what the shipped one lacks: MAL's details, or a
+            # title it does not know at all (a new season's, or a model's corpus title).
+            if row.details_fetched_at is not None or row.anime_id not in self._base:
+                self._rows_catalog[row.anime_id] = (catalog_title(row), relations_of(row))
         self._index_stale = True
         self._unsafe = self._model_catalog = None
 
@@ -135,13 +140,9 @@ class CatalogService:
         """The shipped catalog with every row's MAL details merged in (relations included):
         what the recommender's side channel ranks. Rebuilt on first use after a change."""
         if self._model_catalog is None:
-            rows = list(self._rows_catalog.values())
-            relations = {
-                row.anime_id: rels for row in rows if (rels := relations_of(row)) is not None
-            }
-            self._model_catalog = self._base.with_updates(
-                (catalog_title(row) for row in rows), relations
-            )
+            rows = self._rows_catalog.values()
+            relations = {title.anime_id: rels for title, rels in rows if rels is not None}
+            self._model_catalog = self._base.with_updates((t for t, _ in rows), relations)
         return self._model_catalog
 
     def __len__(self) -> int:
@@ -247,7 +248,7 @@ class CatalogService:
                 await session.flush()
             added = len(new)
             rows = [*existing.values(), *new]
-        self._remember(AnimeInfo.from_row(row) for row in rows)
+        self._remember(rows)
         return added
 
     async def add_titles(self, titles: Mapping[int, str | None]) -> int:
@@ -269,7 +270,7 @@ class CatalogService:
                 if aid not in present
             ]
             session.add_all(rows)
-        self._remember(AnimeInfo.from_row(row) for row in rows)
+        self._remember(rows)
         return len(rows)
 
     async def store_details(self, anime: MalAnime) -> AnimeInfo:
@@ -284,7 +285,7 @@ class CatalogService:
             row.details_fetched_at = datetime.now(UTC)
             await session.flush()
             info = AnimeInfo.from_row(row)
-        self._remember([info], [row])
+        self._remember([row])
         return info
 
     async def store_listed(self, listed: Iterable[MalAnime]) -> int:
@@ -310,7 +311,7 @@ class CatalogService:
                 _fill_row(row, anime)
                 rows.append(row)
             session.add_all(rows)
-        self._remember(AnimeInfo.from_row(row) for row in rows)
+        self._remember(rows)
         return len(rows)
 
     def missing_details(self, limit: int, first: Iterable[int] = ()) -> list[int]:
@@ -331,7 +332,8 @@ class CatalogService:
         if len(chosen) < limit:
             base = self._base
             unknown = base.ids[base.nsfw_status == -1][::-1].tolist()
-            chosen.extend(a for a in unknown if a not in self._info and a not in taken)
+            shipped = [a for a in unknown if a not in self._info and a not in taken]
+            chosen.extend(shipped[:SHIPPED_UNKNOWN_PER_CALL])
         return chosen[:limit]
 
     async def fill_details(
@@ -374,7 +376,7 @@ class CatalogService:
             if row is not None:
                 row.details_fetched_at = datetime.now(UTC)
                 await session.flush()
-                self._remember([AnimeInfo.from_row(row)], [row])
+                self._remember([row])
 
 
 def _fill_row(row: Anime, anime: MalAnime) -> None:

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from bot.services.catalog import CatalogService
     from bot.services.pool import RecommenderPool
     from model import Recommender
+    from model.catalog import Catalog
 
 log = logging.getLogger(__name__)
 
@@ -47,12 +48,29 @@ def fingerprint(path: Path) -> Fingerprint | None:
     return real, tuple(sorted(files))
 
 
-def load_recommender(path: Path) -> Recommender:
-    """Load the artifact at ``path`` for serving (raises ``ArtifactError`` and others)."""
+def load_recommender(path: Path, catalog: Catalog | None = None) -> Recommender:
+    """Load the artifact at ``path`` for serving, ranking every title of ``catalog`` too (the
+    side channel scores those outside the network's corpus); raises ``ArtifactError`` and
+    others."""
     from model import Recommender
+    from model.artifact import load_artifact
+    from model.catalog import CatalogTitle, normalize_type
 
+    artifact = load_artifact(path)
+    if catalog is not None:
+        # Corpus titles the catalog lacks (newer than it, not yet seen by MAL's pages) are
+        # still the network's to recommend: they join it by name and type.
+        catalog = catalog.with_updates(
+            CatalogTitle(
+                int(item["anime_id"]),
+                str(item.get("title") or f"Anime #{item['anime_id']}"),
+                type=normalize_type(str(item.get("media_type") or "")),
+            )
+            for item in artifact.items
+            if int(item["anime_id"]) not in catalog
+        )
     # One BLAS thread per request: the pool runs several requests side by side.
-    return Recommender.load(path, blas_threads=1)
+    return Recommender(artifact, blas_threads=1, catalog=catalog)
 
 
 async def seed_catalog(catalog: CatalogService, recommender: Recommender) -> int:
@@ -115,7 +133,9 @@ class ModelWatcher:
 
         real = now[0]
         try:
-            recommender = await asyncio.to_thread(load_recommender, Path(real))
+            recommender = await asyncio.to_thread(
+                load_recommender, Path(real), self.catalog.model_catalog
+            )
         except ArtifactError as exc:
             self._refused = now
             log.error(

@@ -111,7 +111,8 @@ async def test_season_pages_add_new_titles_and_details_add_relations(
     assert catalog.search("beyond journey's end")[0].anime.anime_id == 59978
     assert catalog.missing_details(2) == [60001, 59978]  # new titles, newest first
     model = catalog.model_catalog
-    assert 59978 not in model  # listed only: the model's catalog waits for the details
+    assert model.get(59978).title == "Sousou no Frieren 2nd Season"  # type: ignore[union-attr]
+    assert model.relations(59978) == ()  # listed only: the relations come with the details
     assert await catalog.fill_details(mal, limit=10) >= 2
     model = catalog.model_catalog
     assert model.get(59978).studios == ("madhouse",)  # type: ignore[union-attr]

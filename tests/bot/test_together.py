@@ -49,9 +49,11 @@ async def service(
     catalog = CatalogService(sessions)
     await catalog.seed(tiny_items())
     async with sessions() as session, session.begin():
-        row = await session.get(Anime, 101)
-        assert row is not None
-        row.nsfw = "black"
+        # MAL rates every title safe but 101 (an unknown status would count as NSFW too)
+        for item in tiny_items():
+            row = await session.get(Anime, item["anime_id"])
+            assert row is not None
+            row.nsfw = "black" if item["anime_id"] == 101 else "white"
         for user in LISTS:
             session.add(
                 LinkedAccount(discord_user_id=user, mal_username=f"u{user}", share_opt_in=user != 4)
