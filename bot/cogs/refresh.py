@@ -18,6 +18,7 @@ from datetime import timedelta
 from discord.ext import commands, tasks
 
 from bot.context import Services
+from bot.services.catalogmodel import refresh_served_catalog
 from bot.services.discovery import CatalogDiscovery
 from common.settings import Settings
 
@@ -123,6 +124,12 @@ class RefreshCog(commands.Cog):
                 )
                 if filled:
                     log.info("catalog: filled %d titles from MAL", filled)
+                # new titles and links reach the model's ranking without a restart
+                refreshed = (found.added or filled) and not self.stopping
+                if refreshed and await refresh_served_catalog(
+                    self.services.pool, self.services.catalog
+                ):
+                    log.info("model: now ranking the refreshed catalog")
         except Exception:
             # One bad round must not end the loop.
             log.exception("background refresh round failed")

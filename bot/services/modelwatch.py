@@ -49,28 +49,13 @@ def fingerprint(path: Path) -> Fingerprint | None:
 
 
 def load_recommender(path: Path, catalog: Catalog | None = None) -> Recommender:
-    """Load the artifact at ``path`` for serving, ranking every title of ``catalog`` too (the
-    side channel scores those outside the network's corpus); raises ``ArtifactError`` and
+    """Load the artifact at ``path`` for serving, ranking every title of ``catalog`` too
+    (:func:`bot.services.catalogmodel.serving_recommender`); raises ``ArtifactError`` and
     others."""
-    from model import Recommender
+    from bot.services.catalogmodel import serving_recommender
     from model.artifact import load_artifact
-    from model.catalog import CatalogTitle, normalize_type
 
-    artifact = load_artifact(path)
-    if catalog is not None:
-        # Corpus titles the catalog lacks (newer than it, not yet seen by MAL's pages) are
-        # still the network's to recommend: they join it by name and type.
-        catalog = catalog.with_updates(
-            CatalogTitle(
-                int(item["anime_id"]),
-                str(item.get("title") or f"Anime #{item['anime_id']}"),
-                type=normalize_type(str(item.get("media_type") or "")),
-            )
-            for item in artifact.items
-            if int(item["anime_id"]) not in catalog
-        )
-    # One BLAS thread per request: the pool runs several requests side by side.
-    return Recommender(artifact, blas_threads=1, catalog=catalog)
+    return serving_recommender(load_artifact(path), catalog)
 
 
 async def seed_catalog(catalog: CatalogService, recommender: Recommender) -> int:
