@@ -27,6 +27,7 @@ from bot.services.recommendations import (
 )
 from bot.services.sync import SyncOutcome
 from bot.services.together import GroupPicks, left_out_sentence
+from model.recommender.mixing import HANDFUL
 
 TITLE_LIMIT = 256
 DESCRIPTION_LIMIT = 4096
@@ -105,7 +106,12 @@ def recommendations_embed(
         notes.append(f"media: {result.media}")
     if result.include_planned:
         notes.append("plan-to-watch included (📌)")
-    if result.unknown_count:
+    if result.known_count is not None and result.known_count < HANDFUL:
+        notes.append(
+            f"the model knows only {result.known_count} of your entries: the rest count through "
+            "their sequels, genres, tags and studios"
+        )
+    elif result.unknown_count:
         notes.append(f"{result.unknown_count} titles of the list are unknown to the model")
     if not items:
         embed.description = "No titles match these filters. Try `media:any`."
@@ -123,12 +129,17 @@ def recommendations_embed(
         pin = " 📌" if item.planned else ""
         name = clip(f"{item.rank}. {safe(item.anime.label)}", name_limit - len(pin)) + pin
         value_limit = min(FIELD_VALUE_LIMIT, per_field - len(name))
+        scored = "MAL mean" if item.source == "catalog" else "predicted"
+        more = f" · +{item.more} more of this franchise" if item.more else ""
         head = (
-            f"[MAL]({item.anime.url}) · **{item.predicted_score:.1f}** predicted · "
-            f"{round(item.match * 100)}% match"
+            f"[MAL]({item.anime.url}) · **{item.predicted_score:.1f}** {scored} · "
+            f"{round(item.match * 100)}% match{more}"
         )
         because = _title_list(item.because, max(0, value_limit - len(head) - 22))
-        value = head + (f"\nBecause you watched {because}" if because else "")
+        lines = [head, *(safe(r[:1].upper() + r[1:]) for r in item.reasons)]
+        if because:
+            lines.append(f"Because you watched {because}")
+        value = "\n".join(lines)
         embed.add_field(name=name, value=clip(value, value_limit), inline=False)
     return embed
 

@@ -23,6 +23,7 @@ from bot.views import RecommendationPager, ShareToggle
 log = logging.getLogger(__name__)
 COVER_FETCH_SECONDS = 2.5
 Media = Literal["tv", "movie", "ova", "ona", "special", "any"]
+Franchise = Literal["any", "new", "continue"]
 
 
 class RecommendCog(commands.Cog):
@@ -93,6 +94,7 @@ class RecommendCog(commands.Cog):
         media="Only this kind of anime",
         include_planned="Include titles on your plan-to-watch list",
         member="Another member's recommendations (if they share them)",
+        franchise="new: unrelated to your list · continue: next entries of your franchises · any",
     )
     @member_cooldown("recommend")
     async def recommend(
@@ -102,6 +104,7 @@ class RecommendCog(commands.Cog):
         media: Media = "any",
         include_planned: bool = False,
         member: discord.User | None = None,
+        franchise: Franchise = "any",
     ) -> None:
         services = self.services
         config = await services.guilds.get(interaction.guild_id)
@@ -112,7 +115,11 @@ class RecommendCog(commands.Cog):
         self._require_model()
         await interaction.response.defer(thinking=True)
         result = await services.recommendations.recommend(
-            account, media=media, include_planned=include_planned, allow_nsfw=config.allow_nsfw
+            account,
+            media=media,
+            include_planned=include_planned,
+            allow_nsfw=config.allow_nsfw,
+            franchise=franchise,
         )
         result = await self._with_cover(result)
         per_page = count or config.default_count

@@ -44,6 +44,7 @@ class RecommendedTitle:
     planned: bool  # on the member's plan-to-watch
     because: tuple[AnimeInfo, ...]  # entries that push it up most
     reasons: tuple[str, ...] = ()  # why, in words (the catalog side channel: "sequel of X, ...")
+    source: str = "model"  # "catalog": ranked by the side channel, predicted_score = MAL mean
     more: int = 0  # other titles of its franchise this line stands for
 
 
@@ -181,6 +182,7 @@ class RecommendationService:
                     if c.effect > 0 and (info := self.catalog.get(c.anime_id)).allowed(allow_nsfw)
                 )[:BECAUSE_COUNT],
                 reasons=r.reasons,
+                source=r.source,
                 more=r.more,
             )
             for i, r in enumerate(results, start=1)

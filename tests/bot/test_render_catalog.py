@@ -1,0 +1,50 @@
+"""/recommend's embed with the catalog side channel: reasons in words, franchise counts, and the
+note when the model barely knows the list."""
+
+from __future__ import annotations
+
+from bot import render
+from bot.services.recommendations import Recommendations, RecommendedTitle
+from tests.bot.test_render import account, anime, assert_fits
+
+
+def result(known: int | None, unknown: int) -> Recommendations:
+    items = (
+        RecommendedTitle(
+            rank=1,
+            anime=anime(59978, "Sousou no Frieren 2nd Season"),
+            score=0.2,
+            predicted_score=8.9,
+            match=1.0,
+            planned=False,
+            because=(),
+            reasons=("sequel of Sousou no Frieren, which you rated 10",),
+            source="catalog",
+            more=2,
+        ),
+        RecommendedTitle(
+            rank=2,
+            anime=anime(1535, "Death Note"),
+            score=0.1,
+            predicted_score=8.1,
+            match=0.5,
+            planned=False,
+            because=(anime(1575, "Code Geass"),),
+        ),
+    )
+    return Recommendations(account(), items, "any", False, unknown, known)
+
+
+def test_side_channel_titles_say_why_and_what_they_stand_for() -> None:
+    embed = render.recommendations_embed(result(known=40, unknown=3))
+    assert_fits(embed)
+    first, second = (f.value or "" for f in embed.fields)
+    assert "Sequel of Sousou no Frieren, which you rated 10" in first
+    assert "8.9** MAL mean" in first and "+2 more of this franchise" in first
+    assert "predicted" in second and "Because you watched" in second
+    assert "3 titles of the list are unknown" in (embed.description or "")
+
+
+def test_a_list_the_model_barely_knows_is_said_so() -> None:
+    embed = render.recommendations_embed(result(known=2, unknown=30))
+    assert "the model knows only 2 of your entries" in (embed.description or "")
