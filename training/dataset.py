@@ -249,7 +249,7 @@ def build_dataset(
     )
 
 
-def _anime_file(directory: Path) -> Path | None:
+def anime_file(directory: Path) -> Path | None:
     """The folder's CooperUnion ``anime.csv`` (or ``anime.csv.gz``) when it has that layout or a
     subset of its columns (the Kaggle 2020 download has an ``anime.csv`` of another layout, which
     is not metadata we read)."""
@@ -282,7 +282,7 @@ def load_data_dir(directory: str | Path, options: DatasetOptions = DatasetOption
     from training.data.kaggle import load_anime
 
     directory = Path(directory)
-    anime_path = _anime_file(directory)
+    anime_path = anime_file(directory)
     anime = load_anime(anime_path) if anime_path is not None else None
     named, report = data.read_profiles(directory)
     print(report.summary(), file=sys.stderr)  # per file: what was read, what was skipped and why

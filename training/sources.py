@@ -105,7 +105,7 @@ def _read_collected(merged: MergedLists, path: Path) -> str:
 
 def _read_files(merged: MergedLists, path: Path, label: str) -> str:
     from training import data
-    from training.dataset import _anime_file
+    from training.dataset import anime_file
 
     lists, report = data.read_profiles(path)
     formats = {f.format for f in report.read}
@@ -113,7 +113,7 @@ def _read_files(merged: MergedLists, path: Path, label: str) -> str:
     for key, entries in lists.items():
         numeric = whole_dataset or ":" in key  # "<file>:<id>" in a mixed folder
         merged.offer(f"{label}:{key}" if numeric else f"mal:{key.casefold()}", entries, None, label)
-    if path.is_dir() and (anime_path := _anime_file(path)) is not None:
+    if path.is_dir() and (anime_path := anime_file(path)) is not None:
         from training.data.kaggle import load_anime
 
         for anime_id, info in load_anime(anime_path).items():
