@@ -73,11 +73,18 @@ def best_rows(utility: np.ndarray, rows: np.ndarray, k: int) -> np.ndarray:
 
 
 def slots(
-    index: TitleIndex, utility: np.ndarray, candidates: np.ndarray, k: int, *, grouped: bool = True
+    index: TitleIndex,
+    utility: np.ndarray,
+    candidates: np.ndarray,
+    k: int,
+    *,
+    grouped: bool = True,
+    after: np.ndarray | None = None,
 ) -> list[Slot]:
     """The ``k`` best franchises among ``candidates`` (bool (n,)) by ``utility``, each shown by
-    its next title to watch (earliest start; ties by utility); ``grouped`` False: the ``k`` best
-    titles, one line each."""
+    its next title to watch: one that comes after a title on the list where there is one
+    (``after``, :func:`after_listed`), else the group's earliest (ties by utility); ``grouped``
+    False: the ``k`` best titles, one line each."""
     rows = np.flatnonzero(candidates)
     if k <= 0 or len(rows) == 0:
         return []
@@ -97,6 +104,8 @@ def slots(
         # The next to watch: the earliest of the shortlisted titles of the group nearly as good
         # as its best (crossovers merge a few big groups, whose far ends should not show).
         near = order[(groups == group) & (utility[order] >= utility[best] - NEXT_MARGIN)]
+        if after is not None and after[near].any():
+            near = near[after[near]]
         nxt = int(near[np.lexsort((-utility[near], index.start[near]))][0])
         out.append(Slot(nxt, best, int(sizes[group]) - 1))
     return out

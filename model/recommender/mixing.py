@@ -24,7 +24,7 @@ from model.coldstart.features import (
     new_utility,
     static_features,
 )
-from model.coldstart.franchise import Slot, allowed, slots
+from model.coldstart.franchise import Slot, after_listed, allowed, slots
 from model.coldstart.index import TitleIndex
 from model.coldstart.reasons import reasons
 from model.forward import ProfilePass
@@ -136,6 +136,7 @@ class CatalogRanking:
             self.candidates(feats, entries, query, corpus_mask),
             query.k,
             grouped=query.franchise_rules,
+            after=after_listed(self.index, feats.listed),
         )
         picks = []
         for slot in chosen:

@@ -312,3 +312,11 @@ def test_untyped_links_make_a_sequel_only_of_a_less_popular_dated_title() -> Non
     )
     prequel = {a: bool(index.has_prequel[index.row(a)]) for a in (first, restart, sequel, undated)}
     assert prequel == {first: False, restart: False, sequel: True, undated: False}
+
+
+def test_the_next_title_of_a_franchise_is_the_one_after_the_list(rec: Recommender) -> None:
+    # S2 on the list, not SHOW: the franchise's line is S3 (after S2), not its first season.
+    recs = rec.recommend([ProfileEntry(S2, 9, "completed")], RecommendationQuery(60, explain=False))
+    shown = [r for r in recs if r.anime_id in (SHOW, S2, S3)]
+    assert [(r.anime_id, r.more) for r in shown] == [(S3, 1)]
+    assert shown[0].reasons == ("sequel of Show 2nd Season, which you rated 9",)
