@@ -143,10 +143,17 @@ class ListSites:
             raise _failed(exc) from exc
 
     async def fetch(
-        self, source: str, username: str, user_id: str | None = None, *, link: bool = False
+        self,
+        source: str,
+        username: str,
+        user_id: str | None = None,
+        *,
+        link: bool = False,
+        fingerprint: str | None = None,
     ) -> Fetched:
-        """The whole list with its fingerprint; ``link``: the name was just typed by a member
-        (validated, and a private MAL list gets the ``/import`` hint)."""
+        """The whole list with its fingerprint (asked first, unless the caller just did and
+        passes it); ``link``: the name was just typed by a member (validated, and a private
+        MAL list gets the ``/import`` hint)."""
         from common.mal import ListPrivate, MalError, validate_username
         from common.sites import SiteError
 
@@ -154,13 +161,13 @@ class ListSites:
             if source == "mal":
                 mal = self._mal()
                 name = validate_username(username) if link else username
-                stamp = await mal.list_fingerprint(name)
+                stamp = fingerprint or await mal.list_fingerprint(name)
                 entries = await mal.get_animelist(name)
                 mapped = [StoredEntry.from_mal(e) for e in entries]
                 return Fetched("mal", name, None, mapped, fingerprint=stamp)
             client = self._client(source)
             # The fingerprint first: a change made while the list is read shows next time.
-            stamp = await client.list_fingerprint(username, user_id=user_id)
+            stamp = fingerprint or await client.list_fingerprint(username, user_id=user_id)
             site_list = await client.get_list(username, user_id=user_id)
         except ListPrivate as exc:
             hint = " Or upload your list export with `/import`."

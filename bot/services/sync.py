@@ -255,7 +255,7 @@ class SyncService:
             recent = last_sync is not None and _now() - last_sync < self.full_sync_max_age
             if not force and recent and fingerprint == stored_fingerprint:
                 return await self._mark_checked(discord_user_id)
-            got = await self.sites.fetch(source, username, user_id)
+            got = await self.sites.fetch(source, username, user_id, fingerprint=fingerprint)
         except SyncFailed as exc:
             await self._record_error(discord_user_id, exc.user_message)
             raise

@@ -144,8 +144,10 @@ async def test_refresh_covers_every_site_with_its_own_budget_and_keeps_lists_on_
 
     # AniList changes (an entry updated): its fingerprint differs, the list is fetched again.
     anilist.add_user("Ann", [*ANN[:2], {**ANN[2], "mal_id": 30, "updated_at": 1_800_000_000}])
+    asked = len(anilist.requests)
     outcome = await sync.sync(12)
     assert outcome.changed and (outcome.stats.entries, outcome.unknown) == (3, 0)
+    assert len(anilist.requests) == asked + 2, "one fingerprint, one list chunk"
     assert await _unmapped(sessions, 12) == [], "a later mapping moves the entry over"
 
     # Kitsu down, AniList rate-limited: errors recorded, lists kept, the other site still runs.
