@@ -8,7 +8,8 @@
    when no list carries a time, a seeded random draw of all lists. The candidate never trains on
    them.
 3. **Train** the candidate on the others (``training.train.run_training``, early stopping on its
-   own validation users) and export it under ``--out``.
+   own validation users), export it under ``--out`` and calibrate its catalog side channel
+   (``training.coldstart``, what ``make model`` runs as ``fit-coldstart``).
 4. **Evaluate** candidate and live model on the same held-out lists
    (``training.evaluation.holdout``: one 80/20 split of each list, each model ranks its own
    corpus, every held-out entry counts).
@@ -65,6 +66,7 @@ class RefreshSettings:
     max_holdout: int = MAX_HOLDOUT
     promote: bool = True
     progress: bool = True
+    side_channel: bool = True
 
 
 def newest_users(merged: MergedLists, fraction: float, limit: int, min_entries: int) -> list[str]:
@@ -119,6 +121,25 @@ def default_sources() -> list[str]:
     if parsed.get_backend_name() != "sqlite" or Path(database).is_file():
         sources.append(url)
     return sources
+
+
+def fit_side_channel(candidate_dir: Path, dataset: Any) -> str:
+    """Calibrate the catalog side channel for the candidate on its validation users, as
+    ``make model`` does with ``python -m training fit-coldstart`` (``DIR/coldstart.json``)."""
+    from model.coldstart.calibration import SIDECAR, fit_calibration
+    from training.coldstart import SEEDS, choice_sets, member_lists, open_model
+    from training.dataset import VALIDATION
+
+    recommender, index = open_model(str(candidate_dir), None)
+    try:
+        sets = choice_sets(recommender, index, member_lists(dataset, VALIDATION), SEEDS)
+    finally:
+        recommender.close()
+    calibration = fit_calibration(
+        sets, info={"data": "refresh", "split": "validation", "seeds": list(SEEDS)}
+    )
+    calibration.save(candidate_dir / SIDECAR)
+    return f"side channel calibrated on {len(sets):,} choice sets"
 
 
 def decide(candidate: dict[str, float], live: dict[str, float] | None, tolerance: float) -> bool:
@@ -197,6 +218,13 @@ def run_refresh(settings: RefreshSettings, log: Callable[[str], Any] = print) ->
     )
     metadata["refresh"] = {"held_out_users": len(split.keys), "started_at": started.isoformat()}
     candidate_dir = export(result, dataset, metadata, settings.out / "candidate")
+    side_channel = "side channel not calibrated (--no-side-channel)"
+    if settings.side_channel:
+        try:
+            side_channel = fit_side_channel(candidate_dir, dataset)
+        except Exception as error:  # the model serves without it (default calibration)
+            side_channel = f"side channel not calibrated ({type(error).__name__}: {error})"
+    log(side_channel)
     candidate = load_artifact(candidate_dir)
     results = {"candidate": evaluate_artifact_on_lists(candidate, split)}
     if live is not None:
@@ -228,6 +256,7 @@ def run_refresh(settings: RefreshSettings, log: Callable[[str], Any] = print) ->
             k: v for k, v in dataset.summary().items() if k not in ("options", "sources")
         },
         "held_out": {**split.summary(), "rule": rule},
+        "side_channel": side_channel,
         "tolerance": settings.tolerance,
         "results": results,
         "promoted": better and decision.startswith("promoted"),
@@ -255,6 +284,7 @@ def _refresh_command(args: argparse.Namespace) -> int:
         max_holdout=args.max_holdout,
         promote=args.promote,
         progress=not args.quiet,
+        side_channel=args.side_channel,
     )
     try:
         report = run_refresh(settings, log=lambda line: print(line, file=sys.stderr))
@@ -293,6 +323,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         action=argparse.BooleanOptionalAction,
         default=True,
         help="promote if not worse",
+    )
+    parser.add_argument(
+        "--side-channel",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="calibrate the catalog side channel for the candidate (fit-coldstart)",
     )
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     add_options(parser)

@@ -75,6 +75,8 @@ def test_refresh_cli_promotes_the_first_model_and_reports(tmp_path: Path) -> Non
     assert cli([*args, *flags]) == 0
     report = json.loads((out / "report.json").read_text())
     assert report["promoted"] and live.is_symlink() and report["live_version"] is None
+    assert report["side_channel"].startswith("side channel calibrated"), report["side_channel"]
+    assert (live.resolve() / "coldstart.json").is_file()  # travels with the promoted model
     assert report["held_out"]["users"] == 3  # 10 % of the 30 dated (collected) lists
     assert report["held_out"]["rule"] == "latest list times"
     assert set(report["results"]) == {"candidate"}
@@ -86,14 +88,13 @@ def test_a_worse_candidate_is_not_promoted(tmp_path: Path) -> None:
 
     live = tmp_path / "model"
     data = (str(write_sample(tmp_path / "anime-5k")), str(collected(tmp_path)))
-    first = RefreshSettings(data, live, tmp_path / "r1", TINY, OPTIONS, progress=False)
+    quick = {"progress": False, "side_channel": False}  # the CLI test covers the side channel
+    first = RefreshSettings(data, live, tmp_path / "r1", TINY, OPTIONS, **quick)
     assert run_refresh(first, log=lambda _: None)["promoted"]
     before = os.readlink(live)
     assert 99001 in load_artifact(live.resolve()).corpus_ids  # the new title entered
     # A tolerance below zero asks the candidate to beat the live model by a whole unit.
-    second = RefreshSettings(
-        data, live, tmp_path / "r2", TINY, OPTIONS, tolerance=-1.0, progress=False
-    )
+    second = RefreshSettings(data, live, tmp_path / "r2", TINY, OPTIONS, tolerance=-1.0, **quick)
     report = run_refresh(second, log=lambda _: None)
     assert not report["promoted"] and report["decision"].startswith("kept")
     assert os.readlink(live) == before
