@@ -136,7 +136,10 @@ class ModelWatcher:
                 exc,
             )
             return SwapResult("refused", real, detail=f"{type(exc).__name__}: {exc}")
-        old = self.pool.swap(recommender)
+        previous = self.pool.recommender
+        was = f"{previous.n_items} titles" if previous is not None else "no model"
+        del previous  # holding it would keep the old model's memory (see RecommenderPool.swap)
+        self.pool.swap(recommender)
         self.current, self._refused = now, None
         self.swaps += 1
         added = await seed_catalog(self.catalog, recommender)
@@ -145,6 +148,6 @@ class ModelWatcher:
             real,
             recommender.n_items,
             added,
-            f"{old.n_items} titles" if old is not None else "no model",
+            was,
         )
         return SwapResult("loaded", real, recommender.n_items, added)

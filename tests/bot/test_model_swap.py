@@ -85,11 +85,17 @@ async def test_running_calls_finish_on_the_old_model_new_ones_use_the_new(
         await pool.close()
 
 
-async def test_an_idle_old_model_is_closed_at_once(recommender: Recommender) -> None:
+async def test_an_idle_old_model_is_closed_at_once_and_freed(recommender: Recommender) -> None:
     old, new = Gated(recommender, "old"), Gated(recommender, "new")
     pool = RecommenderPool(old)  # type: ignore[arg-type]
     pool.swap(new)  # type: ignore[arg-type]
     assert old.closed and pool.retiring == 0 and pool.recommender is new
+    del old  # the last reference: the pool's collection then frees it
+    for _ in range(40):
+        if pool.released:
+            break
+        await asyncio.sleep(0.05)
+    assert pool.released == 1
 
 
 @pytest.fixture

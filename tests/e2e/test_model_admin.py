@@ -109,7 +109,8 @@ async def test_scheduled_refresh_runs_niced_and_its_model_goes_live(
     )
     services = bot.services
     deadline = asyncio.get_running_loop().time() + 20
-    while services.model_watcher.swaps < 1:
+    refresher = services.model_refresher
+    while services.model_watcher.swaps < 1 or refresher.running or refresher.last_exit is None:
         assert asyncio.get_running_loop().time() < deadline, caplog.text
         await asyncio.sleep(0.1)
     assert services.pool.recommender.n_items == 20

@@ -62,6 +62,9 @@ async def test_promoted_model_is_served_without_restart(
     bot = await start_bot(model_path=link, model_watch_seconds=0.1)
     services = bot.services
     services.cooldowns["recommend"] = (0, 0.0)  # a busy member, not a cool-down, is tested
+    # The fresh titles have no MAL details yet (NSFW unknown counts as NSFW): allowed here,
+    # this test is about the swap.
+    await world.slash(world.admin, "config", allow_nsfw=True)
     await world.slash(world.alice, "link", username="alice_mal")
     before = await world.slash(world.alice, "recommend", count=5)
     assert listed_ids(before) and not listed_ids(before) & FRESH_IDS
@@ -80,10 +83,12 @@ async def test_promoted_model_is_served_without_restart(
             )
 
     traffic = asyncio.create_task(member_traffic())
-    await asyncio.sleep(0.3)
+    await wait_for(lambda: len(results) >= 3)
     promote(v2, link)
     await wait_for(lambda: services.model_watcher.swaps == 1)
-    await asyncio.sleep(0.3)
+    # Two more rounds that started after the swap, whatever the machine's speed.
+    swapped_at = len(results)
+    await wait_for(lambda: len(results) >= swapped_at + 6, within=30)
     stop.set()
     await traffic
 
@@ -96,7 +101,8 @@ async def test_promoted_model_is_served_without_restart(
     assert listed_ids(after) and listed_ids(after) <= FRESH_IDS, after.text
     assert services.pool.recommender.n_items == len(NEW_CORPUS)
     assert services.catalog.known(90_000) and "Fresh Title" in after.text
-    await wait_for(lambda: services.pool.retiring == 0)  # the old model is let go
+    # The old model is let go once its calls returned, and its memory freed.
+    await wait_for(lambda: services.pool.retiring == 0 and services.pool.released == 1)
 
 
 async def test_broken_model_is_refused_and_a_model_appears_later(
