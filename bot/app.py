@@ -113,6 +113,9 @@ async def open_services(settings: Settings, *, migrate: bool = True) -> AsyncIte
         if recommender is not None:
             added = await seed_catalog(catalog, recommender)
             log.info("model: %d titles (%d new in the catalog)", recommender.n_items, added)
+        # The pool holds the model; this frame lives as long as the bot and must not keep a
+        # model alive after a live swap replaced it.
+        del recommender
         yield Services(
             settings=settings,
             sessions=sessions,
