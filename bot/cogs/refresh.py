@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from datetime import timedelta
 
 from discord.ext import commands, tasks
@@ -27,6 +28,7 @@ MAX_TITLES_PER_ROUND = 1000
 MAX_ACCOUNTS_PER_ROUND = 500
 UNLOAD_GRACE_SECONDS = 5.0
 DISCOVERY_PAGES = 4
+CATALOG_REFRESH_SECONDS = 3600.0
 """MAL season/ranking pages read per round (one request each, up to 500 titles a page)."""
 
 
@@ -62,6 +64,7 @@ class RefreshCog(commands.Cog):
         self.bot = bot
         self.services = services
         self.discovery = CatalogDiscovery(services.catalog)
+        self.catalog_served_at = time.monotonic()  # the model was loaded with the catalog
         self.rounds = 0
         self.last_report: object | None = None
         self.stopping = False
@@ -124,12 +127,13 @@ class RefreshCog(commands.Cog):
                 )
                 if filled:
                     log.info("catalog: filled %d titles from MAL", filled)
-                # new titles and links reach the model's ranking without a restart
-                refreshed = (found.added or filled) and not self.stopping
-                if refreshed and await refresh_served_catalog(
-                    self.services.pool, self.services.catalog
-                ):
-                    log.info("model: now ranking the refreshed catalog")
+                # New titles and links reach the model's ranking without a restart, at most
+                # hourly: each rebuild indexes the whole catalog again (a second or two).
+                due = time.monotonic() - self.catalog_served_at >= CATALOG_REFRESH_SECONDS
+                if (found.added or filled) and due and not self.stopping:
+                    self.catalog_served_at = time.monotonic()
+                    if await refresh_served_catalog(self.services.pool, self.services.catalog):
+                        log.info("model: now ranking the refreshed catalog")
         except Exception:
             # One bad round must not end the loop.
             log.exception("background refresh round failed")
