@@ -4,12 +4,12 @@ Group recommendation by aggregating individual predictions (Masthoff 2004, "Grou
 selecting a sequence of television items to suit a group of viewers", UMUAI 14; strategy
 "average without misery"):
 
-1. Candidates: each member's own top :data:`POOL_PER_MEMBER` recommendations, from one batched
-   pass (``Recommender.recommend_batch``), among titles that no member has on their list
-   (completed, watching, on hold or dropped; plan-to-watch too unless ``include_planned``), has
-   marked seen or not interested, and that pass the filters (media, NSFW).
-2. Each member's predicted score (1–10) for every candidate, from a second batched pass
-   (``recommend_batch(..., targets=...)``).
+1. One batched pass (``Recommender.recommend_batch(..., targets=...)``) gives every member's
+   presence (the model's "would watch") and predicted score (1–10) for every title of the
+   network's corpus that no member has on their list (completed, watching, on hold or dropped;
+   plan-to-watch too unless ``include_planned``) or has marked seen or not interested, and that
+   passes the filters (media, NSFW).
+2. Candidates: the union of each member's :data:`POOL_PER_MEMBER` likeliest titles (presence).
 3. Rank by the mean predicted score; a title where any member is predicted below
    :data:`MISERY_FLOOR` goes after every title where nobody is (pushed down, not dropped, so a
    demanding group still gets an answer).
@@ -30,6 +30,7 @@ from bot.services.errors import EmptyProfile, NotLinked, NotShared, ServiceError
 from bot.services.guilds import GuildConfig
 from bot.services.recommendations import MEDIA_CHOICES, RecommendationService
 from model.profile import ProfileEntry
+from model.recommender import Target
 from model.recommender.query import RecommendationQuery
 
 MAX_MEMBERS: Final = 8
@@ -126,6 +127,24 @@ def rank_group(
         rows.append((anime_id, mean, known, min(known) < floor))
     rows.sort(key=lambda r: (r[3], -r[1], r[0]))
     return rows[: max(0, k)]
+
+
+def own_tops(
+    corpus: Sequence[int], targets: Sequence[Sequence[Target | None]], per_member: int
+) -> list[int]:
+    """The union of each member's ``per_member`` likeliest titles of ``corpus`` (by presence,
+    the model's "would watch"; ties by position), member by member in order of first appearance.
+    ``targets[m][j]`` is member m's :class:`~model.recommender.Target` for ``corpus[j]``."""
+    out: dict[int, None] = {}
+    for member in targets:
+        known = [(-t["presence"], j) for j, t in enumerate(member) if t is not None]
+        for _, j in sorted(known)[:per_member]:
+            out.setdefault(corpus[j], None)
+    return list(out)
+
+
+def _score(target: Target | None) -> float | None:
+    return None if target is None else target["predicted_score"]
 
 
 class TogetherService:
@@ -228,28 +247,27 @@ class TogetherService:
         exclude = set(watched) | set(
             await self.recommendations.not_interested(m.discord_user_id for m, _ in members)
         )
-        if not config.allow_nsfw:
-            exclude |= self.catalog.nsfw_ids()
-        query = RecommendationQuery(
-            POOL_PER_MEMBER,
-            media=MEDIA_CHOICES[media],
-            include_planned=include_planned,
-            exclude=exclude,
-            explain=False,
-            allow_nsfw=config.allow_nsfw,
-        )
-        own_picks, _ = await self.pool.run(recommender.recommend_batch, profiles, query)
-        candidates = list(dict.fromkeys(r.anime_id for recs in own_picks for r in recs))
+        kinds = MEDIA_CHOICES[media]
+        corpus = [
+            anime_id
+            for anime_id in recommender.corpus_ids.tolist()
+            if anime_id not in exclude
+            # Unknown NSFW status counts as NSFW where the server has not allowed it.
+            and self.catalog.allowed(anime_id, config.allow_nsfw)
+            and (
+                kinds is None or str((recommender.item(anime_id) or {}).get("media_type")) in kinds
+            )
+        ]
+        # One batched pass: every member's presence and predicted score for every candidate.
         _, found = await self.pool.run(
             recommender.recommend_batch,
             profiles,
-            RecommendationQuery(0, explain=False),
-            targets=[candidates] * len(profiles),
+            RecommendationQuery(0, explain=False, allow_nsfw=config.allow_nsfw),
+            targets=[corpus] * len(profiles),
         )
-        scores = [
-            [t["predicted_score"] if t is not None else None for t in (targets or [])]
-            for targets in found
-        ]
+        candidates = own_tops(corpus, [t or [] for t in found], POOL_PER_MEMBER)
+        position = {anime_id: j for j, anime_id in enumerate(corpus)}
+        scores = [[_score((member or [])[position[a]]) for a in candidates] for member in found]
         ranked = rank_group(candidates, scores, k=k)
         items = tuple(
             GroupPick(

@@ -21,9 +21,11 @@ from bot.services.together import (
     Invitee,
     TogetherService,
     left_out_sentence,
+    own_tops,
     rank_group,
 )
-from model import RecommendationQuery, Recommender
+from model import Recommender
+from model.recommender import Target
 from tests.bot.artifacts import tiny_artifact, tiny_items
 
 SHARED = GuildConfig(members_can_view_others=True)
@@ -191,15 +193,29 @@ async def test_feedback_shapes_profiles_and_recommendations(service: TogetherSer
     assert await feedback.of(1) == []
 
 
-async def test_the_group_pass_is_the_batch_call(
+async def test_candidates_are_each_members_likeliest_titles(
     service: TogetherService, recommender: Recommender
 ) -> None:
-    """The candidates are the members' own top titles from one batched call."""
+    """The candidates are the union of each member's 50 likeliest titles (presence) among
+    those nobody has on their list; with k as large, all of them are picked."""
     result = await service.picks(who(1, "ann"), [who(2, "bo")], SHARED, k=40)
-    profiles = [await service.accounts.profile(u) for u in (1, 2)]
     excluded = {a for u in (1, 2) for a, _, _ in LISTS[u]} | {101}
-    own, _ = recommender.recommend_batch(
-        profiles, RecommendationQuery(50, exclude=excluded, explain=False)
-    )
-    union = {r.anime_id for recs in own for r in recs}
+    allowed = [int(a) for a in recommender.corpus_ids if int(a) not in excluded]
+    union: set[int] = set()
+    for user in (1, 2):
+        found = recommender.targets(await service.accounts.profile(user), allowed)
+        likeliest = sorted(
+            (t for t in found if t is not None), key=lambda t: (-t["presence"], t["anime_id"])
+        )
+        union |= {t["anime_id"] for t in likeliest[:50]}
     assert {i.anime.anime_id for i in result.items} == union
+
+
+def test_own_tops_is_each_members_likeliest_in_turn() -> None:
+    def t(anime_id: int, presence: float) -> Target:
+        return {"anime_id": anime_id, "presence": presence, "predicted_score": 7.0}
+
+    targets = [[t(7, 0.1), t(8, 0.5), t(9, 0.3)], [t(7, 0.9), None, t(9, 0.2)]]
+    assert own_tops([7, 8, 9], targets, 1) == [8, 7]
+    assert own_tops([7, 8, 9], targets, 2) == [8, 9, 7]
+    assert own_tops([7, 8, 9], targets, 0) == []
