@@ -36,6 +36,9 @@ migrate: $(STAMP_RUN) ## Apply database migrations (DATABASE_URL, default SQLite
 	$(VENV)/bin/alembic upgrade head
 
 run: migrate ## Start the bot (builds the default model first when MODEL_PATH has none)
+	@# Settings first: a missing DISCORD_TOKEN should not wait for a model build to be told.
+	@$(PY) -c "from common.settings import Settings, load_settings; load_settings(Settings)" \
+	  2>/dev/null || { $(PY) -m bot; exit $$?; }
 	@if [ ! -f "$(MODEL_PATH)/manifest.json" ]; then \
 	  echo "No model at $(MODEL_PATH): building the default one from $(DATA_DIR) (a few minutes; once)."; \
 	  $(MAKE) --no-print-directory model || exit $$?; \
