@@ -88,4 +88,4 @@ def test_make_run_builds_the_model_only_when_there_is_none(tmp_path: Path) -> No
     without = _make_dry_run(tmp_path / "none")
     assert "-m training train --data training/datasets/anime-5k" in without
     assert f"-m training promote runs/candidate-default --to {tmp_path / 'none'}" in without
-    assert without.index("training promote") < without.index("-m bot")
+    assert without.index("training promote") < without.rindex("-m bot")
