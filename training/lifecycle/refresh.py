@@ -16,7 +16,8 @@
 5. **Promote** (``training.lifecycle.promote``) only if the candidate's NDCG@100 is at least the
    live model's minus ``--tolerance`` (default 0.005, absolute: about the standard error of
    NDCG@100 over a few hundred users). With no live model, a loadable candidate is promoted.
-6. **Report**: ``report.json`` and ``report.md`` in ``--out``.
+6. **Report**: ``report.json`` and ``report.md`` in ``--out``, and a summary in
+   ``<MODEL_PATH parent>/models/last-refresh.json`` for the bot's ``/model``.
 
 Without ``--data`` (the bot's scheduled refresh runs ``refresh --to MODEL_PATH``) the sources are
 the shipped anime-5k sample, ``data/collected`` when it exists and the bot's database
@@ -30,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -43,10 +45,11 @@ import numpy as np
 from training.configs import CONFIGS, TrainConfig
 from training.dataset import DatasetOptions, add_options, options_from_args
 from training.evaluation.holdout import HeldOutLists, evaluate_artifact_on_lists, split_lists
-from training.lifecycle.promote import PromoteError, live_version, promote, stamp
+from training.lifecycle.promote import PromoteError, live_version, promote, stamp, versions_dir
 from training.sources import MergedLists, merge_sources
 
 TOLERANCE = 0.005
+LAST_REFRESH = "last-refresh.json"  # the bot's /model reads it (bot.services.modelinfo)
 HOLDOUT_FRACTION = 0.1
 MAX_HOLDOUT = 1000
 HOLDOUT_SEED = 20261129
@@ -264,8 +267,40 @@ def run_refresh(settings: RefreshSettings, log: Callable[[str], Any] = print) ->
     }
     (settings.out / "report.json").write_text(json.dumps(report, indent=2) + "\n")
     (settings.out / "report.md").write_text(markdown(report))
+    write_last_refresh(settings.model_path, report, settings.out)
     log(decision)
     return report
+
+
+def last_refresh_summary(report: dict[str, Any], out: Path) -> dict[str, Any]:
+    """The report in the flat shape ``/model`` shows (scalars, then one object of numbers per
+    line): decision first, each model's measures, where the full report is."""
+    keep = ("n_items", "reachable", "recall@20", "ndcg@100")
+    return {
+        "decision": report["decision"],
+        "promoted": report["promoted"],
+        "finished_at": stamp(datetime.now(UTC)),
+        "seconds": report["seconds"],
+        **{
+            name: {k: round(v, 4) for k, v in row.items() if k in keep}
+            for name, row in report["results"].items()
+        },
+        "held_out": report["held_out"],
+        "tolerance": report["tolerance"],
+        "data": ", ".join(report["data"]),
+        "report": str(out / "report.md"),
+    }
+
+
+def write_last_refresh(model_path: Path, report: dict[str, Any], out: Path) -> Path:
+    """``<models dir>/last-refresh.json`` (what the bot's ``/model`` reads), replaced atomically."""
+    folder = versions_dir(model_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / LAST_REFRESH
+    tmp = folder / f".{LAST_REFRESH}.tmp"
+    tmp.write_text(json.dumps(last_refresh_summary(report, out), indent=1) + "\n")
+    os.replace(tmp, path)
+    return path
 
 
 def _refresh_command(args: argparse.Namespace) -> int:

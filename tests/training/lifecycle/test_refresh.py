@@ -100,6 +100,12 @@ def test_a_worse_candidate_is_not_promoted(tmp_path: Path) -> None:
     assert os.readlink(live) == before
     assert set(report["results"]) == {"candidate", "live"}
     assert report["results"]["live"]["reachable"] > 0
+    # The summary the bot's /model reads, where it looks for it.
+    from bot.services.modelinfo import report_paths
+
+    summary = json.loads(report_paths(live)[0].read_text())
+    assert summary["decision"] == report["decision"] and summary["promoted"] is False
+    assert set(summary["live"]) == {"n_items", "reachable", "recall@20", "ndcg@100"}
     md = (tmp_path / "r2" / "report.md").read_text()
     assert "| live |" in md and "| candidate |" in md and "Decision: kept" in md
 
