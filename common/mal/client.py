@@ -31,6 +31,7 @@ import aiohttp
 
 from common.mal.errors import (
     AnimeNotFound,
+    HttpStatus,
     InvalidResponse,
     InvalidUsername,
     ListPrivate,
@@ -41,7 +42,8 @@ from common.mal.errors import (
     RateLimited,
     UserNotFound,
 )
-from common.mal.models import ANIME_FIELDS, LISTING_FIELDS, AnimePage, MalAnime, MalListEntry
+from common.mal.listings import ListingPages
+from common.mal.models import ANIME_FIELDS, MalAnime, MalListEntry
 from common.mal.ratelimit import RateLimiter
 
 if TYPE_CHECKING:
@@ -56,9 +58,6 @@ USERNAME_RE = re.compile(r"[A-Za-z0-9_-]{2,16}")
 
 CLIENT_ID_HEADER = "X-MAL-CLIENT-ID"
 LIST_PAGE_SIZE = 1000  # MAL's maximum for /users/{name}/animelist
-LISTING_PAGE_SIZE = 500  # MAL's maximum for /anime/season and /anime/ranking
-SEASONS = ("winter", "spring", "summer", "fall")
-RANKING_TYPES = ("all", "airing", "upcoming", "tv", "ova", "movie", "special", "bypopularity")
 PROBE_ANIME_ID = 1  # Cowboy Bebop: always public, used to tell a private list from throttling
 
 
@@ -98,16 +97,7 @@ class ClientStats:
     statuses: dict[int, int] = field(default_factory=dict)
 
 
-class _HttpStatus(Exception):
-    """A non-retryable HTTP status (4xx other than 429); mapped to a typed error by the caller."""
-
-    def __init__(self, status: int, started: float) -> None:
-        super().__init__(status)
-        self.status = status
-        self.started = started
-
-
-class MalClient:
+class MalClient(ListingPages):
     """Async MAL API v2 client; use as ``async with MalClient(...) as mal:``.
 
     ``session`` is an existing :class:`aiohttp.ClientSession` to share (not closed here); without
@@ -243,7 +233,7 @@ class MalClient:
             payload = await self._get(
                 f"{self.base_url}/anime/{int(anime_id)}", {"fields": ANIME_FIELDS}, expect="id"
             )
-        except _HttpStatus as exc:
+        except HttpStatus as exc:
             if exc.status == 404:
                 raise AnimeNotFound(anime_id) from None
             if exc.status == 403:
@@ -251,62 +241,7 @@ class MalClient:
             raise self._other_status(exc.status, f"anime {anime_id}") from None
         return MalAnime.from_api(payload)
 
-    async def get_season(
-        self, year: int, season: str, *, offset: int = 0, limit: int = LISTING_PAGE_SIZE
-    ) -> AnimePage:
-        """One page of the anime that start in ``season`` of ``year``, most members first
-        (``GET /anime/season/{year}/{season}``), NSFW titles included (marked by ``nsfw``)."""
-        if season not in SEASONS:
-            raise ValueError(f"season must be one of {SEASONS}, got {season!r}")
-        url = f"{self.base_url}/anime/season/{int(year)}/{season}"
-        params = {"sort": "anime_num_list_users"}
-        return await self._listing(url, params, offset, limit, f"season {season} {year}")
-
-    async def get_ranking(
-        self, ranking_type: str = "all", *, offset: int = 0, limit: int = LISTING_PAGE_SIZE
-    ) -> AnimePage:
-        """One page of MAL's ranking (``GET /anime/ranking?ranking_type=...``)."""
-        if ranking_type not in RANKING_TYPES:
-            raise ValueError(f"ranking_type must be one of {RANKING_TYPES}, got {ranking_type!r}")
-        params = {"ranking_type": ranking_type}
-        return await self._listing(
-            f"{self.base_url}/anime/ranking", params, offset, limit, f"ranking {ranking_type}"
-        )
-
     # --- internals --------------------------------------------------------------------------
-
-    async def _listing(
-        self, url: str, params: dict[str, str], offset: int, limit: int, what: str
-    ) -> AnimePage:
-        """One page of a season or ranking listing (``data[].node``); a 404 is an empty page."""
-        query = {
-            **params,
-            "fields": LISTING_FIELDS,
-            "limit": str(max(1, min(limit, LISTING_PAGE_SIZE))),
-            "offset": str(max(0, offset)),
-            "nsfw": "true",
-        }
-        try:
-            payload = await self._get(url, query, expect="data")
-        except _HttpStatus as exc:
-            if exc.status == 404:
-                return AnimePage((), None)
-            if exc.status == 403:
-                raise MalThrottled(f"403 on {what}") from None
-            raise self._other_status(exc.status, what) from None
-        data = payload["data"]
-        if not isinstance(data, list):
-            raise InvalidResponse(f"'data' is not a list for {what}")
-        anime = []
-        for item in data:
-            node = item.get("node") if isinstance(item, dict) else None
-            if isinstance(node, dict):
-                try:
-                    anime.append(MalAnime.from_api(node))
-                except InvalidResponse:
-                    continue  # one odd title does not lose the page
-        more = bool((payload.get("paging") or {}).get("next")) and bool(data)
-        return AnimePage(tuple(anime), max(0, offset) + len(data) if more else None)
 
     def _list_url(self, name: str) -> str:
         return f"{self.base_url}/users/{quote(name, safe='')}/animelist"
@@ -324,13 +259,13 @@ class MalClient:
     ) -> dict[str, Any]:
         try:
             payload = await self._get(url, params, expect="data")
-        except _HttpStatus as exc:
+        except HttpStatus as exc:
             raise await self._user_error(name, exc) from None
         if not isinstance(payload["data"], list):
             raise InvalidResponse(f"'data' is not a list for {name!r}")
         return payload
 
-    async def _user_error(self, name: str, exc: _HttpStatus) -> MalError:
+    async def _user_error(self, name: str, exc: HttpStatus) -> MalError:
         if exc.status == 404:
             return UserNotFound(name)
         if exc.status == 400:
@@ -351,7 +286,7 @@ class MalClient:
                 expect="id",
                 retries=1,
             )
-        except _HttpStatus as probe:
+        except HttpStatus as probe:
             if probe.status == 403:
                 return MalThrottled(f"403 on the list of {name!r} and on a public anime")
             return ListPrivate(name)  # MAL answered the probe: not throttling
@@ -378,7 +313,7 @@ class MalClient:
         """GET ``url`` and return its JSON object, which must hold the key ``expect``.
 
         Retries (bounded) what may pass: 429, 5xx, timeouts, connection errors, unreadable
-        200s. Other statuses raise :class:`_HttpStatus` at once.
+        200s. Other statuses raise :class:`HttpStatus` at once.
         """
         session = self._ensure_session()
         headers = {CLIENT_ID_HEADER: self._client_id, "Accept": "application/json"}
@@ -419,7 +354,7 @@ class MalClient:
             elif status >= 500:
                 failure = MalUnavailable(f"HTTP {status} on GET {path}")
             elif status:
-                raise _HttpStatus(status, started)
+                raise HttpStatus(status, started)
             if attempt == max_retries:
                 break
             delay = self._backoff(attempt)

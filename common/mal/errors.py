@@ -120,3 +120,12 @@ class InvalidResponse(MalError):
     """MAL's answer was not the JSON it documents (malformed, truncated, without ``data``)."""
 
     user_message = "MyAnimeList sent an answer the bot could not read. Please try again later."
+
+
+class HttpStatus(Exception):
+    """A non-retryable HTTP status (4xx other than 429); mapped to a typed error by the caller."""
+
+    def __init__(self, status: int, started: float) -> None:
+        super().__init__(status)
+        self.status = status
+        self.started = started
