@@ -65,7 +65,6 @@ class Settings(MalSettings):
     model_refresh_command: str = "python -m training refresh --to {model_path}"
     model_refresh_threads: int = Field(default=1, ge=1)
 
-
     def secrets(self) -> list[str]:
         """The secret values, for the logging redaction filter."""
         return [s.get_secret_value() for s in (self.discord_token, self.mal_client_id)]
