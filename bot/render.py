@@ -385,7 +385,8 @@ def model_embed(info: ModelInfo) -> discord.Embed:
             "the bot picks it up without a restart."
         )
     else:
-        embed.description = clip(f"Serving `{info.real_path or info.path}`", DESCRIPTION_LIMIT)
+        # Short fields only: the embed's 6,000-character total is kept by construction.
+        embed.description = clip(f"Serving `{info.real_path or info.path}`", 1000)
         embed.add_field(name="Trained", value=info.created_at or "unknown")
         embed.add_field(
             name="Data",
