@@ -136,9 +136,28 @@ def catalog() -> Catalog:
     return build_catalog()
 
 
+TINY = Calibration(
+    a=1.0,
+    new={
+        **dict.fromkeys(NEW_FEATURES, 0.0),
+        "bias": -6.0,
+        "follows": 1.5,
+        "follows_liked": 0.5,
+        "related": 0.5,
+        "genre": 1.5,
+        "tag": 1.5,
+        "studio": 0.5,
+        "type": 1.0,
+        "popularity": 1.0,
+    },
+    corpus={"follows_unknown": 1.0, "follows_liked_unknown": 0.3},
+)
+"""Sized for the tiny model's 40-title log scores (~ −3.7), so both kinds of title compete."""
+
+
 @pytest.fixture
 def rec(tiny_model: Path, catalog: Catalog) -> Recommender:
-    return Recommender.load(tiny_model, catalog=catalog, workers=1)
+    return Recommender.load(tiny_model, catalog=catalog, workers=1, calibration=TINY)
 
 
 def ids(recs: list) -> list[int]:
