@@ -152,6 +152,9 @@ def why_embed(result: WhyResult, *, member_name: str | None = None) -> discord.E
     if anime.picture_url:
         embed.set_thumbnail(url=anime.picture_url)
     who = safe(clip(member_name or result.account.mal_username, 64))
+    if result.source == "catalog":
+        embed.description = clip(_catalog_why(result, who), DESCRIPTION_LIMIT)
+        return embed
     if not result.in_corpus:
         embed.description = (
             "The model does not know this title (too few lists in its training data), "
@@ -190,6 +193,30 @@ def why_embed(result: WhyResult, *, member_name: str | None = None) -> discord.E
             value = "\n".join(f"{link(i.anime, 90)}{_share(i)}" for i in influences)
             embed.add_field(name=label, value=clip(value, FIELD_VALUE_LIMIT), inline=False)
     return embed
+
+
+def _catalog_why(result: WhyResult, who: str) -> str:
+    """/why of a title outside the network's corpus, placed by the catalog side channel: its
+    rank, its MAL mean (as /recommend shows such titles) and the side channel's reasons."""
+    lines = []
+    if result.on_list:
+        scored = f"scored **{result.user_score}**" if result.user_score else "unscored"
+        lines.append(f"On {who}'s list ({scored}).")
+    elif result.rank is not None:
+        lines.append(f"Rank **#{result.rank}** among titles not on {who}'s list.")
+    else:
+        lines.append(
+            f"Not in {who}'s ranking now (a later season waits for an earlier one on the "
+            'list; titles marked "Not interested" stay out).'
+        )
+    if result.predicted_score is not None and not result.on_list:
+        lines.append(f"**{result.predicted_score:.1f}** MAL mean.")
+    lines.append(
+        "The model does not know this title: it is placed by its relations and content "
+        "(genres, tags, studios) to the list."
+    )
+    lines += [safe(r[:1].upper() + r[1:]) + "." for r in result.reasons]
+    return "\n".join(lines)
 
 
 def _share(influence: Influence) -> str:

@@ -45,6 +45,11 @@ class Explanation:
     ``presence`` and ``predicted_score`` are what the model says with that entry left out, so
     ``surprise = user_score − predicted_score`` compares the user's score with an honest guess.
     ``contributors`` are the entries with the largest |effect|, up or down.
+
+    ``source`` "catalog": a catalog title outside the corpus, explained by the side channel
+    (:mod:`model.coldstart`): ``rank`` is its line's in the mixed ranking, ``score`` and
+    ``presence`` its calibrated score, ``predicted_score`` its mean score, ``reasons`` why in
+    words.
     """
 
     anime_id: int
@@ -57,6 +62,8 @@ class Explanation:
     user_score: int | None
     surprise: float | None
     contributors: tuple[Contributor, ...]
+    source: str = "model"
+    reasons: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

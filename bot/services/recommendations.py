@@ -77,6 +77,8 @@ class WhyResult:
     surprise: float | None
     pushes_up: tuple[Influence, ...]
     pushes_down: tuple[Influence, ...]
+    source: str = "model"  # "catalog": placed by the side channel, predicted_score = MAL mean
+    reasons: tuple[str, ...] = ()  # the side channel's, in words
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,7 +212,16 @@ class RecommendationService:
             raise TitleNotFound(anime.title)
         recommender = self.pool.require()
         entries = await self._profile(account)
-        exp = await self.pool.run(recommender.explain, entries, anime.anime_id)
+        if recommender.item(anime.anime_id) is None:
+            # Placed in the mixed ranking /recommend would give (franchise "any", media any).
+            exclude = frozenset() if allow_nsfw else self.catalog.nsfw_ids()
+            exclude |= await self.not_interested([account.discord_user_id])
+            query = RecommendationQuery(exclude=exclude, allow_nsfw=allow_nsfw)
+            exp = await self.pool.run(
+                recommender.explain_catalog_title, entries, anime.anime_id, query
+            )
+        else:
+            exp = await self.pool.run(recommender.explain, entries, anime.anime_id)
         score = exp.score or 0.0
         influences = [
             Influence(info, c.effect, c.effect / score if score else None)
@@ -228,6 +239,8 @@ class RecommendationService:
             surprise=exp.surprise,
             pushes_up=tuple(i for i in influences if i.effect > 0)[:5],
             pushes_down=tuple(i for i in influences if i.effect < 0)[:5],
+            source=exp.source,
+            reasons=exp.reasons,
         )
 
     async def similar(

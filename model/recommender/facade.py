@@ -376,6 +376,19 @@ class Recommender:
         )
 
     @one_call
+    def explain_catalog_title(
+        self, entries: Sequence[ProfileEntry], anime_id: int, query: RecommendationQuery
+    ) -> Explanation:
+        """A catalog title outside the corpus in the mixed ranking under ``query``
+        (:meth:`model.recommender.mixing.CatalogRanking.explain`); else :meth:`explain`."""
+        if self.mixing is None or self.position(anime_id) is not None:
+            return self.explain(entries, anime_id)
+        (run,) = self.passes([self.encode(entries)])
+        mask = self.candidates.mask(run.profile, query)
+        found = self.mixing.explain(run, entries, int(anime_id), query, mask)
+        return found if found is not None else self.explain(entries, anime_id)
+
+    @one_call
     def similar(self, anime_id: int, k: int = 10) -> list[tuple[int, float]]:
         """Titles the model relates to one title: presence probabilities given only that title."""
         pos = self.position(anime_id)

@@ -30,7 +30,7 @@ from model.coldstart.reasons import reasons
 from model.forward import ProfilePass
 from model.profile import ProfileEntry, dedupe
 from model.recommender.query import RecommendationQuery
-from model.results import Recommendation
+from model.results import Explanation, Recommendation
 
 HANDFUL = 5
 """Below this many entries known to the network, a reply says the model barely knows the list."""
@@ -153,6 +153,51 @@ class CatalogRanking:
                 )
             )
         return picks
+
+    def explain(
+        self,
+        run: ProfilePass,
+        entries: Sequence[ProfileEntry],
+        anime_id: int,
+        query: RecommendationQuery,
+        corpus_mask: np.ndarray | None = None,
+    ) -> Explanation | None:
+        """A catalog title outside the corpus as :meth:`rank` sees it; None if the catalog
+        lacks it.
+
+        Its rank is the place its line would take ranked by its own score: 1 + the other
+        franchises with a better candidate (None when ``query`` filters it out or it is on the
+        list); its score is the calibrated one, its predicted score its mean score (else the
+        member's), as :func:`mixed_recommendations` gives them.
+        """
+        row = self.index.row(anime_id)
+        if row is None or self.position_of_row[row] >= 0:
+            return None
+        feats = self.features(entries)
+        u = self.utility(feats, run.log_scores() if run.inp.size > 0 else None)
+        mask = self.candidates(feats, entries, query, corpus_mask)
+        rank = None
+        if mask[row]:
+            franchise = self.index.franchise
+            better = mask & (u > u[row]) & (franchise != franchise[row])
+            rank = 1 + len(np.unique(franchise[better]))
+        entry = {e.anime_id: e for e in dedupe(entries)}.get(anime_id)
+        score = float(np.exp(u[row]))
+        mean = float(self.index.mean_raw[row])
+        return Explanation(
+            anime_id=anime_id,
+            in_corpus=False,
+            on_list=entry is not None,
+            rank=rank,
+            score=score,
+            presence=score,
+            predicted_score=mean if mean else run.profile.normalizer.mean,
+            user_score=entry.score if entry is not None and entry.is_scored else None,
+            surprise=None,
+            contributors=(),
+            source="catalog",
+            reasons=reasons(self.index, feats, row, content=True),
+        )
 
 
 def mixed_recommendations(

@@ -1,10 +1,10 @@
-"""/recommend's embed with the catalog side channel: reasons in words, franchise counts, and the
-note when the model barely knows the list."""
+"""/recommend's and /why's embeds with the catalog side channel: reasons in words, franchise
+counts, the note when the model barely knows the list."""
 
 from __future__ import annotations
 
 from bot import render
-from bot.services.recommendations import Recommendations, RecommendedTitle
+from bot.services.recommendations import Recommendations, RecommendedTitle, WhyResult
 from tests.bot.test_render import account, anime, assert_fits
 
 
@@ -48,3 +48,36 @@ def test_side_channel_titles_say_why_and_what_they_stand_for() -> None:
 def test_a_list_the_model_barely_knows_is_said_so() -> None:
     embed = render.recommendations_embed(result(known=2, unknown=30))
     assert "the model knows only 2 of your entries" in (embed.description or "")
+
+
+def why(rank: int | None, *, on_list: bool = False, user_score: int | None = None) -> WhyResult:
+    return WhyResult(
+        account(),
+        anime(59978, "Sousou no Frieren 2nd Season"),
+        in_corpus=False,
+        on_list=on_list,
+        rank=rank,
+        predicted_score=8.9,
+        user_score=user_score,
+        surprise=None,
+        pushes_up=(),
+        pushes_down=(),
+        source="catalog",
+        reasons=("sequel of Sousou no Frieren, which you rated 10", "like *A* and B: thriller"),
+    )
+
+
+def test_why_places_a_side_channel_title_with_its_reasons() -> None:
+    embed = render.why_embed(why(3), member_name="Alice")
+    assert_fits(embed)
+    text = embed.description or ""
+    assert "Rank **#3** among titles not on Alice's list." in text
+    assert "**8.9** MAL mean" in text and "does not know" in text
+    assert "Sequel of Sousou no Frieren, which you rated 10." in text
+    assert "Like \\*A\\* and B: thriller." in text  # list names are escaped
+    assert "cannot place it" not in text
+    assert "Not in Alice's ranking now" in (
+        render.why_embed(why(None), member_name="Alice").description or ""
+    )
+    own = render.why_embed(why(None, on_list=True, user_score=9), member_name="Alice")
+    assert "On Alice's list (scored **9**)." in (own.description or "")
