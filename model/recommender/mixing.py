@@ -7,6 +7,7 @@ no list entry is known to the network its output is the empty-profile ranking, s
 title is ranked by the side channel alone (it reads every entry). Candidates are filtered (media
 types, the list, excluded ids, NSFW status: unknown counts as NSFW unless allowed, the franchise
 mode and the sequel rule) and grouped one line per franchise (:mod:`model.coldstart.franchise`).
+The reasons in words name list titles by the same NSFW rule (:mod:`model.coldstart.reasons`).
 """
 
 from __future__ import annotations
@@ -68,6 +69,15 @@ class CatalogRanking:
             flag: np.asarray(index.catalog.nsfw_allowed_mask(flag), dtype=bool)
             for flag in (False, True)
         }
+
+    def named(self, query: RecommendationQuery) -> np.ndarray:
+        """(n,) bool: the catalog rows a reason may name under ``query``: by its NSFW rule, and
+        none it excludes (the caller's own hidden ids, e.g. the bot's newer NSFW statuses)."""
+        named = self._nsfw[query.allow_nsfw]
+        if query.exclude:
+            named = named.copy()
+            named[self.index.rows_of(query.exclude)] = False
+        return named
 
     def features(self, entries: Sequence[ProfileEntry]) -> ListView:
         """The side channel's view of a list; entries outside the corpus feed ``corpus``."""
@@ -139,6 +149,7 @@ class CatalogRanking:
             after=after_listed(self.index, feats.listed),
         )
         picks = []
+        named = self.named(query)
         for slot in chosen:
             pos = int(self.position_of_row[slot.row])
             network = known and pos >= 0
@@ -148,7 +159,13 @@ class CatalogRanking:
                     position=pos if network else None,
                     utility=float(u[slot.ranked_by]),
                     more=slot.more,
-                    reasons=reasons(self.index, feats, slot.row, content=not network),
+                    reasons=reasons(
+                        self.index,
+                        feats,
+                        slot.row,
+                        content=not network,
+                        named=named,
+                    ),
                     predicted_score=float(self.index.mean_raw[slot.row]),
                 )
             )
@@ -196,7 +213,7 @@ class CatalogRanking:
             surprise=None,
             contributors=(),
             source="catalog",
-            reasons=reasons(self.index, feats, row, content=True),
+            reasons=reasons(self.index, feats, row, content=True, named=self.named(query)),
         )
 
 
