@@ -10,15 +10,16 @@ step timed, with the real tools as child processes (this process keeps serving t
 2. the real bot (``python -m bot``) starts against the fake Discord and the fake MAL, watching
    ``<workdir>/model`` every ``--watch-seconds``;
 3. ``python -m training discover`` (fake Jikan) → ``python -m training collect`` (fake MAL);
-4. a member links the newest collected list (one that ``refresh`` holds out: the newest lists are
-   its held-out users) and asks ``/recommend``;
+4. ``--members`` members link the lists with the most scores among the 20 newest collected (ones
+   that ``refresh`` holds out: its held-out users are the newest lists) and ask ``/recommend``;
 5. ``python -m training refresh --data training/datasets/anime-5k --data <collected>`` trains,
    evaluates against the live model and promotes if not worse;
 6. the bot's watcher swaps the model in (its log says so), with the same bot process;
-7. the member asks ``/recommend`` again.
+7. the members ask ``/recommend`` again.
 
-It prints a report: times, corpus sizes, the share of the member's recommended titles whose start
-year (the shipped catalog's) is after 2017 before and after, and the refresh report's numbers.
+It prints a report: times, corpus sizes, the share of the members' recommended titles whose start
+year (the shipped catalog's; an upcoming title counts as newer) is after 2017 before and after,
+how many came from the network's corpus, and the refresh report's numbers.
 A development command, not a test: it needs the population file and trains a model (minutes).
 """
 
@@ -45,7 +46,6 @@ from fakes.jikan.server import UPDATES_PER_PAGE
 
 MAL_LINK = re.compile(r"myanimelist\.net/anime/(\d+)")
 NEWER_THAN = 2017
-MEMBER = "loop"
 TOP_ANIME = 50  # two pages of Jikan's /top/anime: `discover --top-pages 2`
 
 
@@ -115,9 +115,12 @@ def stack_tail(log: Path, lines: int = 20) -> str:
     return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
 
 
-def newest_collected(collected: Path, lists: dict[str, ListEntries], among: int = 5) -> str:
-    """The longest of the ``among`` newest collected lists (refresh's held-out order: latest
-    ``fetched_at`` first, ties by name), so the member's list is one the candidate never saw."""
+def newest_collected(
+    collected: Path, lists: dict[str, ListEntries], count: int, among: int = 20
+) -> list[str]:
+    """The ``count`` lists with the most scored entries among the ``among`` newest collected
+    lists (refresh's held-out order: latest ``fetched_at`` first, ties by name; refresh holds out
+    the newest 10 %, 66 of 661), so the members' lists are ones the candidate never saw."""
     fetched: list[tuple[str, str]] = []
     for part in sorted(collected.glob("*.jsonl.gz")):
         with gzip.open(part, "rt", encoding="utf-8") as handle:
@@ -131,7 +134,8 @@ def newest_collected(collected: Path, lists: dict[str, ListEntries], among: int 
     ties = sorted(u.lower() for f, u in fetched if f == newest)
     order = ties + [u.lower() for f, u in sorted(fetched, reverse=True) if f != newest]
     by_lower = {u.lower(): u for u in lists}
-    return max(order[:among], key=lambda u: len(lists[by_lower[u]]))
+    ranked = sorted(order[:among], key=lambda u: -sum(e[1] > 0 for e in lists[by_lower[u]]))
+    return [by_lower[u] for u in ranked[:count]]
 
 
 def recommended_ids(result: InteractionResult, on_list: set[int]) -> list[int]:
@@ -153,18 +157,27 @@ def corpus_of(model: Path) -> set[int]:
 
 
 def newer_share(ids: list[int], catalog: Any) -> tuple[int, int]:
-    """(titles that started after 2017, titles with a known year)."""
-    years = [t.year for t in (catalog.get(a) for a in ids) if t is not None and t.year]
+    """(titles that started after 2017, titles with a known year); an upcoming title (not aired
+    yet, the catalog has no year) counts as both."""
+    titles = [t for t in (catalog.get(a) for a in ids) if t is not None]
+    years = [t.year if t.year else 9999 for t in titles if t.year or t.status == "upcoming"]
     return sum(y > NEWER_THAN for y in years), len(years)
+
+
+def upcoming(ids: list[int], catalog: Any) -> int:
+    """Titles the catalog marks as not aired yet."""
+    return sum(t is not None and t.status == "upcoming" for t in map(catalog.get, ids))
 
 
 def write_reply(path: Path, result: InteractionResult) -> None:
     path.write_text(result.text + "\n\n" + json.dumps(result.embeds, indent=1) + "\n")
 
 
-async def recommend(stack: Stack, count: int, on_list: set[int], save: Path) -> list[int]:
+async def recommend(
+    stack: Stack, member_name: str, count: int, on_list: set[int], save: Path
+) -> list[int]:
     """``/recommend count:count`` for the member; the reply's text goes to ``save``."""
-    member = stack.members[MEMBER]
+    member = stack.members[member_name]
     result = await stack.discord.slash(stack.guild, member, "recommend", count=count)
     write_reply(save, result)
     ids = recommended_ids(result, on_list)
@@ -217,7 +230,7 @@ async def loop(args: argparse.Namespace) -> dict[str, Any]:
             model_path=model,
             anime=anime,
             lists=lists,
-            members=[MEMBER],
+            members=[f"member{i}" for i in range(args.members)],
             workdir=work / "bot",
             ready_within=600.0,
             extra_env={"MODEL_WATCH_SECONDS": str(args.watch_seconds)},
@@ -244,18 +257,23 @@ async def loop(args: argparse.Namespace) -> dict[str, Any]:
             {"MAL_API_BASE_URL": stack.mal.base_url, "MAL_CLIENT_ID": "fake"},
             logs / "collect.log",
         )  # fmt: skip
-        username = newest_collected(collected, lists)
-        by_lower = {u.lower(): u for u in lists}
-        on_list = {e[0] for e in lists[by_lower[username]]}
-        link = await stack.discord.slash(
-            stack.guild, stack.members[MEMBER], "link", username=username
-        )
-        print(f"  /link username:{username} ({len(on_list)} titles): {link.text[:120]!r}")
-        before = await recommend(stack, args.count, on_list, work / "recommend-before.txt")
+        usernames = newest_collected(collected, lists, args.members)
+        on_lists = {u: {e[0] for e in lists[u]} for u in usernames}
+        before: dict[str, list[int]] = {}
+        for i, username in enumerate(usernames):
+            link = await stack.discord.slash(
+                stack.guild, stack.members[f"member{i}"], "link", username=username
+            )
+            print(f"  /link username:{username}: {link.text[:90]!r}", flush=True)
+            before[username] = await recommend(
+                stack, f"member{i}", args.count, on_lists[username],
+                work / f"recommend-before-{username}.txt",
+            )  # fmt: skip
 
         refresh = ["-m", "training", "refresh", "--data", "training/datasets/anime-5k",
                    "--data", str(collected), "--model", str(model), "--out",
-                   str(work / "refresh"), "--config", args.config, "--quiet"]  # fmt: skip
+                   str(work / "refresh"), "--config", args.config, "--quiet",
+                   "--side-channel" if args.side_channel else "--no-side-channel"]  # fmt: skip
         if args.max_steps:
             refresh += ["--max-steps", str(args.max_steps)]
         log_mark = stack.bot.log_path.stat().st_size
@@ -267,14 +285,20 @@ async def loop(args: argparse.Namespace) -> dict[str, Any]:
             promoted_at = os.lstat(model).st_mtime
             await wait_for_swap(stack, log_mark, within=120.0)
             times["swap (promote → bot serving it)"] = time.time() - promoted_at
-            after = await recommend(stack, args.count, on_list, work / "recommend-after.txt")
+            after = {
+                u: await recommend(
+                    stack, f"member{i}", args.count, on_lists[u], work / f"recommend-after-{u}.txt"
+                )
+                for i, u in enumerate(usernames)
+            }
         else:
-            after = []
+            after = {}
         restarted = stack.bot.process.pid != pid or not stack.bot.running()
     return {
         "population": (len(lists), n_entries),
         "found": found,
-        "username": username,
+        "usernames": usernames,
+        "lists": {u: sorted(on_lists[u]) for u in usernames},
         "before": before,
         "after": after,
         "catalog": catalog,
@@ -295,7 +319,8 @@ def print_report(result: dict[str, Any], args: argparse.Namespace, total: float)
     users, entries = result["population"]
     print(f"population: {users:,} lists, {entries:,} entries; discover found {result['found']:,}")
     print(f"refresh: --config {args.config}" + (f" --max-steps {args.max_steps}" if args.max_steps
-          else "") + f"; {report['decision']}")  # fmt: skip
+          else "") + ("" if args.side_channel else " --no-side-channel")
+          + f"; {report['side_channel']}; {report['decision']}")  # fmt: skip
     for step, seconds in result["times"].items():
         print(f"  {step:<38} {seconds:7.1f} s")
     print(f"  {'total':<38} {total:7.1f} s")
@@ -312,19 +337,24 @@ def print_report(result: dict[str, Any], args: argparse.Namespace, total: float)
                 f"| {label} | {int(row['n_items']):,} | {100 * row['reachable']:.1f} % | "
                 f"{row['recall@20']:.4f} | {row['ndcg@100']:.4f} |"
             )
+    catalog, members = result["catalog"], len(result["usernames"])
+    newer, known = newer_share([a for ids in result["lists"].values() for a in ids], catalog)
     print(
-        f"member {MEMBER!r} linked {result['username']} (a held-out list), "
-        f"/recommend count:{args.count}:"
+        f"{members} members linked the held-out lists {', '.join(result['usernames'])} "
+        f"({newer} of {known} of their titles with a known year started after {NEWER_THAN}); "
+        f"/recommend count:{args.count} each:"
     )
     for label in ("before", "after"):
-        ids = result[label]
-        newer, known = newer_share(ids, result["catalog"])
+        by_member = result[label]
+        ids = [a for member_ids in by_member.values() for a in member_ids]
+        newer, known = newer_share(ids, catalog)
         share = f"{100 * newer / known:.0f} %" if known else "n/a"
         in_corpus = sum(a in result["corpus"][label] for a in ids)
-        print(f"  {label}: {newer} of {known} titles with a known year started after "
-              f"{NEWER_THAN} ({share}); {len(ids)} titles, {in_corpus} from the model's corpus, "
-              f"the rest from the catalog side channel")  # fmt: skip
-        print(f"    ids: {' '.join(map(str, ids))}")
+        each = ", ".join(f"{newer_share(v, catalog)[0]}/{len(v)}" for v in by_member.values())
+        print(f"  {label}: {newer} of {known} recommended titles with a known year started after "
+              f"{NEWER_THAN} ({share}; per member {each}; {upcoming(ids, catalog)} upcoming); "
+              f"{in_corpus} of {len(ids)} from the model's corpus, the rest from the catalog "
+              "side channel")  # fmt: skip
     print(f"bot restarted: {'yes' if result['restarted'] else 'no (same process)'}")
 
 
@@ -343,6 +373,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-steps", type=int, help="refresh --max-steps (fewer: faster)")
     parser.add_argument("--watch-seconds", type=float, default=5.0, help="MODEL_WATCH_SECONDS")
     parser.add_argument("--count", type=int, default=25, help="/recommend count (1–25)")
+    parser.add_argument(
+        "--side-channel",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="refresh --side-channel (calibrate the candidate's catalog side channel)",
+    )
+    parser.add_argument("--members", type=int, default=5, help="held-out members asking (5)")
     args = parser.parse_args(argv)
     if not args.population.exists():
         print(f"no population file at {args.population}", file=sys.stderr)
