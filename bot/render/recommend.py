@@ -21,7 +21,7 @@ from bot.render.common import (
     safe,
     title_list,
 )
-from bot.services.recommendations import Recommendations, SimilarResult
+from bot.services.recommendations import Recommendations, RecommendedTitle, SimilarResult
 from model.recommender.mixing import HANDFUL
 
 
@@ -64,12 +64,8 @@ def recommendations_embed(
         pin = " 📌" if item.planned else ""
         name = clip(f"{item.rank}. {safe(item.anime.label)}", name_limit - len(pin)) + pin
         value_limit = min(FIELD_VALUE_LIMIT, per_field - len(name))
-        scored = "MAL mean" if item.source == "catalog" else "predicted"
         more = f" · +{item.more} more of this franchise" if item.more else ""
-        head = (
-            f"[MAL]({item.anime.url}) · **{item.predicted_score:.1f}** {scored} · "
-            f"{round(item.match * 100)}% match{more}"
-        )
+        head = f"[MAL]({item.anime.url}) · {_scored(item)} · {round(item.match * 100)}% match{more}"
         because = title_list(item.because, max(0, value_limit - len(head) - 22))
         lines = [head, *(safe(r[:1].upper() + r[1:]) for r in item.reasons)]
         if because:
@@ -77,6 +73,16 @@ def recommendations_embed(
         value = "\n".join(lines)
         embed.add_field(name=name, value=clip(value, value_limit), inline=False)
     return embed
+
+
+def _scored(item: RecommendedTitle) -> str:
+    """The line's score with what it is: the model's prediction, or for a title the side
+    channel places its MAL mean; such a title without one (not aired yet) shows no number."""
+    if item.source != "catalog":
+        return f"**{item.predicted_score:.1f}** predicted"
+    if item.predicted_score > 0:
+        return f"**{item.predicted_score:.1f}** MAL mean"
+    return "no MAL mean yet"
 
 
 def similar_embed(result: SimilarResult) -> discord.Embed:

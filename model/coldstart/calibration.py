@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from model.coldstart.features import CORPUS_FEATURES, NEW_FEATURES
+from model.coldstart.features import CORPUS_FEATURES, MISSING_FEATURES, NEW_FEATURES
 
 SIDECAR = "coldstart.json"
 """The calibration's file in (or beside) a model directory."""
@@ -60,8 +60,15 @@ class Calibration:
 
     @property
     def theta_new(self) -> np.ndarray:
-        """θ_new / a, in ``NEW_FEATURES`` order: a new title's log score is ``x · theta_new``."""
-        return np.asarray([self.new[f] for f in NEW_FEATURES]) / self.a
+        """θ_new / a, in ``NEW_FEATURES`` order: a new title's log score is ``x · theta_new``.
+
+        Missing-value indicators (``MISSING_FEATURES``) count at most 0 here too, so a file
+        fitted before the fit kept them ≤ 0 (or :data:`DEFAULT`) never lifts a title for what
+        is not known of it."""
+        theta = [
+            min(self.new[f], 0.0) if f in MISSING_FEATURES else self.new[f] for f in NEW_FEATURES
+        ]
+        return np.asarray(theta) / self.a
 
     @property
     def theta_corpus(self) -> np.ndarray:
@@ -200,6 +207,16 @@ def _objective(
     return ll, grad, hess
 
 
+def upper_bounds() -> np.ndarray:
+    """(P,) upper bound per fitted coefficient (design column order): 0 for the missing-value
+    indicators (``MISSING_FEATURES``), +∞ for the rest."""
+    upper = np.full(1 + len(CORPUS_FEATURES) + len(NEW_FEATURES), np.inf)
+    offset = 1 + len(CORPUS_FEATURES)
+    for f in MISSING_FEATURES:
+        upper[offset + NEW_FEATURES.index(f)] = 0.0
+    return upper
+
+
 def fit_calibration(
     sets: Sequence[ChoiceSet],
     *,
@@ -208,23 +225,36 @@ def fit_calibration(
     tol: float = 1e-4,
     info: Mapping[str, Any] | None = None,
 ) -> Calibration:
-    """The conditional logit's maximum (penalized) likelihood over ``sets``: Newton's method,
-    step halving when the likelihood would fall, until the gradient is below ``tol``. The
-    log-likelihood is concave, so this finds the maximum; the network's coefficient is not
-    penalized."""
+    """The conditional logit's maximum (penalized) likelihood over ``sets`` with the
+    missing-value indicators' coefficients ≤ 0: projected Newton (Bertsekas 1982, "Projected
+    Newton methods for optimization problems with simple constraints"), step halving when the
+    likelihood would fall, until the projected gradient is below ``tol``. The log-likelihood is
+    concave and the constraints are a box, so this finds the constrained maximum; the network's
+    coefficient is not penalized.
+
+    Why constrained: missing information must never raise a score. Unconstrained, validation
+    lists full of titles that had not aired when the data was taken (no mean, no year yet)
+    give those indicators large positive weights, and unaired titles rank first at serving.
+    """
     p = 1 + len(CORPUS_FEATURES) + len(NEW_FEATURES)
+    upper = upper_bounds()
     beta = np.zeros(p)
     beta[0] = 1.0
     penalty = np.full(p, ridge)
     penalty[0] = 0.0
     ll, grad, hess = _objective(beta, sets, penalty)
     for _ in range(iterations):
-        if np.abs(grad).max() < tol:
+        # Coefficients at their bound that the likelihood pushes further up stay there.
+        held = (beta >= upper) & (grad > 0)
+        free = ~held
+        if np.abs(np.where(held, 0.0, grad)).max() < tol:
             break
-        step = np.linalg.solve(hess - 1e-9 * np.eye(p), grad)
+        step = np.zeros(p)
+        sub = hess[np.ix_(free, free)]
+        step[free] = np.linalg.solve(sub - 1e-9 * np.eye(int(free.sum())), grad[free])
         t = 1.0
         while t > 1e-8:
-            candidate = beta - t * step
+            candidate = np.minimum(beta - t * step, upper)
             new_ll, new_grad, new_hess = _objective(candidate, sets, penalty)
             if new_ll >= ll:
                 break

@@ -43,6 +43,11 @@ NEW_FEATURES = (
 )
 """Features of a title the network does not know (utility θ·x on the log-score scale)."""
 
+MISSING_FEATURES = ("no_year", "no_popularity", "no_mean")
+"""Indicators of missing information: their coefficients are kept ≤ 0 (missing information never
+raises a score; a title lacks a year, popularity or mean mostly because it has not aired, and
+data where missingness rides along with positives must not teach the opposite)."""
+
 CORPUS_FEATURES = ("follows_unknown", "follows_liked_unknown")
 """Features added to the network's log score for titles it knows."""
 

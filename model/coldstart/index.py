@@ -9,7 +9,8 @@ any number of requests may share it.
 * relations: a CSR adjacency over catalog rows with, per link, whether it is *strong* (a typed
   sequel/prequel, or asserted by MAL's own related list) and whether the other title is *later*;
 * franchise: connected groups over the strong links (union–find);
-* priors: log popularity (``scored_by``) and mean score, standardized, with "missing" flags.
+* priors: log popularity (``scored_by``) and mean score, standardized, with "missing" flags;
+* upcoming: whether the catalog says the title has not aired yet.
 """
 
 from __future__ import annotations
@@ -186,6 +187,11 @@ class TitleIndex:
         self.has_mean = mean > 0
         self.mean_raw = mean
         self.mean = _standardize(mean, self.has_mean)
+        # Not aired yet (the catalog's status "upcoming"): shown only as the next of a listed
+        # title (model.recommender.mixing).
+        self.upcoming = np.asarray(
+            [getattr(t, "status", None) == "upcoming" if t else False for t in titles], bool
+        )
         nsfw = [t.nsfw if t else None for t in titles]
         self.nsfw_known_safe = np.asarray([x is False for x in nsfw])
 

@@ -109,9 +109,15 @@ class CatalogRanking:
         entries: Sequence[ProfileEntry],
         query: RecommendationQuery,
         corpus_mask: np.ndarray | None,
+        known: bool = True,
     ) -> np.ndarray:
         """(n,) bool: catalog rows ``query`` may return (``corpus_mask``: the network's own
-        candidate filter over corpus positions)."""
+        candidate filter over corpus positions; ``known``: whether the network ranks its
+        corpus titles, else the side channel ranks every title).
+
+        A title the side channel ranks that has not aired yet is left out unless it follows a
+        title on the list (the announced next season of a show watched): nothing is known of
+        its reception, and an unaired title unrelated to the list is no recommendation."""
         index = self.index
         mask = self._nsfw[query.allow_nsfw].copy()
         if query.media is not None:
@@ -126,6 +132,8 @@ class CatalogRanking:
             inside = self.corpus_rows >= 0
             mask[self.corpus_rows[inside]] &= corpus_mask[inside]
         rules = allowed(index, feats.listed, query.franchise, sequels=not query.franchise_rules)
+        side = self.position_of_row < 0 if known else np.ones(index.n, dtype=bool)
+        mask &= ~(side & index.upcoming & ~after_listed(index, feats.listed))
         out: np.ndarray = mask & rules
         return out
 
@@ -143,7 +151,7 @@ class CatalogRanking:
         chosen: list[Slot] = slots(
             self.index,
             u,
-            self.candidates(feats, entries, query, corpus_mask),
+            self.candidates(feats, entries, query, corpus_mask, known),
             query.k,
             grouped=query.franchise_rules,
             after=after_listed(self.index, feats.listed),
@@ -184,15 +192,17 @@ class CatalogRanking:
 
         Its rank is the place its line would take ranked by its own score: 1 + the other
         franchises with a better candidate (None when ``query`` filters it out or it is on the
-        list); its score is the calibrated one, its predicted score its mean score (else the
-        member's), as :func:`mixed_recommendations` gives them.
+        list); its score is the calibrated one, its predicted score its mean score (None when it has
+        none: the member's own mean is no title's mean), as :func:`mixed_recommendations` gives
+        them.
         """
         row = self.index.row(anime_id)
         if row is None or self.position_of_row[row] >= 0:
             return None
         feats = self.features(entries)
-        u = self.utility(feats, run.log_scores() if run.inp.size > 0 else None)
-        mask = self.candidates(feats, entries, query, corpus_mask)
+        known = run.inp.size > 0
+        u = self.utility(feats, run.log_scores() if known else None)
+        mask = self.candidates(feats, entries, query, corpus_mask, known)
         rank = None
         if mask[row]:
             franchise = self.index.franchise
@@ -208,7 +218,7 @@ class CatalogRanking:
             rank=rank,
             score=score,
             presence=score,
-            predicted_score=mean if mean else run.profile.normalizer.mean,
+            predicted_score=mean if mean else None,
             user_score=entry.score if entry is not None and entry.is_scored else None,
             surprise=None,
             contributors=(),
@@ -222,8 +232,8 @@ def mixed_recommendations(
 ) -> list[Recommendation]:
     """``picks`` as recommendations: the network's own (``network``, in the order of the picks
     it ranks) with the picks' reasons and franchise counts; the side channel's with
-    ``exp(utility)`` as score and presence and the title's mean score (else the member's) as
-    predicted score."""
+    ``exp(utility)`` as score and presence and the title's mean score as predicted score (0
+    when it has none, e.g. not aired yet: never the member's mean under the title's name)."""
     own = iter(network)
     out = []
     for pick in picks:
@@ -248,7 +258,7 @@ def mixed_recommendations(
                 pick.anime_id,
                 score,
                 score,
-                pick.predicted_score if pick.predicted_score else run.profile.normalizer.mean,
+                pick.predicted_score,
                 (),
                 "catalog",
                 pick.reasons,

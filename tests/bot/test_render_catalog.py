@@ -81,3 +81,42 @@ def test_why_places_a_side_channel_title_with_its_reasons() -> None:
     )
     own = render.why_embed(why(None, on_list=True, user_score=9), member_name="Alice")
     assert "On Alice's list (scored **9**)." in (own.description or "")
+
+
+def test_a_side_channel_title_without_a_mean_shows_no_number_under_mals_name() -> None:
+    unaired = RecommendedTitle(
+        rank=1,
+        anime=anime(60000, "Sousou no Frieren 3rd Season"),
+        score=0.2,
+        predicted_score=0.0,
+        match=1.0,
+        planned=False,
+        because=(),
+        source="catalog",
+    )
+    embed = render.recommendations_embed(
+        Recommendations(account(), (unaired,), "any", False, 0, 40)
+    )
+    value = embed.fields[0].value or ""
+    assert "MAL mean" in value and "no MAL mean yet" in value
+    assert "**0.0**" not in value and "predicted" not in value
+    text = (
+        render.why_embed(
+            WhyResult(
+                account(),
+                anime(60000, "Sousou no Frieren 3rd Season"),
+                in_corpus=False,
+                on_list=False,
+                rank=1,
+                predicted_score=None,
+                user_score=None,
+                surprise=None,
+                pushes_up=(),
+                pushes_down=(),
+                source="catalog",
+            ),
+            member_name="Alice",
+        ).description
+        or ""
+    )
+    assert "MAL mean" not in text and "Rank **#1**" in text
