@@ -48,8 +48,8 @@ class Explanation:
 
     ``source`` "catalog": a catalog title outside the corpus, explained by the side channel
     (:mod:`model.coldstart`): ``rank`` is its line's in the mixed ranking, ``score`` and
-    ``presence`` its calibrated score, ``predicted_score`` its mean score, ``reasons`` why in
-    words.
+    ``presence`` its calibrated score, ``predicted_score`` its mean score (None without one),
+    ``reasons`` why in words.
     """
 
     anime_id: int

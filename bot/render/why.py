@@ -79,7 +79,8 @@ def _catalog_why(result: WhyResult, who: str) -> str:
     else:
         lines.append(
             f"Not in {who}'s ranking now (a later season waits for an earlier one on the "
-            'list; titles marked "Not interested" stay out).'
+            "list, a title not aired yet for the one it follows; titles marked "
+            '"Not interested" stay out).'
         )
     if result.predicted_score is not None and not result.on_list:
         lines.append(f"**{result.predicted_score:.1f}** MAL mean.")
