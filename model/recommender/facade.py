@@ -41,12 +41,9 @@ _SAME: Any = object()  # "keep this recommender's setting" in with_threads
 class Recommender:
     """Ranked, filtered and explained recommendations from one artifact."""
 
-    contributors_per_title = 3
-    """"Because you watched" entries attached to each recommendation."""
-    explanation_contributors = 5
-    """Entries listed by :meth:`explain` (up or down)."""
-    batch_size = 64
-    """Profiles per batched pass in :meth:`recommend_many`."""
+    contributors_per_title = 3  # "because you watched" entries attached to each title
+    explanation_contributors = 5  # entries listed by explain (up or down)
+    batch_size = 64  # profiles per batched pass in recommend_many
 
     def __init__(
         self,
@@ -366,14 +363,9 @@ class Recommender:
             return explanations.outside_corpus(int(anime_id), entry)
         (run,) = self.passes([self.encode(entries)], rank=entry is None)  # ranks unlisted only
         return explanations.explain_title(
-            run,
-            int(anime_id),
-            pos,
-            entry,
-            self.corpus_ids,
-            contributors=self.explanation_contributors,
-            split=self.threads.split,
-        )
+            run, int(anime_id), pos, entry, self.corpus_ids,
+            contributors=self.explanation_contributors, split=self.threads.split,
+        )  # fmt: skip
 
     @one_call
     def explain_catalog_title(
