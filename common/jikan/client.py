@@ -40,6 +40,7 @@ from common.jikan.errors import (
 )
 from common.jikan.ratelimit import SlidingWindowLimiter
 from common.mal.client import parse_retry_after
+from common.session import OwnedSession
 
 log = logging.getLogger(__name__)
 DEFAULT_BASE_URL = "https://api.jikan.moe/v4"
@@ -98,8 +99,7 @@ class JikanClient:
         self.backoff_max = backoff_max
         self.retry_after_max = retry_after_max
         self.stats = JikanStats()
-        self._session = session
-        self._owns_session = session is None
+        self._session = OwnedSession(session)
         # One request at a time: Jikan's per-second limit leaves no room for parallelism.
         self._one = asyncio.Lock()
 
@@ -118,15 +118,7 @@ class JikanClient:
         await self.close()
 
     async def close(self) -> None:
-        if self._owns_session and self._session is not None:
-            await self._session.close()
-            self._session = None
-
-    def _ensure_session(self) -> aiohttp.ClientSession:
-        if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession()
-            self._owns_session = True
-        return self._session
+        await self._session.close()
 
     # --- endpoints ----------------------------------------------------------------------------
 
@@ -192,7 +184,7 @@ class JikanClient:
 
     async def _get(self, path: str, params: dict[str, str] | None) -> dict[str, Any]:
         """GET ``path``: its JSON object, which must hold ``data`` (see the module docstring)."""
-        session = self._ensure_session()
+        session = self._session.get()
         url = f"{self.base_url}{path}"
         failure: JikanError = JikanUnavailable(f"no attempt made on GET {path}")
         for attempt in range(self.max_retries + 1):

@@ -45,6 +45,7 @@ from common.mal.errors import (
 from common.mal.listings import ListingPages
 from common.mal.models import ANIME_FIELDS, MalAnime, MalListEntry
 from common.mal.ratelimit import RateLimiter
+from common.session import OwnedSession
 
 if TYPE_CHECKING:
     from pydantic import SecretStr
@@ -137,8 +138,7 @@ class MalClient(ListingPages):
         self.probe_anime_id = probe_anime_id
         self.max_pages = max_pages
         self.stats = ClientStats()
-        self._session = session
-        self._owns_session = session is None
+        self._session = OwnedSession(session, self._new_session)
         self._last_success = float("-inf")
 
     @classmethod
@@ -161,7 +161,7 @@ class MalClient(ListingPages):
         return f"MalClient({self.base_url!r}, rps={self.limiter.requests_per_second})"
 
     async def __aenter__(self) -> MalClient:
-        self._ensure_session()
+        self._session.get()
         return self
 
     async def __aexit__(
@@ -174,17 +174,12 @@ class MalClient(ListingPages):
 
     async def close(self) -> None:
         """Close the session if this client opened it."""
-        if self._owns_session and self._session is not None:
-            await self._session.close()
-            self._session = None
+        await self._session.close()
 
-    def _ensure_session(self) -> aiohttp.ClientSession:
-        if self._session is None or self._session.closed:
-            # Each client gets a pool at least as wide as its concurrency cap.
-            connector = aiohttp.TCPConnector(limit=max(self.limiter.max_concurrency, 10))
-            self._session = aiohttp.ClientSession(connector=connector)
-            self._owns_session = True
-        return self._session
+    def _new_session(self) -> aiohttp.ClientSession:
+        # Each client gets a pool at least as wide as its concurrency cap.
+        connector = aiohttp.TCPConnector(limit=max(self.limiter.max_concurrency, 10))
+        return aiohttp.ClientSession(connector=connector)
 
     # --- public API -------------------------------------------------------------------------
 
@@ -315,7 +310,7 @@ class MalClient(ListingPages):
         Retries (bounded) what may pass: 429, 5xx, timeouts, connection errors, unreadable
         200s. Other statuses raise :class:`HttpStatus` at once.
         """
-        session = self._ensure_session()
+        session = self._session.get()
         headers = {CLIENT_ID_HEADER: self._client_id, "Accept": "application/json"}
         path = urlsplit(url).path
         max_retries = self.max_retries if retries is None else retries

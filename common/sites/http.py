@@ -28,6 +28,7 @@ from multidict import CIMultiDictProxy
 
 from common.mal.client import parse_retry_after
 from common.mal.ratelimit import RateLimiter
+from common.session import OwnedSession
 from common.sites.errors import SiteError, SiteInvalidResponse, SiteRateLimited, SiteUnavailable
 
 log = logging.getLogger(__name__)
@@ -89,19 +90,10 @@ class SiteHttp:
         self.retry_after_max = retry_after_max
         self.headers = headers or {}
         self.requests = 0
-        self._session = session
-        self._owns_session = session is None
-
-    def _ensure_session(self) -> aiohttp.ClientSession:
-        if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession()
-            self._owns_session = True
-        return self._session
+        self._session = OwnedSession(session)
 
     async def close(self) -> None:
-        if self._owns_session and self._session is not None:
-            await self._session.close()
-            self._session = None
+        await self._session.close()
 
     def _honour_headers(self, headers: CIMultiDictProxy[str], retry_after: float | None) -> None:
         limit = _number(headers, "X-RateLimit-Limit")
@@ -127,7 +119,7 @@ class SiteHttp:
         body: dict[str, Any] | None = None,
     ) -> Answer:
         """Send one request (retried as described above); a 200's JSON, or the 4xx answer."""
-        session = self._ensure_session()
+        session = self._session.get()
         path = url.split("?", 1)[0]
         failure: SiteError = SiteUnavailable(self.site, "no attempt made")
         for attempt in range(self.max_retries + 1):
