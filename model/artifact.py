@@ -32,6 +32,7 @@ from typing import Any
 
 import numpy as np
 
+from model.npyio import load_npy
 from model.reference import NetworkConfig
 
 FORMAT_VERSION = 1
@@ -246,7 +247,7 @@ def _read_json(path: Path, what: str) -> Any:
 
 def _load_npy(path: Path, mmap: bool) -> np.ndarray:
     try:
-        array = np.load(path, mmap_mode="r" if mmap else None, allow_pickle=False)
+        array = load_npy(path, mmap_mode="r" if mmap else None)
     except (ValueError, OSError, EOFError) as exc:
         raise ArtifactError(f"{path}: unreadable .npy ({exc})") from None
     if not isinstance(array, np.ndarray):

@@ -15,6 +15,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from model.npyio import NPY_LOCK
+
 CHECKPOINT = "checkpoint.npz"
 
 
@@ -38,7 +40,7 @@ def load_checkpoint(
     A checkpoint of another configuration or corpus raises ValueError instead of resuming: with
     equal shapes it would silently continue a model of other titles.
     """
-    with np.load(path, allow_pickle=False) as data:
+    with NPY_LOCK, np.load(path, allow_pickle=False) as data:
         state = json.loads(str(data["state"]))
         if state.get("model") != model:
             raise ValueError(

@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from model.encoding import encode_profile
+from model.npyio import load_npz
 from model.profile import STATUSES, ProfileEntry, dedupe
 
 TRAIN, VALIDATION, TEST = 0, 1, 2
@@ -128,9 +129,9 @@ class Dataset:
 
     @classmethod
     def load(cls, path: str | Path) -> Dataset:
-        with np.load(Path(path), allow_pickle=False) as data:
-            arrays = {name: data[name] for name in _ARRAYS}
-            info = json.loads(str(data["info"]))
+        data = load_npz(Path(path))
+        arrays = {name: data[name] for name in _ARRAYS}
+        info = json.loads(str(data["info"]))
         return cls(**arrays, info=info)
 
 

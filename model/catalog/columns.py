@@ -38,6 +38,7 @@ from model.catalog.titles import (
     CatalogTitle,
     Relation,
 )
+from model.npyio import load_npz
 
 FORMAT_VERSION = 1
 _ROW_SEP, _SYN_SEP = "\n", "\x1f"
@@ -272,8 +273,7 @@ class Columns:
     def load(cls, path: str | Path) -> Columns:
         """Read a file written by :meth:`save`; :class:`CatalogError` names what is wrong."""
         try:
-            with np.load(path, allow_pickle=False) as npz:
-                data = {key: npz[key] for key in npz.files}
+            data = load_npz(path)
         except FileNotFoundError:
             raise CatalogError(f"{path}: no catalog file there") from None
         except (OSError, ValueError, EOFError) as exc:
