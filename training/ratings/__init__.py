@@ -1,0 +1,1 @@
+"""Predicted scores: the fitted rating model's training (``fit-ratings``) and its evaluation."""
