@@ -84,6 +84,10 @@ class LinkedAccount(Base):
     list_fingerprint: Mapped[str | None] = mapped_column(String(128), default=None)
     last_error: Mapped[str | None] = mapped_column(String(500), default=None)
     last_error_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # The background refresh's lease (bot.services.leases): which process is syncing this list
+    # and until when; an expired lease (a dead process's) is taken over.
+    lease_owner: Mapped[str | None] = mapped_column(String(64), default=None)
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
 
     entries: Mapped[list[ListEntry]] = relationship(
         back_populates="account", cascade="all, delete-orphan", passive_deletes=True
@@ -197,3 +201,26 @@ class BotState(Base):
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+class SharedBudget(Base):
+    """A request budget shared by every bot process on this database (MAL's limit is per client
+    id): the next free start slot and a ``Retry-After`` pause, both in Unix seconds."""
+
+    __tablename__ = "shared_budgets"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    next_slot: Mapped[float] = mapped_column(Float, default=0.0)
+    not_before: Mapped[float] = mapped_column(Float, default=0.0)
+
+
+class MemberCooldown(Base):
+    """A member's uses of one command in the current window (Unix seconds), for the cool-downs
+    that must hold across bot processes (bot.services.cooldowns)."""
+
+    __tablename__ = "member_cooldowns"
+
+    discord_user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    command: Mapped[str] = mapped_column(String(16), primary_key=True)
+    uses: Mapped[int] = mapped_column(Integer, default=0)
+    window_end: Mapped[float] = mapped_column(Float, default=0.0)

@@ -24,7 +24,9 @@ TABLES = {
     "guild_settings",
     "linked_accounts",
     "list_entries",
+    "member_cooldowns",
     "member_feedback",
+    "shared_budgets",
     "unmapped_entries",
 }
 
