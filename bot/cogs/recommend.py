@@ -29,6 +29,7 @@ Franchise = Literal["any", "new", "continue"]
 class RecommendCog(commands.Cog):
     def __init__(self, services: Services) -> None:
         self.services = services
+        self._covers: dict[int, asyncio.Future[int]] = {}  # cover fetches in flight, by title
 
     # --- helpers ------------------------------------------------------------------------------
 
@@ -63,10 +64,14 @@ class RecommendCog(commands.Cog):
         if not result.items or mal is None or result.items[0].anime.details:
             return result
         first = result.items[0].anime.anime_id
+        # Concurrent calls that open on the same title wait for one MAL request, not one each.
+        fetch = self._covers.get(first)
+        if fetch is None:
+            fetch = asyncio.ensure_future(catalog.fill_details(mal, limit=1, first=[first]))
+            self._covers[first] = fetch
+            fetch.add_done_callback(lambda _: self._covers.pop(first, None))
         try:
-            await asyncio.wait_for(
-                catalog.fill_details(mal, limit=1, first=[first]), COVER_FETCH_SECONDS
-            )
+            await asyncio.wait_for(asyncio.shield(fetch), COVER_FETCH_SECONDS)
         except TimeoutError:
             return result
         items = (dataclasses.replace(result.items[0], anime=catalog.get(first)), *result.items[1:])

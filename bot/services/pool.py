@@ -127,6 +127,12 @@ class RecommenderPool:
         except RuntimeError:
             loop = None
         if attempt > 0 or loop is None:
+            if ref() is None:
+                # Freed by reference counting: no full collection (0.36 s on the event loop
+                # while the Recommender still held a cycle through its CandidateFilter).
+                self.released += 1
+                log.info("model swap: the replaced model is released")
+                return
             started = time.perf_counter()
             gc.collect()
             if ref() is None:

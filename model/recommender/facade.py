@@ -85,8 +85,10 @@ class Recommender:
         self.score_weight = artifact.score_weight
         self._index = {int(a): i for i, a in enumerate(self.corpus_ids)}
         self._corpus = CorpusIndex(self.corpus_ids)
+        # The dict's own lookup (ids are ints), not the bound self.position: that was a
+        # reference cycle, so a swapped-out model waited for a full gc.collect to be freed.
         self.candidates = CandidateFilter(
-            [str(item["media_type"]) for item in artifact.items], self.position
+            [str(item["media_type"]) for item in artifact.items], self._index.get
         )
         self.mixing: CatalogRanking | None = None
         if catalog is not None:
