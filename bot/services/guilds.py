@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.db.engine import write_session
 from bot.db.models import GuildSettings
+from bot.services.invalidation import NotifyListener
 
 MIN_COUNT, MAX_COUNT = 1, 25
+CHANNEL = "anirec_guild_settings"
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,12 +27,43 @@ DEFAULT_CONFIG = GuildConfig()
 
 
 class GuildSettingsService:
-    """Reads are cached in memory (every command reads them; only ``/config`` changes them,
-    through this service, and one bot process owns the database)."""
+    """Reads are cached in memory (every command reads them; only ``/config`` changes them).
+
+    On SQLite one process owns the database and its own writes keep the cache right. With
+    several processes on PostgreSQL, :meth:`listen` makes ``/config`` notify every process at
+    commit (``LISTEN``/``NOTIFY``), which drops that guild from their caches; while the
+    listener is down nothing is cached (every read goes to the database).
+    """
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
         self._cache: dict[int, GuildConfig] = {}
+        self._listener: NotifyListener | None = None
+        self._generation = 0  # bumped by every invalidation: a read it overtook is not cached
+
+    @property
+    def caching(self) -> bool:
+        return self._listener is None or self._listener.listening
+
+    async def listen(self, url: str) -> None:
+        """Share the cache's invalidation with every process on this PostgreSQL database."""
+        self._listener = NotifyListener(url, CHANNEL, self._invalidate, self._reset)
+        await self._listener.start()
+
+    async def close(self) -> None:
+        if self._listener is not None:
+            await self._listener.close()
+
+    def _invalidate(self, key: str) -> None:
+        self._generation += 1
+        try:
+            self._cache.pop(int(key), None)
+        except ValueError:
+            self._cache.clear()
+
+    def _reset(self) -> None:
+        self._generation += 1
+        self._cache.clear()
 
     async def get(self, guild_id: int | None) -> GuildConfig:
         if guild_id is None:
@@ -37,10 +71,16 @@ class GuildSettingsService:
         cached = self._cache.get(guild_id)
         if cached is not None:
             return cached
+        generation = self._generation
         async with self._sessions() as session:
-            row = await session.get(GuildSettings, guild_id)
+            row = await session.scalar(
+                select(GuildSettings)
+                .where(GuildSettings.guild_id == guild_id)
+                .execution_options(populate_existing=True)
+            )
             config = _view(row) if row else DEFAULT_CONFIG
-        self._cache[guild_id] = config
+        if self.caching and generation == self._generation:
+            self._cache[guild_id] = config
         return config
 
     async def update(
@@ -72,7 +112,14 @@ class GuildSettingsService:
                 row.members_can_view_others = members_can_view_others
             await session.flush()
             config = _view(row)
-        self._cache[guild_id] = config
+            if self._listener is not None:  # delivered when (and only if) this commits
+                await session.execute(
+                    text("SELECT pg_notify(:channel, :key)"),
+                    {"channel": CHANNEL, "key": str(guild_id)},
+                )
+        self._generation += 1
+        if self.caching:
+            self._cache[guild_id] = config
         return config
 
 

@@ -24,6 +24,7 @@ from bot.db.models import LinkedAccount, ListEntry, UnmappedEntry
 from bot.services.accounts import AccountView, ListStats, list_stats
 from bot.services.catalog import CatalogService
 from bot.services.errors import NotLinked, SyncFailed
+from bot.services.leases import AccountLeases
 from bot.services.listsites import (
     FETCHED_SITES,
     SITE_NAMES,
@@ -78,8 +79,10 @@ class SyncService:
         anilist: SiteClient | None = None,
         kitsu: SiteClient | None = None,
         full_sync_max_age: timedelta = timedelta(days=3),
+        leases: AccountLeases | None = None,
     ) -> None:
         self._sessions = sessions
+        self.leases = leases or AccountLeases(sessions)
         self.sites = ListSites(mal, anilist, kitsu)
         self._catalog = catalog
         self.full_sync_max_age = full_sync_max_age
@@ -298,37 +301,67 @@ class SyncService:
             if not self.sites.available(site):
                 continue
             budget = limit.get(site, 0) if isinstance(limit, Mapping) else limit
-            if budget == 0:
-                continue
-            for user_id in await self.due_accounts(min_age, budget, site=site):
+            if budget != 0 and not await self._refresh_site(site, min_age, budget, report, stop):
+                report.stopped_early = True
                 if stop is not None and stop():
-                    report.stopped_early = True
                     return report
-                report.checked += 1
-                try:
-                    outcome = await self.sync(user_id)
-                except NotLinked:  # unlinked while the round ran
-                    continue
-                except SyncFailed as exc:
-                    report.errors[user_id] = exc.user_message
-                    if isinstance(exc, SiteFailed) and exc.outage:
-                        log.info("refresh: %s is failing; next round", SITE_NAMES[site])
-                        report.stopped_early = True
-                        report.failing_sites.append(site)
-                        break
-                    continue
-                except Exception:
-                    # Recorded (which also moves the account back in the queue) so that one
-                    # list the bot cannot store does not end every round at the same account.
-                    log.exception("background sync of account %s failed", user_id)
-                    report.errors[user_id] = SyncFailed.user_message
-                    await self._record_error(user_id, SyncFailed.user_message)
-                    continue
-                if outcome.changed:
-                    report.synced += 1
-                else:
-                    report.skipped += 1
         return report
+
+    async def _refresh_site(
+        self,
+        site: str,
+        min_age: timedelta,
+        budget: int | None,
+        report: RefreshReport,
+        stop: Callable[[], bool] | None,
+    ) -> bool:
+        """Sync up to ``budget`` due accounts of ``site``, leased a batch at a time (another
+        process refreshing at once gets other accounts); False when the round stopped early."""
+        seen: set[int] = set()
+        while budget is None or len(seen) < budget:
+            size = (
+                self.leases.batch if budget is None else min(self.leases.batch, budget - len(seen))
+            )
+            batch = await self.leases.claim(min_age, size, (site,), exclude=seen)
+            if not batch:
+                return True
+            seen.update(batch)
+            try:
+                for user_id in batch:
+                    if stop is not None and stop():
+                        return False
+                    if not await self._refresh_one(site, user_id, report):
+                        return False
+            finally:
+                await self.leases.release(batch)
+        return True
+
+    async def _refresh_one(self, site: str, user_id: int, report: RefreshReport) -> bool:
+        """Sync one leased account; False when ``site`` itself is failing."""
+        report.checked += 1
+        try:
+            outcome = await self.sync(user_id)
+        except NotLinked:  # unlinked while the round ran
+            return True
+        except SyncFailed as exc:
+            report.errors[user_id] = exc.user_message
+            if isinstance(exc, SiteFailed) and exc.outage:
+                log.info("refresh: %s is failing; next round", SITE_NAMES[site])
+                report.failing_sites.append(site)
+                return False
+            return True
+        except Exception:
+            # Recorded (which also moves the account back in the queue) so that one
+            # list the bot cannot store does not end every round at the same account.
+            log.exception("background sync of account %s failed", user_id)
+            report.errors[user_id] = SyncFailed.user_message
+            await self._record_error(user_id, SyncFailed.user_message)
+            return True
+        if outcome.changed:
+            report.synced += 1
+        else:
+            report.skipped += 1
+        return True
 
 
 def _same_link(

@@ -1,0 +1,95 @@
+"""Refresh leases with two engines on one database (two bot processes): no account is handed to
+both, no list is fetched twice, and an expired lease (a dead process's) is taken over."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.db.engine import create_engine, session_factory, write_session
+from bot.db.models import LinkedAccount
+from bot.services.catalog import CatalogService
+from bot.services.leases import AccountLeases
+from bot.services.sync import SyncService
+from common.mal import MalClient
+from fakes.mal import FakeMal
+
+ACCOUNTS = 40
+DUE = timedelta(hours=1)
+
+
+@pytest.fixture
+async def two(db_url: str) -> AsyncIterator[list[async_sessionmaker[AsyncSession]]]:
+    engines = [create_engine(db_url), create_engine(db_url)]
+    yield [session_factory(e) for e in engines]
+    for engine in engines:
+        await engine.dispose()
+
+
+async def _add_accounts(sessions: async_sessionmaker[AsyncSession], n: int) -> None:
+    old = datetime.now(UTC) - timedelta(days=2)
+    async with write_session(sessions) as session:
+        session.add_all(
+            LinkedAccount(discord_user_id=u, mal_username=f"user{u}", last_checked_at=old)
+            for u in range(1, n + 1)
+        )
+
+
+async def test_two_processes_never_claim_the_same_account(
+    two: list[async_sessionmaker[AsyncSession]],
+) -> None:
+    await _add_accounts(two[0], ACCOUNTS)
+    leases = [AccountLeases(s, owner=f"p{i}", batch=3) for i, s in enumerate(two)]
+    claimed: list[list[int]] = [[], []]
+
+    async def keep_claiming(i: int) -> None:
+        while batch := await leases[i].claim(DUE, 3, ("mal",)):
+            claimed[i].extend(batch)
+
+    await asyncio.gather(keep_claiming(0), keep_claiming(1))
+    both = claimed[0] + claimed[1]
+    assert sorted(both) == list(range(1, ACCOUNTS + 1))  # each exactly once
+    assert claimed[0] and claimed[1]
+
+
+async def test_an_expired_lease_is_taken_over_and_a_live_one_is_not(
+    two: list[async_sessionmaker[AsyncSession]],
+) -> None:
+    await _add_accounts(two[0], 4)
+    dead = AccountLeases(two[0], owner="dead", duration=timedelta(seconds=0.5))
+    alive = AccountLeases(two[1], owner="alive")
+    taken = await dead.claim(DUE, 4, ("mal",))
+    assert sorted(taken) == [1, 2, 3, 4]
+    assert await alive.claim(DUE, 4, ("mal",)) == []
+    await asyncio.sleep(0.6)  # the dead process never releases; its leases run out
+    assert sorted(await alive.claim(DUE, 4, ("mal",))) == [1, 2, 3, 4]
+    await dead.release(taken)  # a late release by the old owner frees nothing of the new one's
+    assert await dead.claim(DUE, 4, ("mal",)) == []
+
+
+async def test_two_refreshing_processes_fetch_each_list_once(
+    two: list[async_sessionmaker[AsyncSession]],
+) -> None:
+    lists = {f"user{u}": [(u, 7), (u + 100, 8)] for u in range(1, 13)}
+    async with FakeMal.running(lists=lists) as fake:
+        await _add_accounts(two[0], 12)
+        clients = [MalClient(fake.base_url, "id", requests_per_second=0) for _ in two]
+        services = [
+            SyncService(s, m, CatalogService(s), leases=AccountLeases(s, owner=f"p{i}", batch=2))
+            for i, (s, m) in enumerate(zip(two, clients, strict=True))
+        ]
+        try:
+            reports = await asyncio.gather(*(s.refresh_due(DUE, None) for s in services))
+        finally:
+            for client in clients:
+                await client.close()
+        fetched = Counter(r.path for r in fake.requests_to("/animelist") if "fields" in r.query)
+    assert sum(r.checked for r in reports) == 12
+    assert all(r.checked for r in reports)  # both processes took part
+    # Each list: its fingerprint and the list, once (fetched by both processes it would be 4).
+    assert len(fetched) == 12 and set(fetched.values()) == {2}
