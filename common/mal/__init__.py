@@ -24,7 +24,7 @@ from common.mal.models import (
     RelatedAnime,
     StartSeason,
 )
-from common.mal.ratelimit import RateLimiter
+from common.mal.ratelimit import RateLimiter, SharedBudget
 
 __all__ = [
     "AlternativeTitles",
@@ -43,6 +43,7 @@ __all__ = [
     "RateLimited",
     "RateLimiter",
     "RelatedAnime",
+    "SharedBudget",
     "StartSeason",
     "UserNotFound",
     "validate_username",
