@@ -23,6 +23,7 @@ from bot.client import DEFAULT_GATEWAY, AnirecBot
 from bot.context import Services
 from bot.db.engine import create_engine, session_factory
 from bot.db.migrate import upgrade
+from bot.metrics import Metrics, running_metrics
 from bot.services.accounts import AccountService
 from bot.services.catalog import CatalogService, load_shipped
 from bot.services.guilds import GuildSettingsService
@@ -116,24 +117,34 @@ async def open_services(settings: Settings, *, migrate: bool = True) -> AsyncIte
         # The pool holds the model; this frame lives as long as the bot and must not keep a
         # model alive after a live swap replaced it.
         del recommender
-        yield Services(
-            settings=settings,
-            sessions=sessions,
-            accounts=accounts,
-            sync=SyncService(sessions, mal, catalog, anilist=anilist, kitsu=kitsu),
-            catalog=catalog,
-            guilds=GuildSettingsService(sessions),
-            pool=pool,
-            recommendations=RecommendationService(pool, accounts, catalog),
-            mal=mal,
-            model_watcher=watcher,
-            model_refresher=ModelRefresher(
-                settings.model_refresh_command,
-                settings.model_path,
-                every_days=settings.model_refresh_days,
-                threads=settings.model_refresh_threads,
-            ),
+        metrics = Metrics(
+            {
+                "pool_queued": lambda: pool.queued,
+                "pool_running": lambda: pool.running,
+                "mal_wait_s": lambda: round(mal.limiter.delay, 2),
+            }
         )
+        async with running_metrics(
+            metrics, interval=settings.metrics_interval_seconds, port=settings.metrics_port
+        ):
+            yield Services(
+                settings=settings,
+                sessions=sessions,
+                accounts=accounts,
+                sync=SyncService(sessions, mal, catalog, anilist=anilist, kitsu=kitsu),
+                catalog=catalog,
+                guilds=GuildSettingsService(sessions),
+                pool=pool,
+                recommendations=RecommendationService(pool, accounts, catalog),
+                mal=mal,
+                model_watcher=watcher,
+                model_refresher=ModelRefresher(
+                    settings.model_refresh_command,
+                    settings.model_path,
+                    every_days=settings.model_refresh_days,
+                    threads=settings.model_refresh_threads,
+                ),
+            )
     finally:
         await pool.close()
         await mal.close()

@@ -64,6 +64,8 @@ class Settings(MalSettings):
     model_refresh_days: float = Field(default=0.0, ge=0)
     model_refresh_command: str = "python -m training refresh --to {model_path}"
     model_refresh_threads: int = Field(default=1, ge=1)
+    metrics_interval_seconds: float = Field(default=60.0, ge=0)
+    metrics_port: int | None = Field(default=None, ge=0, le=65535)
 
     def secrets(self) -> list[str]:
         """The secret values, for the logging redaction filter."""

@@ -81,6 +81,16 @@ class RecommenderPool:
         return self._executor
 
     @property
+    def queued(self) -> int:
+        """``recommend`` calls waiting for a batch (metrics)."""
+        return sum(len(waiting) for waiting in self._pending.values())
+
+    @property
+    def running(self) -> int:
+        """Batches and calls running in the worker threads now (metrics)."""
+        return sum(self._in_flight.values())
+
+    @property
     def retiring(self) -> int:
         """Swapped-out recommenders whose calls have not all returned yet."""
         return len(self._retiring)
