@@ -2,8 +2,9 @@
 
 One aiohttp server on 127.0.0.1 (random port) serves the REST API under ``/api/v10``, the
 gateway at ``/gateway`` (HELLO, IDENTIFY → READY + GUILD_CREATE, heartbeats and ACKs, RESUME,
-plain JSON or zlib-stream frames) and a small CDN for attachments. Responses carry the exact
-``Content-Type: application/json`` discord.py requires.
+plain JSON or zlib-stream frames, shards and per-shard faults: :mod:`fakes.discord.gateway`) and
+a small CDN for attachments. Responses carry the exact ``Content-Type: application/json``
+discord.py requires.
 
 Harness API::
 
@@ -28,6 +29,20 @@ Harness API::
         fake.heartbeats.summary()   # heartbeat lateness and ping statistics
         fake.fail("/callback", 429)   # next matching REST request: a real rate limit (or 5xx)
         await fake.request_reconnect()  # op 7: the client must RESUME
+
+    Shards (any number of bot processes, each running some shards, on one fake)::
+
+    async with FakeDiscord.running(shard_count=3) as fake:   # /gateway/bot says 3
+        guild = fake.add_guild("On shard 2", shard=2)       # id routed to shard 2
+        fake.shard_of(guild)    # (guild_id >> 22) % shard_count; DMs: shard 0
+        await fake.wait_until_ready(shards=[0, 2])   # default: every shard READY
+        await fake.slash(guild, alice, "recommend")  # sent on shard 2's websocket
+        await fake.drop_connection(shard=2)     # TCP cut, no close frame → the client RESUMEs
+        await fake.request_reconnect(shard=2)   # op 7 → RESUME
+        await fake.invalidate_session(shard=2)  # op 9 d=false → re-IDENTIFY (events held)
+        await fake.gateway.wait_shard(2)        # until shard 2 is READY/RESUMED again
+        fake.gateway.shards[2]   # .identifies .resumes .connections .session .stats (heartbeats)
+        await fake.ping(shard=2)                # loop lag of the process running shard 2
         fake.requests, fake.unhandled, fake.rejected, fake.commands, fake.messages
 
 ``slash`` builds options from the schema the bot registered and refuses what the Discord client

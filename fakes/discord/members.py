@@ -269,6 +269,11 @@ class MemberActions:
     ) -> InteractionResult:
         pending.sent_at = time.perf_counter()
         pending.deadline = pending.sent_at + self.ack_deadline
-        await self.gateway.dispatch("INTERACTION_CREATE", payload)
+        await self.gateway.dispatch(
+            "INTERACTION_CREATE",
+            payload,
+            guild_id=pending.guild.id if pending.guild is not None else None,
+            released=lambda: pending.release(self.ack_deadline),
+        )
         await pending.wait_done(ack_within=self.ack_deadline, within=within, settle=settle)
         return InteractionResult.of(pending)

@@ -51,6 +51,7 @@ class PendingInteraction:
     name: str
     sent_at: float = field(default_factory=time.perf_counter)
     deadline: float = 0.0
+    released_at: float | None = None  # held while its shard re-identified, delivered then
     callback_type: int | None = None
     callback_data: dict[str, Any] | None = None
     callback_at: float | None = None
@@ -68,6 +69,12 @@ class PendingInteraction:
             self.finished_work = True
         self.activity.set()
 
+    def release(self, ack_deadline: float) -> None:
+        """Delivered late (its shard was re-identifying): Discord's ack window starts now."""
+        self.released_at = time.perf_counter()
+        self.deadline = self.released_at + ack_deadline
+        self.activity.set()
+
     @property
     def deferred(self) -> bool:
         return self.callback_type in (DEFERRED_CHANNEL_MESSAGE, DEFERRED_UPDATE_MESSAGE)
@@ -76,7 +83,8 @@ class PendingInteraction:
         """Wait for the callback, then for deferred work, then for ``settle`` s of quiet."""
         end = self.sent_at + within
         while self.callback_type is None:
-            remaining = min(self.sent_at + ack_within, end) - time.perf_counter()
+            acked_by = (self.released_at or self.sent_at) + ack_within
+            remaining = min(acked_by, end) - time.perf_counter()
             if remaining <= 0:
                 raise InteractionTimeout(
                     f"{self.name}: no interaction callback within {ack_within:.1f} s"

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from typing import Any
 
 from aiohttp import web
@@ -43,8 +43,14 @@ class FakeDiscord(RestApi, MemberActions):
         heartbeat_interval: float = 41.25,
         ack_deadline: float = 3.0,
         app_name: str = "anirec",
+        shard_count: int = 1,
+        max_concurrency: int = 16,
     ) -> None:
         self.token = token
+        # /gateway/bot's session_start_limit.max_concurrency: identify buckets per 5 s. Discord
+        # gives small bots 1; the fake defaults to a large bot's 16 so tests need not wait 5 s
+        # per shard (it does not enforce the limit).
+        self.max_concurrency = max_concurrency
         self.ack_deadline = ack_deadline
         self.application_id = snowflake()
         self.bot_user = FakeUser(self.application_id, app_name, bot=True)
@@ -60,7 +66,7 @@ class FakeDiscord(RestApi, MemberActions):
         self.unhandled: list[str] = []
         self.rejected: list[str] = []  # bodies refused as Discord would (400, code 50035)
         self.faults: list[Fault] = []
-        self.gateway = Gateway(self, heartbeat_interval=heartbeat_interval)
+        self.gateway = Gateway(self, heartbeat_interval=heartbeat_interval, shard_count=shard_count)
         self._commands_changed = asyncio.Event()
         self._runner: web.AppRunner | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -123,9 +129,21 @@ class FakeDiscord(RestApi, MemberActions):
         self.users[user.id] = user
         return user
 
-    def add_guild(self, name: str = "Test Server", *, channels: tuple[str, ...] = ("general",)):
-        """A new server with text channels and the bot as a member (announced if connected)."""
-        guild = FakeGuild(snowflake(), name, owner_id=self.owner.id)
+    def add_guild(
+        self,
+        name: str = "Test Server",
+        *,
+        channels: tuple[str, ...] = ("general",),
+        shard: int | None = None,
+    ) -> FakeGuild:
+        """A new server with text channels and the bot as a member (announced if its shard is
+        connected); with ``shard``, its id routes it to that shard."""
+        guild_id = snowflake()
+        if shard is not None:  # an earlier millisecond whose (ms % shard_count) is ``shard``
+            ms = guild_id >> 22
+            ms -= (ms - shard) % self.shard_count
+            guild_id = (ms << 22) | (guild_id & 0x3FFFFF)
+        guild = FakeGuild(guild_id, name, owner_id=self.owner.id)
         guild.channels = [
             FakeChannel(snowflake(), guild.id, channel, position=i)
             for i, channel in enumerate(channels)
@@ -133,8 +151,8 @@ class FakeDiscord(RestApi, MemberActions):
         guild.members[self.bot_user.id] = FakeMember(self.bot_user, guild.id, Permission.ALL)
         guild.members[self.owner.id] = FakeMember(self.owner, guild.id, Permission.ALL)
         self.guilds[guild.id] = guild
-        if self.gateway.ready.is_set():
-            self._spawn(self.gateway.dispatch("GUILD_CREATE", guild.payload()))
+        if self.gateway.shards[self.gateway.shard_of(guild.id)].session is not None:
+            self._spawn(self.gateway.dispatch("GUILD_CREATE", guild.payload(), guild_id=guild.id))
         return guild
 
     def add_member(
@@ -156,17 +174,32 @@ class FakeDiscord(RestApi, MemberActions):
         self.users[user.id] = user
         member = FakeMember(user, guild.id, permission_value(permissions), nick=nick)
         guild.members[user.id] = member
-        if self.gateway.ready.is_set():
+        if self.gateway.shards[self.gateway.shard_of(guild.id)].session is not None:
             data = {**member.payload(), "guild_id": str(guild.id)}
-            self._spawn(self.gateway.dispatch("GUILD_MEMBER_ADD", data))
+            self._spawn(self.gateway.dispatch("GUILD_MEMBER_ADD", data, guild_id=guild.id))
         return member
 
     # ----------------------------------------------------------------- waiting
 
-    async def wait_until_ready(self, within: float = 30.0, *, commands: bool = True) -> None:
-        """Until a client has identified and received READY (and, by default, synced commands)."""
+    @property
+    def shard_count(self) -> int:
+        return self.gateway.shard_count
+
+    def shard_of(self, guild: FakeGuild | int | None) -> int:
+        """The shard Discord routes ``guild``'s events to: ``(guild_id >> 22) % shard_count``."""
+        return self.gateway.shard_of(guild.id if isinstance(guild, FakeGuild) else guild)
+
+    async def wait_until_ready(
+        self, within: float = 30.0, *, commands: bool = True, shards: Iterable[int] | None = None
+    ) -> None:
+        """Until clients have identified every shard (or ``shards``) and received READY (and, by
+        default, synced commands)."""
         async with asyncio.timeout(within):
-            await self.gateway.ready.wait()
+            if shards is None:
+                await self.gateway.ready.wait()
+            else:
+                for shard_id in shards:
+                    await self.gateway.shards[shard_id].ready.wait()
             if commands:
                 await self.wait_for_commands()
 
@@ -184,15 +217,24 @@ class FakeDiscord(RestApi, MemberActions):
         """Heartbeat arrivals and ping round trips, for event-loop lag."""
         return self.gateway.stats
 
-    async def ping(self, within: float = 5.0) -> float:
-        """Gateway op 1 → the client's heartbeat: round trip in seconds (≈ its loop lag)."""
-        return await self.gateway.ping(within)
+    async def ping(self, within: float = 5.0, *, shard: int = 0) -> float:
+        """Gateway op 1 → the client's heartbeat on ``shard``: round trip in seconds (≈ the
+        loop lag of the process running that shard)."""
+        return await self.gateway.ping(within, shard_id=shard)
 
     # ----------------------------------------------------------------- the gateway
 
-    async def request_reconnect(self) -> None:
-        """Gateway op 7 RECONNECT: the client must reconnect and RESUME."""
-        await self.gateway.request_reconnect()
+    async def request_reconnect(self, shard: int = 0) -> None:
+        """Gateway op 7 RECONNECT on ``shard``: the client must reconnect and RESUME."""
+        await self.gateway.request_reconnect(shard)
+
+    async def drop_connection(self, shard: int = 0) -> None:
+        """Cut ``shard``'s socket without a close frame: the client reconnects and RESUMEs."""
+        await self.gateway.drop(shard)
+
+    async def invalidate_session(self, shard: int = 0) -> None:
+        """Gateway op 9 INVALID_SESSION (``d: false``) on ``shard``: the client re-IDENTIFYs."""
+        await self.gateway.invalidate_session(shard)
 
     def _spawn(self, coro: Any) -> None:
         task = asyncio.ensure_future(coro)

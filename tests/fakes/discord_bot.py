@@ -54,8 +54,25 @@ class Feedback(discord.ui.Modal, title="Feedback"):
         await interaction.response.send_message(f"thanks for: {self.text.value}", ephemeral=True)
 
 
-def tiny_bot() -> tuple[discord.Client, app_commands.CommandTree]:
-    client = discord.Client(intents=discord.Intents.default(), guild_ready_timeout=0.05)
+async def _identify_at_once(shard_id: int | None, *, initial: bool = False) -> None:
+    """The fake does not rate-limit IDENTIFY: no 5 s between shards."""
+
+
+def tiny_bot(
+    shard_count: int | None = None, shard_ids: list[int] | None = None
+) -> tuple[discord.Client, app_commands.CommandTree]:
+    """The test bot; with ``shard_count``, an ``AutoShardedClient`` running ``shard_ids``."""
+    client: discord.Client
+    if shard_count is None:
+        client = discord.Client(intents=discord.Intents.default(), guild_ready_timeout=0.05)
+    else:
+        client = discord.AutoShardedClient(
+            intents=discord.Intents.default(),
+            guild_ready_timeout=0.05,
+            shard_count=shard_count,
+            shard_ids=shard_ids,
+        )
+        client.before_identify_hook = _identify_at_once  # type: ignore[method-assign]
     client.refusals = []  # type: ignore[attr-defined]
     tree = app_commands.CommandTree(client)
 
@@ -135,15 +152,19 @@ def tiny_bot() -> tuple[discord.Client, app_commands.CommandTree]:
 
 @contextlib.asynccontextmanager
 async def connected(
-    fake: FakeDiscord, token: str = "a-test-token"
+    fake: FakeDiscord,
+    token: str = "a-test-token",
+    *,
+    shard_count: int | None = None,
+    shard_ids: list[int] | None = None,
 ) -> AsyncIterator[discord.Client]:
-    client, tree = tiny_bot()
+    client, tree = tiny_bot(shard_count, shard_ids)
     with pointed_at(fake):
         await client.login(token)
         await tree.sync()
         task = asyncio.create_task(client.connect(reconnect=True))
         try:
-            await fake.wait_until_ready(within=10)
+            await fake.wait_until_ready(within=10, shards=shard_ids)
             await asyncio.wait_for(client.wait_until_ready(), 10)
             yield client
         finally:

@@ -64,6 +64,7 @@ class RestBase:
     attachments: dict[int, FakeAttachment]
     commands: dict[int | None, dict[str, dict[str, Any]]]
     command_syncs: int
+    max_concurrency: int
     interactions: dict[str, PendingInteraction]
     unhandled: list[str]
     rejected: list[str]

@@ -53,12 +53,12 @@ class ResourceRoutes(RestBase):
         return json_response(
             {
                 "url": self.gateway_url,
-                "shards": 1,
+                "shards": self.gateway.shard_count,
                 "session_start_limit": {
                     "total": 1000,
                     "remaining": 1000,
                     "reset_after": 0,
-                    "max_concurrency": 1,
+                    "max_concurrency": self.max_concurrency,
                 },
             }
         )
