@@ -9,8 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TypeVar
 
-from pydantic import Field, SecretStr, ValidationError
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from common.shards import ShardPlan, shard_plan
 
 ENV_FILE = ".env"
 
@@ -67,6 +69,30 @@ class Settings(MalSettings):
     metrics_interval_seconds: float = Field(default=60.0, ge=0)
     metrics_port: int | None = Field(default=None, ge=0, le=65535)
 
+    # Shards (README "Running at scale"): the total, and which of them this process runs.
+    shard_count: int | None = None
+    shard_ids: str | None = None
+    cluster_index: int | None = None
+    cluster_size: int | None = None
+
+    @field_validator(
+        "dev_guild_id", "shard_count", "shard_ids", "cluster_index", "cluster_size", mode="before"
+    )
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        """``KEY=`` in .env (as .env.example has it) means unset."""
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @model_validator(mode="after")
+    def _shards_fit(self) -> Settings:
+        self.shards  # noqa: B018 - raises ValueError (one sentence) when they do not fit
+        return self
+
+    @property
+    def shards(self) -> ShardPlan:
+        """How many shards in all and which this process runs (one of one by default)."""
+        return shard_plan(self.shard_count, self.shard_ids, self.cluster_index, self.cluster_size)
+
     def secrets(self) -> list[str]:
         """The secret values, for the logging redaction filter."""
         return [s.get_secret_value() for s in (self.discord_token, self.mal_client_id)]
@@ -84,13 +110,17 @@ def load_settings(cls: type[SettingsT], env_file: str | Path | None = ENV_FILE) 
     try:
         return cls(_env_file=env_file)
     except ValidationError as exc:
-        problems = []
+        problems, rules = [], []
         for error in exc.errors():
             key = ".".join(str(part) for part in error["loc"]).upper()
-            if error["type"] == "missing":
+            if not key:  # a rule across keys: its message names them
+                rules.append(str(error["msg"]).removeprefix("Value error, "))
+            elif error["type"] == "missing":
                 problems.append(f"{key} is not set")
             else:
                 problems.append(f"{key} is invalid ({error['msg']})")
+        if not problems:
+            raise SettingsError("; ".join(rules) + " (see .env.example).") from None
         them = "it" if len(problems) == 1 else "them"
         raise SettingsError(
             "; ".join(problems)
