@@ -17,9 +17,11 @@ MODEL_PATH ?= artifacts/model
 # Where `make model` trains before `python -m training promote` puts it live.
 CANDIDATE ?= runs/candidate-default
 PYTEST_ARGS ?=
+# `make loadtest LOADTEST_ARGS="--members 500 --processes 3 --json load.json"` (README "Running at scale").
+LOADTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run migrate test lint typecheck format model evaluate demo bench clean
+.PHONY: help venv run migrate test lint typecheck format model evaluate demo bench loadtest clean
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -70,6 +72,9 @@ evaluate: $(STAMP_TRAIN) ## Evaluate MODEL_PATH against EASE and popularity on t
 
 bench: $(STAMP_TRAIN) ## CPU serving benchmark (full config, random weights)
 	$(PY) -m training bench
+
+loadtest: $(STAMP_DEV) ## Load benchmark: N bot processes, one database (ANIREC_TEST_POSTGRES_URL), LOADTEST_ARGS
+	$(PY) -m fakes.loadtest $(LOADTEST_ARGS)
 
 demo: $(STAMP_RUN) ## Local demo: fake Discord + fake MAL + the real bot, no credentials
 	$(PY) -m fakes.demo

@@ -1,0 +1,132 @@
+"""One load measurement: link every member, then every member runs ``/recommend`` at once;
+latencies as the fake Discord sees them, loop lag and memory as each bot process reports them."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+from fakes.loadtest.cluster import Cluster, Node
+from fakes.loadtest.stats import Numbers, load_average, model_mappings, process_memory
+
+ACK_DEADLINE = 3.0  # Discord's: an interaction not acknowledged by then has failed
+
+
+async def link_all(
+    cluster: Cluster, usernames: dict[str, str], parallel: int
+) -> tuple[Numbers, list[str]]:
+    """Every member runs ``/link`` with their MAL name (``parallel`` at a time)."""
+    gate = asyncio.Semaphore(parallel)
+    latency, failures = Numbers(), []
+
+    async def one(member: str, mal_name: str) -> None:
+        node, who = cluster.where(member)
+        async with gate:
+            try:
+                res = await node.fake.slash(node.guild, who, "link", username=mal_name, within=60)
+            except AssertionError as exc:
+                failures.append(f"/link {member}: {exc}")
+                return
+            latency.add(res.elapsed_s)
+
+    await asyncio.gather(*(one(m, u) for m, u in usernames.items()))
+    return latency, failures
+
+
+async def node_metrics(node: Node, window: float) -> dict[str, Any]:
+    """The process's own ``/metrics`` over the last ``window`` seconds."""
+    url = f"http://127.0.0.1:{node.metrics_port}/metrics?window={window:.1f}"
+    async with aiohttp.ClientSession() as http, http.get(url) as response:
+        response.raise_for_status()
+        body: dict[str, Any] = await response.json()
+        return body
+
+
+async def recommend_all(
+    cluster: Cluster, members: list[str], count: int
+) -> tuple[Numbers, Numbers, list[str], float]:
+    """(acknowledged, answered, failures, wall seconds) of one ``/recommend`` per member."""
+    ack, answer, failures = Numbers(), Numbers(), []
+
+    async def one(member: str) -> None:
+        node, who = cluster.where(member)
+        try:
+            res = await node.fake.slash(node.guild, who, "recommend", count=count, within=60)
+        except AssertionError as exc:  # InteractionTimeout: no ack within 3 s, or no answer
+            failures.append(f"{member}: {exc}")
+            return
+        ack.add(res.ack_s or 0.0)
+        answer.add(res.elapsed_s)
+        if res.ack_s is None or res.ack_s > ACK_DEADLINE:
+            failures.append(f"{member}: acknowledged after {res.ack_s} s")
+        elif not res.embeds:
+            failures.append(f"{member}: no embed: {res.text[:120]!r}")
+
+    started = time.perf_counter()
+    await asyncio.gather(*(one(m) for m in members))
+    return ack, answer, failures, time.perf_counter() - started
+
+
+def _model_files(model: Path) -> int:
+    return sum(p.stat().st_size for p in model.rglob("*") if p.is_file())
+
+
+async def measure(
+    cluster: Cluster, usernames: dict[str, str], *, count: int, link_parallel: int, model: Path
+) -> dict[str, Any]:
+    """The whole measurement as the report's dictionary (see :mod:`fakes.loadtest.cli`)."""
+    link, link_failures = await link_all(cluster, usernames, link_parallel)
+    await asyncio.sleep(1.0)  # let the processes settle after the links
+    before = load_average()
+    ack, answer, failures, wall = await recommend_all(cluster, list(usernames), count)
+    after = load_average()
+    per_process = []
+    for node in cluster.nodes:
+        seen = await node_metrics(node, wall + 0.5)
+        maps = model_mappings(node.pid, model)
+        per_process.append(
+            {
+                "index": node.index,
+                "pid": node.pid,
+                "shards": list(node.shards),
+                "members": len(node.members),
+                "loop_lag_p50_ms": seen["loop_lag_p50_ms"],
+                "loop_lag_p99_ms": seen["loop_lag_p99_ms"],
+                "loop_lag_max_ms": seen["loop_lag_max_ms"],
+                "lag_samples": seen["lag_samples"],
+                **process_memory(node.pid),
+                "model_files_mapped": len(maps),
+                "model_maps_per_file_max": max(maps.values(), default=0),
+            }
+        )
+    errors = [*link_failures, *failures]
+    worst = max(per_process, key=lambda p: p["loop_lag_p99_ms"])
+    acked = sum(1 for s in ack.samples if s <= ACK_DEADLINE)
+    return {
+        "members": len(usernames),
+        "processes": len(cluster.nodes),
+        "mode": cluster.mode,
+        "errors": len(errors),
+        "error_samples": errors[:10],
+        "acked_within_3s": acked,
+        **ack.summary("ack"),
+        **answer.summary("answer"),
+        "loop_lag_p50_ms": max(p["loop_lag_p50_ms"] for p in per_process),
+        "loop_lag_p99_ms": worst["loop_lag_p99_ms"],
+        "loop_lag_max_ms": max(p["loop_lag_max_ms"] for p in per_process),
+        "wall_s": round(wall, 2),
+        **link.summary("link"),
+        "rss_mib_total": round(sum(p["rss_mib"] for p in per_process), 1),
+        "pss_mib_total": round(sum(p["pss_mib"] for p in per_process), 1),
+        "model_mib": round(_model_files(model) / 2**20, 1),
+        "per_process": per_process,
+        "cpus": os.cpu_count(),
+        "load_average_before": before,
+        "load_average_after": after,
+        "_numbers": {"ack": ack, "answer": answer, "link": link},
+    }
