@@ -13,6 +13,7 @@ COMMAND_MODULES: list[str] = [
     "training.train",
     "training.evaluate",
     "training.coldstart",
+    "training.ratings.command",
     "training.evaluate_catalog",
     "training.bench",
     "training.catalog",

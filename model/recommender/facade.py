@@ -27,6 +27,8 @@ from model.engine import Engine
 from model.features import EncodedProfile
 from model.forward import Float32Forward, ForwardStrategy, ProfilePass, run_passes
 from model.profile import ProfileEntry, dedupe
+from model.ratings import find_rating_model
+from model.ratings.serving import ShownScores
 from model.recommender import explanations
 from model.recommender.mixing import CatalogRanking, mixed_recommendations
 from model.recommender.query import RecommendationQuery
@@ -85,6 +87,10 @@ class Recommender:
         self.score_weight = artifact.score_weight
         self._index = {int(a): i for i, a in enumerate(self.corpus_ids)}
         self._corpus = CorpusIndex(self.corpus_ids)
+        # The predicted score shown: ratings.npz's fitted model, else the rating head's.
+        self.shown = ShownScores(
+            find_rating_model(artifact.directory, self.corpus_ids), self._index
+        )
         # The dict's own lookup (ids are ints), not the bound self.position: that was a
         # reference cycle, so a swapped-out model waited for a full gc.collect to be freed.
         self.candidates = CandidateFilter(
@@ -290,10 +296,14 @@ class Recommender:
         """Unexplained recommendations of one pass: the corpus alone, or mixed with the catalog."""
         mask = self.candidates.mask(run.profile, query)
         if self.mixing is None:
-            return recommendations(run, top_k(run, mask, query.k), self.corpus_ids)
+            recs = recommendations(run, top_k(run, mask, query.k), self.corpus_ids)
+            return self.shown.recommendations(run.profile, recs)
         picks = self.mixing.rank(run, entries, query, mask)
         network = np.asarray([p.position for p in picks if p.position is not None], np.int64)
-        return mixed_recommendations(run, picks, recommendations(run, network, self.corpus_ids))
+        recs = self.shown.recommendations(
+            run.profile, recommendations(run, network, self.corpus_ids)
+        )
+        return mixed_recommendations(run, picks, recs)
 
     def known_entries(self, entries: Sequence[ProfileEntry]) -> tuple[int, int]:
         """(entries the network reads, entries that enter the input): below
@@ -303,7 +313,9 @@ class Recommender:
         return sum(1 for e in kept if self.position(e.anime_id) is not None), len(kept)
 
     def _targets(self, run: ProfilePass, anime_ids: Sequence[int]) -> list[Target | None]:
-        return targets(run, anime_ids, self._index)
+        found = targets(run, anime_ids, self._index)
+        self.shown.fill_targets(run.profile, found)
+        return found
 
     @one_call
     def analyze(
@@ -338,9 +350,11 @@ class Recommender:
                 per_title=self.contributors_per_title,
                 split=self.threads.split,
             )
-            return mixed_recommendations(run, picks, recs), insights
+            return mixed_recommendations(
+                run, picks, self.shown.recommendations(run.profile, recs)
+            ), insights
         best = top_k(run, mask, query.k)
-        return explanations.analyze(
+        recs, insights = explanations.analyze(
             run,
             entries,
             best,
@@ -349,6 +363,7 @@ class Recommender:
             per_title=self.contributors_per_title,
             split=self.threads.split,
         )
+        return self.shown.recommendations(run.profile, recs), insights
 
     @one_call
     def insights(self, entries: Sequence[ProfileEntry], top: int = 5) -> ProfileInsights:
@@ -364,10 +379,11 @@ class Recommender:
         if pos is None:
             return explanations.outside_corpus(int(anime_id), entry)
         (run,) = self.passes([self.encode(entries)], rank=entry is None)  # ranks unlisted only
-        return explanations.explain_title(
+        found = explanations.explain_title(
             run, int(anime_id), pos, entry, self.corpus_ids,
             contributors=self.explanation_contributors, split=self.threads.split,
         )  # fmt: skip
+        return self.shown.explanation(run.profile, pos, found)
 
     @one_call
     def explain_catalog_title(
