@@ -26,7 +26,9 @@ from bot.db.migrate import upgrade
 from bot.metrics import Metrics, running_metrics
 from bot.services.accounts import AccountService
 from bot.services.catalog import CatalogService, load_shipped
+from bot.services.cooldowns import SharedCooldowns
 from bot.services.guilds import GuildSettingsService
+from bot.services.malbudget import DatabaseBudget
 from bot.services.modelrefresh import ModelRefresher
 from bot.services.modelwatch import ModelWatcher, fingerprint, seed_catalog
 from bot.services.pool import RecommenderPool
@@ -87,6 +89,12 @@ async def open_services(settings: Settings, *, migrate: bool = True) -> AsyncIte
     sessions = session_factory(engine)
     http = aiohttp.ClientSession()
     mal = MalClient.from_settings(settings, session=http)
+    # PostgreSQL may be shared by several bot processes: state that must be one for all of
+    # them (MAL's budget, guild settings' cache, cool-downs) goes through the database.
+    shared = engine.dialect.name == "postgresql"
+    if shared and settings.mal_requests_per_second > 0:
+        mal.limiter.budget = DatabaseBudget(sessions, settings.mal_requests_per_second)
+    guilds = GuildSettingsService(sessions)
     # AniList and Kitsu: each its own limiter (request budget), the shared HTTP session.
     anilist = AniListClient(
         settings.anilist_api_url,
@@ -111,6 +119,8 @@ async def open_services(settings: Settings, *, migrate: bool = True) -> AsyncIte
     # A model that failed to load is not retried until its files change.
     watcher = ModelWatcher(settings.model_path, pool, catalog, loaded=loaded_from)
     try:
+        if shared:
+            await guilds.listen(settings.database_url)
         if recommender is not None:
             added = await seed_catalog(catalog, recommender)
             log.info("model: %d titles (%d new in the catalog)", recommender.n_items, added)
@@ -133,7 +143,7 @@ async def open_services(settings: Settings, *, migrate: bool = True) -> AsyncIte
                 accounts=accounts,
                 sync=SyncService(sessions, mal, catalog, anilist=anilist, kitsu=kitsu),
                 catalog=catalog,
-                guilds=GuildSettingsService(sessions),
+                guilds=guilds,
                 pool=pool,
                 recommendations=RecommendationService(pool, accounts, catalog),
                 mal=mal,
@@ -144,8 +154,10 @@ async def open_services(settings: Settings, *, migrate: bool = True) -> AsyncIte
                     every_days=settings.model_refresh_days,
                     threads=settings.model_refresh_threads,
                 ),
+                shared_cooldowns=SharedCooldowns(sessions) if shared else None,
             )
     finally:
+        await guilds.close()
         await pool.close()
         await mal.close()
         await http.close()

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from bot.services.accounts import AccountService
 from bot.services.catalog import CatalogService
+from bot.services.cooldowns import SharedCooldowns
 from bot.services.guilds import GuildSettingsService
 from bot.services.modelrefresh import ModelRefresher
 from bot.services.modelwatch import ModelWatcher
@@ -47,3 +48,4 @@ class Services:
     cooldowns: dict[str, tuple[int, float]] = field(default_factory=lambda: dict(DEFAULT_COOLDOWNS))
     model_watcher: ModelWatcher | None = None
     model_refresher: ModelRefresher | None = None
+    shared_cooldowns: SharedCooldowns | None = None  # set when the database is shared
