@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 
 from training import metrics
-from training.evaluation.franchise import franchise_relation
 
 
 def test_top_k_orders_and_breaks_ties() -> None:
@@ -44,21 +43,3 @@ def test_popularity_coverage_and_groups() -> None:
     # group held-out: (0,0), (0,2), (1,1), (1,3); in top: (0,2), (1,1), (1,3)
     assert metrics.group_hit_rate(top, held, group) == pytest.approx(3 / 4)
     assert metrics.mean_absolute_error(np.asarray([7.0, 5.0]), np.asarray([8, 5])) == 0.5
-
-
-def test_franchise_relation_heuristic() -> None:
-    titles = [
-        "Naruto",
-        "Naruto: Shippuuden",
-        "Shingeki no Kyojin",
-        "Shingeki no Kyojin Season 2",
-        "Haikyuu!!",
-        "Haikyuu!! Second Season",
-        "Death Note",
-        "Death Parade",
-        "K",
-        "K-On!",
-    ]
-    related = franchise_relation(titles)
-    pairs = {(i, j) for i, j in zip(*np.nonzero(related), strict=True) if i < j}
-    assert pairs == {(0, 1), (2, 3), (4, 5)}

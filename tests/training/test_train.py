@@ -49,7 +49,7 @@ def test_smoke_run_writes_a_loadable_artifact(
     assert metadata["residual_scale"] in (0.0, 0.25, 0.5, 1.0)
     report = evaluate_artifact(path, dataset)
     assert {"model", "ease", "popularity"} <= report["results"].keys()
-    assert "| model |" in report["table"]
+    assert "| graft + network (as trained) |" in report["table"]
 
 
 def test_same_seed_same_weights_and_resume(

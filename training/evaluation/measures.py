@@ -2,9 +2,13 @@
 
 Every ranking metric is computed on the scorer's scores with the fold-in items masked (they are
 never candidates at serving): Recall@20/50 and NDCG@100 (Liang et al. 2018, see
-``training.metrics``), the popularity skew and catalog coverage of the top-20, and, with a
-franchise relation, the hit rates inside and outside the user's franchises. The rating measure
-is the MAE on the held-out scored entries (1–10 scale).
+``training.metrics``), the popularity skew and catalog coverage of the top-20; with a franchise
+mask (titles related to the fold-in, ``training.evaluation.franchise``) the hit rates inside and
+outside the user's franchises and the franchise share of the top-20; with a discovery mask
+(titles unrelated to the fold-in, serving's ``franchise="new"``) discovery Recall@20: every
+related title removed from the ranking, as ``--franchise new`` removes it, and only the
+unrelated held-out titles counted as targets. The rating measure is the MAE on the held-out
+scored entries (1–10 scale).
 """
 
 from __future__ import annotations
@@ -33,14 +37,30 @@ def ndcg(scorer: Scorer, batch: FoldIn, k: int = 100) -> float:
     return _mean(metrics.ndcg_at_k(masked_scores(scorer, batch), batch.held_out, k))
 
 
+def franchise_share(top: np.ndarray, franchise: np.ndarray) -> float:
+    """Mean over users of the share of their top-k in ``franchise`` ((B, N) bool)."""
+    return float(np.take_along_axis(np.asarray(franchise, bool), top, axis=1).mean())
+
+
+def discovery_recall(
+    scores: np.ndarray, batch: FoldIn, unrelated: np.ndarray, k: int = 20
+) -> float:
+    """Recall@k of the held-out titles in ``unrelated`` ((B, N) bool), ranking only those
+    titles (the rest at −∞); users with no unrelated held-out title are left out."""
+    filtered = np.where(unrelated, scores, -np.inf)
+    return _mean(metrics.recall_at_k(filtered, (batch.held_out > 0) & unrelated, k))
+
+
 def ranking_metrics(
     scorer: Scorer,
     batch: FoldIn,
     item_counts: np.ndarray | None = None,
     franchise: np.ndarray | None = None,
+    unrelated: np.ndarray | None = None,
 ) -> dict[str, float]:
     """Recall@20/50 and NDCG@100; with ``item_counts`` the top-20's popularity percentile and
-    coverage; with ``franchise`` (:func:`franchise_mask`) franchise / other hits@20."""
+    coverage; with ``franchise`` (:func:`franchise_mask`) franchise / other hits@20 and the
+    franchise share of the top-20; with ``unrelated`` discovery Recall@20."""
     scores = masked_scores(scorer, batch)
     top20 = metrics.top_k(scores, 20)
     row = {
@@ -54,6 +74,9 @@ def ranking_metrics(
     if franchise is not None:
         row["franchise_hits@20"] = metrics.group_hit_rate(top20, batch.held_out, franchise)
         row["other_hits@20"] = metrics.group_hit_rate(top20, batch.held_out, ~franchise)
+        row["franchise_share@20"] = franchise_share(top20, franchise)
+    if unrelated is not None:
+        row["discovery_recall@20"] = discovery_recall(scores, batch, unrelated)
     return row
 
 
@@ -67,10 +90,13 @@ def evaluate_scorers(
     batch: FoldIn,
     item_counts: np.ndarray,
     related: np.ndarray | None = None,
+    unrelated: np.ndarray | None = None,
 ) -> dict[str, dict[str, float]]:
-    """:func:`ranking_metrics` per scorer, by name (franchise hits when ``related`` is given)."""
+    """:func:`ranking_metrics` per scorer, by name: franchise measures when ``related`` ((N, N),
+    :func:`training.evaluation.franchise.catalog_relation`) is given, discovery when
+    ``unrelated`` ((B, N), :func:`training.evaluation.franchise.unrelated_mask`) is."""
     franchise = None if related is None else franchise_mask(batch, related)
-    return {s.name: ranking_metrics(s, batch, item_counts, franchise) for s in scorers}
+    return {s.name: ranking_metrics(s, batch, item_counts, franchise, unrelated) for s in scorers}
 
 
 def rating_mae(predictor: RatingPredictor, batch: FoldIn) -> float:

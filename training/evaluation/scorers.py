@@ -99,3 +99,29 @@ class ModelScorer(NetworkScorer):
         result = (np.concatenate(probs), np.concatenate(ratings))
         self._cached = (batch, result)
         return result
+
+
+class GraftScorer:
+    """The model's item–item graft alone: scores = presence · G with the artifact's G (DLAE,
+    Steck 2020), the network's presence residual and rating head off (the ranking of
+    ``logits = g·(presence·G)`` under a softmax, w = 1)."""
+
+    name = "graft"
+
+    def __init__(self, item_item: np.ndarray) -> None:
+        self.item_item = np.asarray(item_item, np.float32)
+
+    def scores(self, batch: FoldIn) -> np.ndarray:
+        return np.asarray(batch.presence, np.float32) @ self.item_item
+
+
+def presence_head_scaled(
+    config: reference.NetworkConfig, weights: dict[str, np.ndarray], factor: float
+) -> dict[str, np.ndarray]:
+    """A copy of ``weights`` with the presence head's last layer (kernel and bias) times
+    ``factor``: the network's residual next to the graft rescaled (``training.train``'s α)."""
+    last = f"presence.{len(config.decoder)}"
+    scaled = dict(weights)
+    for part in ("kernel", "bias"):
+        scaled[f"{last}.{part}"] = factor * np.asarray(weights[f"{last}.{part}"])
+    return scaled
