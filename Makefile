@@ -68,8 +68,11 @@ model: $(STAMP_TRAIN) ## Train a model from DATA_DIR and promote it to MODEL_PAT
 	$(PY) -m training fit-ratings --model $(CANDIDATE) --data $(DATA_DIR)
 	$(PY) -m training promote $(CANDIDATE) --to $(MODEL_PATH)
 
-evaluate: $(STAMP_TRAIN) ## Evaluate MODEL_PATH against EASE and popularity on the test users
-	$(PY) -m training evaluate --model $(MODEL_PATH) --data $(DATA_DIR)
+# SEEDS=3: train (or reuse) seeds 0..2 of the default recipe under runs/seeds and report the
+# spread over them instead of MODEL_PATH alone (README "Results").
+SEEDS ?= 0
+evaluate: $(STAMP_TRAIN) ## Evaluate MODEL_PATH (or SEEDS=3 trained seeds) against EASE, DLAE and popularity on the test users
+	$(PY) -m training evaluate $(if $(filter-out 0,$(SEEDS)),--seeds $(SEEDS),--model $(MODEL_PATH)) --data $(DATA_DIR)
 
 bench: $(STAMP_TRAIN) ## CPU serving benchmark (full config, random weights)
 	$(PY) -m training bench
