@@ -1,9 +1,10 @@
-"""The discord.py client: a ``commands.Bot`` holding the services, and a command tree whose
-error handler applies the error policy (:mod:`bot.error_policy`)."""
+"""The discord.py client: a ``commands.AutoShardedBot`` holding the services, and a command tree
+whose error handler applies the error policy (:mod:`bot.error_policy`)."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import json
 import logging
@@ -20,6 +21,7 @@ from bot.context import Services
 from bot.db.engine import write_session
 from bot.db.models import BotState
 from bot.error_policy import UNEXPECTED, reply_error, unwrap, user_message
+from bot.shards import IdentifyBuckets, latency_ms
 
 log = logging.getLogger(__name__)
 DEFAULT_GATEWAY = "wss://gateway.discord.gg/"
@@ -38,20 +40,25 @@ class AnirecTree(app_commands.CommandTree["AnirecBot"]):
         await reply_error(interaction, text)
 
 
-class AnirecBot(commands.Bot):
-    """The bot: slash commands only, the ``guilds`` intent only (nothing privileged)."""
+class AnirecBot(commands.AutoShardedBot):
+    """The bot: slash commands only, the ``guilds`` intent only (nothing privileged), one
+    websocket per shard it runs (``SHARD_COUNT``, ``SHARD_IDS``/``CLUSTER_*``; one by default)."""
 
     def __init__(self, services: Services, **options: Any) -> None:
         intents = discord.Intents.none()
         intents.guilds = True
+        self.shard_plan = services.settings.shards
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=intents,
             tree_cls=AnirecTree,
             help_command=None,
+            shard_count=self.shard_plan.count,
+            shard_ids=list(self.shard_plan.ids),
             **options,
         )
         self.services = services
+        self._identify = IdentifyBuckets(self._max_concurrency)
         self.commands_synced: bool | None = None  # None: not checked yet
         self.closed = asyncio.Event()
         self.shutdown: asyncio.Task[None] | None = None  # set by bot.app.start_bot
@@ -70,10 +77,19 @@ class AnirecBot(commands.Bot):
 
         def ready(data: Any) -> None:
             original(data)
-            if self.ws is not None and self._gateway is not None:
-                self.ws.gateway = self._gateway
+            # The shard's Shard (and so its websocket) is registered before it reads READY.
+            with contextlib.suppress(KeyError):
+                ws = self._get_websocket(shard_id=int(data.get("shard", [0])[0]))
+                if self._gateway is not None:
+                    ws.gateway = self._gateway
 
         parsers["READY"] = ready
+
+    async def _max_concurrency(self) -> int:
+        return (await self.fetch_session_start_limits()).max_concurrency
+
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        await self._identify.wait(shard_id or 0)
 
     async def setup_hook(self) -> None:
         await setup_cogs(self, self.services)
@@ -129,4 +145,19 @@ class AnirecBot(commands.Bot):
             self.closed.set()
 
     async def on_ready(self) -> None:
-        log.info("ready as %s in %d servers", self.user, len(self.guilds))
+        log.info("ready as %s in %d servers (%s)", self.user, len(self.guilds), self.shard_plan)
+
+    def _shard_line(self, shard_id: int) -> str:
+        shard = self.get_shard(shard_id)
+        servers = sum(1 for g in self.guilds if g.shard_id == shard_id)
+        latency = latency_ms(shard.latency) if shard is not None else "n/a"
+        return f"shard {shard_id} of {self.shard_plan.count}: {servers} servers, latency {latency}"
+
+    async def on_shard_ready(self, shard_id: int) -> None:
+        log.info("%s, ready", self._shard_line(shard_id))
+
+    async def on_shard_resumed(self, shard_id: int) -> None:
+        log.info("%s, resumed", self._shard_line(shard_id))
+
+    async def on_shard_disconnect(self, shard_id: int) -> None:
+        log.info("shard %d of %d disconnected; reconnecting", shard_id, self.shard_plan.count)

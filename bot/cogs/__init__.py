@@ -13,7 +13,7 @@ from bot.cogs.together import TogetherCog
 from bot.context import Services
 
 
-async def setup_cogs(bot: commands.Bot, services: Services) -> None:
+async def setup_cogs(bot: commands.Bot | commands.AutoShardedBot, services: Services) -> None:
     """Add every cog, each given the bot's services (no globals)."""
     for cog in (
         AccountsCog(services),

@@ -36,7 +36,7 @@ def last_refresh_at(model_path: object) -> float | None:
 
 
 class ModelCog(commands.Cog):
-    def __init__(self, bot: commands.Bot, services: Services) -> None:
+    def __init__(self, bot: commands.Bot | commands.AutoShardedBot, services: Services) -> None:
         self.bot = bot
         self.services = services
         self._refresh_task: asyncio.Task[int | None] | None = None

@@ -60,7 +60,7 @@ def titles_per_round(interval_minutes: float, requests_per_second: float) -> int
 
 
 class RefreshCog(commands.Cog):
-    def __init__(self, bot: commands.Bot, services: Services) -> None:
+    def __init__(self, bot: commands.Bot | commands.AutoShardedBot, services: Services) -> None:
         self.bot = bot
         self.services = services
         self.discovery = CatalogDiscovery(services.catalog)

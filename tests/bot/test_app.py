@@ -78,7 +78,9 @@ async def test_link_recommend_page_why_unlink(harness: Harness) -> None:
     tiny_artifact(harness.tmp / "model")
     async with harness.bot() as bot:
         await harness.discord.wait_until_ready()
-        assert bot.ws is not None and bot.ws.gateway == yarl.URL(harness.discord.gateway_url)
+        shard = bot._get_websocket(shard_id=0)  # the one shard `make run` connects
+        assert shard.gateway == yarl.URL(harness.discord.gateway_url)
+        assert bot.shard_count == 1 and bot.shard_ids == [0]
         assert bot.commands_synced is True
 
         linked = await harness.slash(harness.alice, "link", username="alice")
