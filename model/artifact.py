@@ -7,6 +7,7 @@ Layout (every file listed in ``manifest.json`` with its sha256 and size)::
     item_counts.npy      int64 (N,): training users listing each item
     items.json           per corpus item {"anime_id", "title", "media_type"}
     config.json          :class:`model.reference.NetworkConfig` as a dict
+    rerank.npz           optional: the second stage (``model.rerank``), added by :func:`add_file`
     manifest.json        format_version, created_at, files {path: {sha256, size}}, metadata
 
 The directory is written under a temporary name next to the target and renamed into place, so a
@@ -34,6 +35,7 @@ import numpy as np
 
 from model.npyio import load_npy
 from model.reference import NetworkConfig
+from model.rerank.tables import RERANK_FILE, RerankError, Tables, load_tables
 
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
@@ -63,6 +65,7 @@ class Artifact:
     item_counts: np.ndarray
     items: list[dict[str, Any]]
     metadata: dict[str, Any]
+    rerank: Tables | None = None  # the optional second stage (``rerank.npz``)
 
     @property
     def score_weight(self) -> float:
@@ -236,6 +239,40 @@ def _replace_dir(tmp: Path, target: Path) -> None:
         os.close(dir_fd)
 
 
+def add_file(
+    directory: str | os.PathLike[str],
+    rel: str,
+    data: bytes,
+    metadata: Mapping[str, Any] | None = None,
+) -> Path:
+    """Add (or replace) one file of an existing artifact and list it in the manifest.
+
+    The file is written under a temporary name and renamed into place, then the manifest is
+    rewritten the same way with the file's sha256 and size (and ``metadata`` merged into its
+    metadata), so loading checks it like the weights. Meant for a candidate directory before
+    ``promote`` (a reader of a live directory could meet the new file under the old manifest
+    for a moment, and would refuse it).
+    """
+    root = Path(directory)
+    manifest = _read_json(root / MANIFEST, "the manifest")
+    target = root / rel
+    tmp = target.parent / f".{target.name}.tmp-{uuid.uuid4().hex[:12]}"
+    try:
+        _write_bytes(tmp, data)
+        tmp.rename(target)
+        manifest["files"][rel] = {"sha256": _sha256(target), "size": target.stat().st_size}
+        manifest["metadata"] = {
+            **manifest.get("metadata", {}),
+            **json.loads(json.dumps(metadata or {})),
+        }
+        tmp = root / f".{MANIFEST}.tmp-{uuid.uuid4().hex[:12]}"
+        _write_bytes(tmp, json.dumps(manifest, indent=1).encode())
+        tmp.rename(root / MANIFEST)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return target
+
+
 def _read_json(path: Path, what: str) -> Any:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
@@ -336,6 +373,12 @@ def load_artifact(directory: str | os.PathLike[str], *, verify: bool = True) -> 
         _check_score_weight(metadata)
     except ValueError as exc:
         raise ArtifactError(f"{root / MANIFEST}: {exc}") from None
+    rerank = None
+    if RERANK_FILE in files:
+        try:
+            rerank = load_tables(root / RERANK_FILE, n)
+        except RerankError as exc:
+            raise ArtifactError(f"{root / RERANK_FILE}: second stage refused: {exc}") from None
     return Artifact(
         directory=root,
         config=config,
@@ -344,4 +387,5 @@ def load_artifact(directory: str | os.PathLike[str], *, verify: bool = True) -> 
         item_counts=item_counts,
         items=items,
         metadata=metadata,
+        rerank=rerank,
     )

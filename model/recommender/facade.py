@@ -34,6 +34,7 @@ from model.recommender.mixing import CatalogRanking, mixed_recommendations
 from model.recommender.query import RecommendationQuery
 from model.recommender.ranking import CandidateFilter, Target, recommendations, targets, top_k
 from model.recommender.workers import DEFAULT_WORKERS, Workers, one_call
+from model.rerank.apply import rerank_pass
 from model.results import Explanation, ProfileInsights, Recommendation
 
 DEFAULT_QUERY = RecommendationQuery()
@@ -200,15 +201,21 @@ class Recommender:
         strategy: ForwardStrategy | None = None,
     ) -> list[ProfilePass]:
         """Batched passes (exact unless another ``strategy`` is given); full ratings only for
-        profiles whose ranking needs them, none with ``rank=False``."""
-        return run_passes(
-            self.exact if strategy is None else strategy,
+        profiles whose ranking needs them, none with ``rank=False``. With a second stage
+        (``model.rerank``) every pass is exact and re-ranked."""
+        rerank = self.artifact.rerank
+        runs = run_passes(
+            self.exact if strategy is None or rerank is not None else strategy,
             profiles,
             score_weight=self.score_weight,
             batch_size=self.batch_size,
             split=self.threads.split,
             rank=rank,
         )
+        if rerank is not None:
+            for run in runs:
+                rerank_pass(rerank, run)
+        return runs
 
     # -- public API ------------------------------------------------------------------------
 

@@ -1,0 +1,162 @@
+"""The second stage's features of one list's candidates (the first stage's top titles).
+
+Per candidate: the first stage's logit and log rank, the network's own share of the logit (the
+presence residual over the graft) and its predicted rating, the title's popularity and mean
+score, how the title relates to the list through the catalog's relations (how many list
+entries link to it, whether it follows a listed title and how much that one was liked, how
+many list entries share its franchise), the cosine of its genres, tags and studios with the
+list's taste (entries weighted by liking, ``max(value + 1, 0)`` on the hybrid scale, as the side
+channel does: ``model.coldstart.features``), how common its media type is on the list, its
+distance in decades from the list, and two interactions with the list's size.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from model.coldstart.index import spans
+from model.rerank.tables import BLOCKS, Tables
+
+FEATURES = (
+    "logit",
+    "log_rank",
+    "network",
+    "rating",
+    "popularity",
+    "mean",
+    "related",
+    "follows",
+    "follows_liked",
+    "franchise",
+    "genre",
+    "tag",
+    "studio",
+    "type",
+    "era",
+    "no_year",
+    "logit_x_size",
+    "popularity_x_size",
+)
+ERA_CAP = 3.0  # decades beyond which the distance stops counting
+
+
+def candidates(logits: np.ndarray, listed: np.ndarray, k: int) -> np.ndarray:
+    """The ``k`` titles with the highest logits that are not on the list, best first."""
+    scores = np.asarray(logits, np.float64).copy()
+    scores[listed] = -np.inf
+    k = min(k, len(scores) - len(np.unique(listed)))
+    if k <= 0:
+        return np.empty(0, np.int64)
+    top = np.argpartition(-scores, k - 1)[:k]
+    out: np.ndarray = top[np.lexsort((top, -scores[top]))].astype(np.int64)
+    return out
+
+
+def _block_rows(csr_indptr: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    positions = spans(csr_indptr, rows)
+    owner = np.repeat(np.arange(len(rows)), csr_indptr[rows + 1] - csr_indptr[rows])
+    return positions, owner
+
+
+def _content(
+    tables: Tables, listed: np.ndarray, weights: np.ndarray, cand: np.ndarray
+) -> list[np.ndarray]:
+    """Per block, the cosine of each candidate's row with the list's weighted taste vector."""
+    sims: list[np.ndarray] = []
+    for block in BLOCKS:
+        csr = tables.content[block]
+        positions, owner = _block_rows(csr.indptr, listed)
+        taste = np.bincount(
+            csr.indices[positions], weights[owner] * csr.data[positions], minlength=csr.n_cols
+        )
+        norm = float(np.linalg.norm(taste))
+        if norm == 0:
+            sims.append(np.zeros(len(cand)))
+            continue
+        positions, owner = _block_rows(csr.indptr, cand)
+        products = csr.data[positions] * (taste / norm)[csr.indices[positions]]
+        sims.append(np.bincount(owner, products, minlength=len(cand)).astype(np.float64))
+    return sims
+
+
+def profile_features(
+    tables: Tables,
+    indices: np.ndarray,
+    values: np.ndarray,
+    cand: np.ndarray,
+    logits: np.ndarray,
+    graft: np.ndarray,
+    ratings: np.ndarray,
+) -> np.ndarray:
+    """(C, len(FEATURES)) for one list (its input ``indices`` and hybrid ``values``) and its
+    candidates ``cand`` with their logits, graft part of the logits and predicted ratings."""
+    n = tables.n_items
+    indices = np.asarray(indices, np.int64)
+    values = np.asarray(values, np.float64)
+    weights = np.maximum(values + 1.0, 0.0)
+    c = len(cand)
+    out = np.zeros((c, len(FEATURES)))
+    col = FEATURES.index
+    size = np.log1p(len(indices)) / 5.0
+    out[:, col("logit")] = logits
+    out[:, col("log_rank")] = np.log1p(np.arange(c))
+    out[:, col("network")] = np.asarray(logits, np.float64) - graft
+    out[:, col("rating")] = ratings
+    out[:, col("popularity")] = tables.popularity[cand]
+    out[:, col("mean")] = tables.mean[cand]
+    links = spans(tables.rel_indptr, indices)
+    source = np.repeat(values, tables.rel_indptr[indices + 1] - tables.rel_indptr[indices])
+    other = tables.rel_other[links]
+    out[:, col("related")] = np.log1p(np.bincount(other, minlength=n)[cand])
+    follows = tables.rel_follows[links]
+    best = np.full(n, -np.inf)
+    np.maximum.at(best, other[follows], source[follows])
+    out[:, col("follows")] = np.isfinite(best[cand])
+    out[:, col("follows_liked")] = np.where(np.isfinite(best[cand]), best[cand], 0.0)
+    groups, counts = np.unique(tables.franchise[indices], return_counts=True)
+    in_group = np.zeros(len(cand))
+    found = np.searchsorted(groups, tables.franchise[cand])
+    hit = (found < len(groups)) & (
+        groups[np.minimum(found, len(groups) - 1)] == tables.franchise[cand]
+    )
+    in_group[hit] = counts[found[hit]]
+    out[:, col("franchise")] = np.log1p(in_group)
+    for block, sim in zip(BLOCKS, _content(tables, indices, weights, cand), strict=True):
+        out[:, col(block)] = sim
+    total = weights.sum()
+    if total > 0:
+        share = np.bincount(tables.media[indices], weights, minlength=int(tables.media.max()) + 1)
+        out[:, col("type")] = share[tables.media[cand]] / total
+        dated = tables.year[indices] > 0
+        if weights[dated].sum() > 0:
+            center = np.average(tables.year[indices][dated], weights=weights[dated])
+            era = np.minimum(np.abs(tables.year[cand] - center) / 10.0, ERA_CAP)
+            out[:, col("era")] = np.where(tables.year[cand] > 0, era, 0.0)
+    out[:, col("no_year")] = tables.year[cand] <= 0
+    out[:, col("logit_x_size")] = out[:, col("logit")] * size
+    out[:, col("popularity_x_size")] = out[:, col("popularity")] * size
+    return out
+
+
+def rerank_logits(
+    tables: Tables,
+    indices: np.ndarray,
+    values: np.ndarray,
+    logits: np.ndarray,
+    graft: np.ndarray | None,
+    ratings_at: np.ndarray | None,
+    cand: np.ndarray,
+) -> np.ndarray:
+    """(N,) the logits with each candidate's learned change added; every other title is moved
+    down by the most negative change, so none overtakes a candidate (candidates are the best
+    logits) and the order outside the candidates is kept."""
+    out = np.asarray(logits, np.float64).copy()
+    if len(cand) == 0:
+        return out
+    g = out[cand] if graft is None else np.asarray(graft, np.float64)[cand]
+    r = np.zeros(len(cand)) if ratings_at is None else np.asarray(ratings_at, np.float64)
+    delta = tables.delta(profile_features(tables, indices, values, cand, out[cand], g, r))
+    shift = min(float(delta.min()), 0.0)
+    out += shift
+    out[cand] += delta - shift
+    return out
