@@ -65,6 +65,7 @@ test: lint typecheck ## Lint, type-check and run the whole test suite
 model: $(STAMP_TRAIN) ## Train a model from DATA_DIR and promote it to MODEL_PATH
 	$(PY) -m training train --data $(DATA_DIR) --out $(CANDIDATE)
 	$(PY) -m training fit-coldstart --model $(CANDIDATE) --data $(DATA_DIR)
+	$(PY) -m training fit-rerank --model $(CANDIDATE) --data $(DATA_DIR)
 	$(PY) -m training fit-ratings --model $(CANDIDATE) --data $(DATA_DIR)
 	$(PY) -m training promote $(CANDIDATE) --to $(MODEL_PATH)
 

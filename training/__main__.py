@@ -14,6 +14,7 @@ COMMAND_MODULES: list[str] = [
     "training.evaluate",
     "training.coldstart",
     "training.ratings.command",
+    "training.rerank.command",
     "training.evaluate_catalog",
     "training.bench",
     "training.catalog",
