@@ -12,11 +12,14 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import render
+from bot.ack import deferred_after
 from bot.context import Services
 from bot.cooldowns import member_cooldown
 from bot.feedback_views import FeedbackPager, UndoSelect
+from bot.services.accounts import AccountView
 from bot.services.catalog import AnimeInfo
 from bot.services.errors import NoModel, NotInServer, TitleNotFound
+from bot.services.guilds import GuildConfig
 from bot.services.recommendations import Recommendations
 from bot.views import RecommendationPager, ShareToggle
 
@@ -112,13 +115,17 @@ class RecommendCog(commands.Cog):
         franchise: Franchise = "any",
     ) -> None:
         services = self.services
-        config = await services.guilds.get(interaction.guild_id)
-        target = self._target(interaction, member)
-        account = await services.recommendations.viewable_account(
-            interaction.user.id, target.id, config
-        )
         self._require_model()
-        await interaction.response.defer(thinking=True)
+        target = self._target(interaction, member)
+
+        async def checks() -> tuple[GuildConfig, AccountView]:
+            config = await services.guilds.get(interaction.guild_id)
+            account = await services.recommendations.viewable_account(
+                interaction.user.id, target.id, config
+            )
+            return config, account
+
+        config, account = await deferred_after(interaction, checks())
         result = await services.recommendations.recommend(
             account,
             media=media,
@@ -151,11 +158,14 @@ class RecommendCog(commands.Cog):
     @app_commands.describe(title="An anime title (English, romaji or a synonym)")
     @member_cooldown("why")
     async def why(self, interaction: discord.Interaction, title: str) -> None:
-        account = await self.services.accounts.require(interaction.user.id)
         self._require_model()
-        config = await self.services.guilds.get(interaction.guild_id)
-        anime = self._resolve(title, config.allow_nsfw)
-        await interaction.response.defer(thinking=True)
+
+        async def checks() -> tuple[AccountView, GuildConfig, AnimeInfo]:
+            account = await self.services.accounts.require(interaction.user.id)
+            config = await self.services.guilds.get(interaction.guild_id)
+            return account, config, self._resolve(title, config.allow_nsfw)
+
+        account, config, anime = await deferred_after(interaction, checks())
         result = await self.services.recommendations.why(
             account, anime, allow_nsfw=config.allow_nsfw
         )

@@ -34,6 +34,7 @@ from bot.services.animeinfo import (
     catalog_title,
     relations_of,
 )
+from bot.services.conflicts import retry_on_conflict
 from bot.services.titles import TitleHit, TitleIndex
 from model.catalog import Catalog, CatalogError, CatalogTitle, Relation
 
@@ -231,6 +232,7 @@ class CatalogService:
 
     # --- writes -------------------------------------------------------------------------------
 
+    @retry_on_conflict
     async def seed(self, items: Iterable[Mapping[str, Any]]) -> int:
         """Add the model's corpus items (``{"anime_id", "title", "media_type"}``) that are
         missing and mark every corpus item ``in_corpus``; returns how many rows were added."""
@@ -264,6 +266,7 @@ class CatalogService:
         self._remember(rows)
         return added
 
+    @retry_on_conflict
     async def add_titles(self, titles: Mapping[int, str | None]) -> int:
         """Add rows for ids the catalog lacks, with the title a list gave; returns the count."""
         missing = {aid: t for aid, t in titles.items() if aid not in self._info}
@@ -286,6 +289,7 @@ class CatalogService:
         self._remember(rows)
         return len(rows)
 
+    @retry_on_conflict
     async def store_details(self, anime: MalAnime) -> AnimeInfo:
         """Write MAL's details of one anime (insert or update)."""
         async with write_session(self._sessions) as session:
@@ -301,6 +305,7 @@ class CatalogService:
         self._remember([row])
         return info
 
+    @retry_on_conflict
     async def store_listed(self, listed: Iterable[MalAnime]) -> int:
         """Add the titles of a MAL season or ranking page that neither the rows nor the shipped
         catalog know, with what the page says of them (MAL's details, relations included,
@@ -383,6 +388,7 @@ class CatalogService:
             filled += 1
         return filled
 
+    @retry_on_conflict
     async def _mark_fetched(self, anime_id: int) -> None:
         async with write_session(self._sessions) as session:
             row = await session.get(Anime, anime_id)
