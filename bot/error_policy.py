@@ -9,10 +9,19 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.db.errors import BUSY, FULL, READ_ONLY, UNREACHABLE, log_storage_problem, storage_problem
 from bot.services.errors import ServiceError
 
 log = logging.getLogger(__name__)
 UNEXPECTED = "Something went wrong on my side; it has been logged. Please try again later."
+STORAGE_MESSAGES = {
+    UNREACHABLE: "My database is not answering right now; please try again in a minute.",
+    READ_ONLY: "I cannot save anything right now (storage problem, logged); "
+    "what is already stored still works.",
+    FULL: "I cannot save anything right now (storage full, logged); "
+    "what is already stored still works.",
+    BUSY: "I am busy saving something else; please try again in a moment.",
+}
 
 
 def unwrap(error: BaseException) -> BaseException:
@@ -27,6 +36,10 @@ def user_message(error: BaseException) -> str | None:
     error = unwrap(error)
     if isinstance(error, ServiceError):
         return error.user_message
+    problem = storage_problem(error)
+    if problem is not None:
+        log_storage_problem(problem, error)
+        return STORAGE_MESSAGES[problem]
     if isinstance(error, app_commands.CommandOnCooldown):
         return f"Slow down: try again in {error.retry_after:.0f} s."
     if isinstance(error, app_commands.MissingPermissions):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -9,10 +10,14 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
 
+log = logging.getLogger(__name__)
 SQLITE_BUSY_TIMEOUT_MS = 5000
+SQLITE_LOCK_ATTEMPTS = 3
+"""A writer waits for SQLite's lock up to this many busy timeouts before giving up."""
 WRITE_OPTION = "anirec_write"
 """Connection execution option marking a transaction that will write (SQLite: BEGIN IMMEDIATE)."""
 
@@ -42,6 +47,10 @@ def create_engine(url: str | URL, *, foreign_keys: bool = True, **kwargs: Any) -
     path = sqlite_path(parsed)
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
+    if parsed.get_backend_name() != "sqlite":
+        # A pooled connection to a PostgreSQL that restarted is dead: test it on checkout
+        # (one round trip) so the first command after a restart does not fail on it.
+        kwargs.setdefault("pool_pre_ping", True)
     engine = _create_async_engine(parsed, **kwargs)
     if parsed.get_backend_name() == "sqlite":
         _configure_sqlite(engine, wal=path is not None, foreign_keys=foreign_keys)
@@ -67,7 +76,19 @@ def _configure_sqlite(engine: AsyncEngine, *, wal: bool, foreign_keys: bool) -> 
         # locked" when another connection wrote in between. Readers stay deferred, so under
         # WAL they never wait for a writer.
         immediate = connection.get_execution_options().get(WRITE_OPTION, False)
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        if not immediate:
+            connection.exec_driver_sql("BEGIN")
+            return
+        # The busy timeout's wait runs in aiosqlite's thread; a writer that held the lock
+        # longer (a long import, a backup) gets a few more such waits before we give up.
+        for attempt in range(1, SQLITE_LOCK_ATTEMPTS + 1):
+            try:
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
+                return
+            except OperationalError as exc:
+                if "locked" not in str(exc) or attempt == SQLITE_LOCK_ATTEMPTS:
+                    raise
+                log.warning("SQLite is locked by another writer; waiting again (%d)", attempt)
 
 
 @asynccontextmanager

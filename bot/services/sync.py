@@ -20,6 +20,7 @@ from sqlalchemy import delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.db.engine import write_session
+from bot.db.errors import log_storage_problem, storage_problem
 from bot.db.models import LinkedAccount, ListEntry, UnmappedEntry
 from bot.services.accounts import AccountView, ListStats, list_stats
 from bot.services.catalog import CatalogService
@@ -301,7 +302,17 @@ class SyncService:
             if not self.sites.available(site):
                 continue
             budget = limit.get(site, 0) if isinstance(limit, Mapping) else limit
-            if budget != 0 and not await self._refresh_site(site, min_age, budget, report, stop):
+            try:
+                done = budget == 0 or await self._refresh_site(site, min_age, budget, report, stop)
+            except Exception as exc:
+                problem = storage_problem(exc)
+                if problem is None:
+                    raise
+                # Down, read-only or full: nothing more can be stored this round. One line.
+                log_storage_problem(problem, exc)
+                report.stopped_early = True
+                return report
+            if not done:
                 report.stopped_early = True
                 if stop is not None and stop():
                     return report
@@ -350,7 +361,9 @@ class SyncService:
                 report.failing_sites.append(site)
                 return False
             return True
-        except Exception:
+        except Exception as exc:
+            if storage_problem(exc) is not None:
+                raise  # the database, not this account: refresh_due ends the round
             # Recorded (which also moves the account back in the queue) so that one
             # list the bot cannot store does not end every round at the same account.
             log.exception("background sync of account %s failed", user_id)
