@@ -85,6 +85,7 @@ class CatalogService:
         self._index_stale = False
         self._unsafe: frozenset[int] | None = None
         self._model_catalog: Catalog | None = None
+        self._got: dict[int, AnimeInfo] = {}  # get()'s answers until a row changes
 
     # --- memory -------------------------------------------------------------------------------
 
@@ -93,7 +94,7 @@ class CatalogService:
         loop); returns the count of rows."""
         async with self._sessions() as session:
             rows = (await session.scalars(select(Anime))).all()
-        self._info, self._rows_catalog = {}, {}
+        self._info, self._rows_catalog, self._got = {}, {}, {}
         self._remember(rows)
         self._index = None
         self._unsafe = self._model_catalog = None
@@ -111,6 +112,7 @@ class CatalogService:
         changed = []
         for row in rows:
             self._info[row.anime_id] = AnimeInfo.from_row(row)
+            self._got.pop(row.anime_id, None)
             changed.append(row.anime_id)
             # A row adds to the model's catalog what the shipped one lacks: MAL's details, or a
             # title it does not know at all (a new season's, or a model's corpus title).
@@ -166,6 +168,14 @@ class CatalogService:
 
     def get(self, anime_id: int) -> AnimeInfo:
         """The anime's info, or a placeholder ``Anime #id`` when nothing is known of it."""
+        # Memoized: a /recommend looks up ~100 titles on the event loop, each a NumPy search of
+        # the shipped catalog that let the recommender's threads take the GIL (profiled).
+        found = self._got.get(anime_id)
+        if found is None:
+            found = self._got[anime_id] = self._lookup(anime_id)
+        return found
+
+    def _lookup(self, anime_id: int) -> AnimeInfo:
         info = self._info.get(anime_id)
         if info is not None and info.details and info.safe is not None:
             return info
