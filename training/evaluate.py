@@ -186,6 +186,10 @@ def cost_table(costs: dict[str, Any]) -> str:
     latency = costs.get("latency")
     if latency:
         n, entries = latency["profiles"], latency["entries"]
+        load = latency.get("load_average_1min", float("nan"))
+        lines.append(
+            f"| load average while timed (1 min; other processes share the cores) | {load:.1f} |"
+        )
         for name, title in (("ranked", "recommend, ranked"), ("explained", "recommend, explained")):
             row = latency[name]
             lines.append(

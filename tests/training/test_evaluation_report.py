@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from model.profile import ProfileEntry
 from training.dataset import DatasetOptions, build_dataset
 from training.evaluation import report, variants
-from training.evaluation.cost import percentiles
+from training.evaluation.cost import ease_call, percentiles
 
 from .conftest import synthetic_profiles
 
@@ -64,6 +66,16 @@ def test_the_table_shows_the_ratios_to_ease_and_the_spread() -> None:
 def test_percentiles_in_milliseconds() -> None:
     p = percentiles([0.001] * 19 + [0.021])
     assert p["p50_ms"] == pytest.approx(1.0) and p["p95_ms"] == pytest.approx(2.0)
+
+
+def test_the_timed_ease_call_ranks_like_x_times_b() -> None:
+    weights = np.random.default_rng(0).normal(size=(30, 30)).astype(np.float32)
+    entries = [ProfileEntry(100 + i, 0, "completed") for i in (3, 7, 11)]
+    index = {100 + i: i for i in range(30)}
+    x = np.zeros(30, np.float32)
+    x[[3, 7, 11]] = 1.0
+    expected = np.argsort(-np.where(x > 0, -np.inf, x @ weights), kind="stable")[:10]
+    assert ease_call(weights, index, entries)().tolist() == expected.tolist()
 
 
 def test_a_missing_or_empty_second_stage_leaves_no_row(
