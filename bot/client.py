@@ -21,6 +21,7 @@ from bot.context import Services
 from bot.db.engine import write_session
 from bot.db.models import BotState
 from bot.error_policy import UNEXPECTED, reply_error, unwrap, user_message
+from bot.expired import answer_expired_components
 from bot.shards import IdentifyBuckets, latency_ms
 
 log = logging.getLogger(__name__)
@@ -68,6 +69,7 @@ class AnirecBot(commands.AutoShardedBot):
         )
         if self._gateway is not None:
             self._pin_resume_gateway()
+        answer_expired_components(self)
 
     def _pin_resume_gateway(self) -> None:
         """Resume through the configured gateway too, not READY's ``resume_gateway_url``

@@ -115,3 +115,23 @@ async def test_gateway_faults_per_shard_lose_and_repeat_nothing(
         assert (shards[1 - shard_id].identifies, shards[1 - shard_id].resumes) == other
     assert not refused(fake), "an interaction was answered twice or after Discord's 3 s"
     assert "shard 1 of 2: " in caplog.text and ", resumed" in caplog.text
+
+
+async def test_a_click_no_live_view_holds_is_answered_as_expired(world: World) -> None:
+    """A process that restarted (or took over the shard) holds none of the old views: the
+    click gets one private line instead of Discord's "This interaction failed"."""
+    from bot.app import running_bot
+    from bot.expired import EXPIRED
+
+    fake, settings = world.discord, world.settings.model_copy(update={"shard_count": 2})
+    async with running_bot(settings) as bot:
+        bot.services.cooldowns.clear()
+        await world.slash(world.alice, "link", username="alice_mal")
+        recs = await world.slash(world.alice, "recommend", count=3)
+        page = await fake.click(recs, recs.button("Next")["custom_id"], world.alice)
+        assert "Page 2/" in page.text, "the live view turns the page"
+    async with running_bot(settings):
+        await fake.wait_until_ready(within=30)
+        stale = await fake.click(recs, recs.button("Next")["custom_id"], world.alice)
+    assert stale.ephemeral and stale.text == EXPIRED
+    assert not refused(fake)
