@@ -76,7 +76,8 @@ class NotifyListener:
             try:
                 await self._connect()
             except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
-                log.warning("cache invalidation: cannot listen (%s); reading through", exc)
+                level = logging.DEBUG if delay > RECONNECT_MIN else logging.WARNING
+                log.log(level, "cache invalidation: cannot listen (%s); reading through", exc)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, RECONNECT_MAX)
                 continue
