@@ -24,11 +24,20 @@ import numpy as np
 
 from model.artifact import ArtifactError
 from model.npyio import NPY_LOCK
-from model.ratings.neighbourhood import FEATURES, RatingModel
+from model.ratings.neighbourhood import FEATURES, Neighbours, RatingModel
 
 SIDECAR = "ratings.npz"
 FORMAT_VERSION = 1
-_ARRAYS = ("item_bias", "similarity", "coefficients", "corpus_ids", "header")
+_ARRAYS = (
+    "item_bias",
+    "ratings_indices",
+    "ratings_weights",
+    "lists_indices",
+    "lists_weights",
+    "coefficients",
+    "corpus_ids",
+    "header",
+)
 
 
 class RatingModelError(ArtifactError):
@@ -59,7 +68,10 @@ def save_rating_model(
     }
     arrays: dict[str, np.ndarray] = {
         "item_bias": np.asarray(model.item_bias, np.float32),
-        "similarity": np.asarray(model.similarity, np.float16),
+        "ratings_indices": np.asarray(model.ratings.indices, np.int32),
+        "ratings_weights": np.asarray(model.ratings.weights, np.float16),
+        "lists_indices": np.asarray(model.lists.indices, np.int32),
+        "lists_weights": np.asarray(model.lists.weights, np.float16),
         "coefficients": np.asarray(model.coefficients, np.float64),
         "corpus_ids": ids,
         "header": np.frombuffer(json.dumps(header).encode(), np.uint8),
@@ -83,18 +95,26 @@ def save_rating_model(
 
 def _check(model: RatingModel, corpus_ids: np.ndarray, where: str) -> None:
     n = corpus_ids.shape[0]
-    if model.item_bias.shape != (n,) or model.similarity.shape != (n, n):
+    if model.item_bias.shape != (n,):
         raise RatingModelError(
-            f"{where}: item_bias {model.item_bias.shape} and similarity "
-            f"{model.similarity.shape} do not fit the artifact's {n} corpus items"
+            f"{where}: item_bias {model.item_bias.shape} does not fit the artifact's "
+            f"{n} corpus items"
         )
+    for name, kept in (("ratings", model.ratings), ("lists", model.lists)):
+        shape = kept.indices.shape
+        if len(shape) != 2 or shape[0] != n or kept.weights.shape != shape:
+            raise RatingModelError(
+                f"{where}: {name} neighbours {shape} and {kept.weights.shape} do not fit "
+                f"the artifact's {n} corpus items"
+            )
+        if kept.indices.size and not 0 <= int(kept.indices.min()) <= int(kept.indices.max()) < n:
+            raise RatingModelError(f"{where}: {name} neighbours point outside the corpus")
     if model.coefficients.shape != (len(FEATURES),):
         raise RatingModelError(
             f"{where}: {model.coefficients.shape[0]} coefficients for {len(FEATURES)} features"
         )
-    finite = all(
-        np.isfinite(a).all() for a in (model.item_bias, model.similarity, model.coefficients)
-    )
+    arrays = (model.item_bias, model.ratings.weights, model.lists.weights, model.coefficients)
+    finite = all(np.isfinite(a).all() for a in arrays)
     if not finite or not np.isfinite(model.global_mean) or model.neighbours < 1:
         raise RatingModelError(f"{where}: holds NaN, inf or no neighbours (a diverged fit?)")
 
@@ -124,7 +144,8 @@ def load_rating_model(path: str | os.PathLike[str], corpus_ids: np.ndarray) -> R
         raise RatingModelError(f"{path}: fitted for another corpus than this artifact's")
     model = RatingModel(
         item_bias=arrays["item_bias"],
-        similarity=arrays["similarity"],
+        ratings=Neighbours(arrays["ratings_indices"], arrays["ratings_weights"]),
+        lists=Neighbours(arrays["lists_indices"], arrays["lists_weights"]),
         coefficients=arrays["coefficients"],
         global_mean=float(header["global_mean"]),
         neighbours=int(header["neighbours"]),

@@ -10,6 +10,7 @@ from model.artifact import load_artifact
 from model.ratings import (
     FEATURES,
     SIDECAR,
+    Neighbours,
     RatingModel,
     RatingModelError,
     find_rating_model,
@@ -23,16 +24,27 @@ N = 40
 
 
 def planted_model(n: int = N) -> RatingModel:
-    """μ_u + b_i + the tight interpolation, with items 0 and 1 strongly related (s = 0.9)."""
+    """μ_u + b_i + both interpolations: items 0 and 1 are strongly related by their ratings
+    (s = 0.9), items 4 and 3 by who lists them (s = 0.4)."""
     rng = np.random.default_rng(3)
-    sim = np.zeros((n, n), np.float32)
-    sim[0, 1] = sim[1, 0] = 0.9
-    sim[2, 5] = sim[5, 2] = 0.5
+    ratings = np.zeros((n, n), np.float32)
+    ratings[0, 1] = ratings[1, 0] = 0.9
+    ratings[2, 5] = ratings[5, 2] = 0.5
+    lists = np.zeros((n, n), np.float32)
+    lists[4, 3] = 0.4
     coefficients = np.zeros(len(FEATURES))
-    for name in ("user_mean", "item_bias", "neighbourhood_tight"):
+    for name in ("user_mean", "item_bias", "ratings_tight", "lists"):
         coefficients[FEATURES.index(name)] = 1.0
     bias = rng.normal(0.0, 0.5, n).astype(np.float32)
-    return RatingModel(bias, sim, coefficients, 7.5, neighbours=5, info={"test": True})
+    return RatingModel(
+        bias,
+        Neighbours.strongest(ratings, 8),
+        Neighbours.strongest(lists, 8),
+        coefficients,
+        7.5,
+        neighbours=5,
+        info={"test": True},
+    )
 
 
 def test_prediction_is_the_baseline_plus_the_neighbours_residuals() -> None:
@@ -42,8 +54,11 @@ def test_prediction_is_the_baseline_plus_the_neighbours_residuals() -> None:
     residual_0 = 10.0 - mean - float(model.item_bias[0])
     got = model.predict(rated, scores, [1, 4])
     expected_1 = mean + model.item_bias[1] + 0.9 * residual_0 / (0.9 + 0.1)
-    assert got[0] == pytest.approx(expected_1, abs=1e-5)
-    assert got[1] == pytest.approx(mean + model.item_bias[4], abs=1e-5)  # no neighbour
+    assert got[0] == pytest.approx(expected_1, abs=1e-3)
+    residual_3 = 8.0 - mean - float(model.item_bias[3])
+    expected_4 = mean + model.item_bias[4] + 0.4 * residual_3 / (0.4 + 0.1)
+    assert got[1] == pytest.approx(expected_4, abs=1e-3)  # float16 weights
+    assert model.predict(rated, scores, [7])[0] == pytest.approx(mean + model.item_bias[7])
     # Nothing scored: the global mean and the item bias alone.
     assert model.predict([], [], [4])[0] == pytest.approx(7.5 + model.item_bias[4], abs=1e-5)
 
@@ -59,6 +74,9 @@ def test_file_round_trip(tmp_path, tiny_config) -> None:
     assert back is not None
     np.testing.assert_array_equal(back.item_bias, model.item_bias)
     np.testing.assert_array_equal(back.coefficients, model.coefficients)
+    for kept, original in ((back.ratings, model.ratings), (back.lists, model.lists)):
+        np.testing.assert_array_equal(kept.indices, original.indices)
+        np.testing.assert_array_equal(kept.weights, original.weights)
     assert (back.global_mean, back.neighbours, back.info) == (7.5, 5, {"test": True})
     rated, scores = np.array([0, 2]), np.array([9.0, 4.0])
     np.testing.assert_allclose(

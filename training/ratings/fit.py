@@ -1,13 +1,13 @@
 """Fitting :class:`model.ratings.RatingModel` on the training users (NumPy).
 
-Item biases and the shrunk residual correlations come from every training user's whole list
-(Koren 2008, §2; :mod:`model.ratings.neighbourhood`). The stacker's coefficients must be fitted
-where the neighbourhood has not seen the targets, so they are cross-fitted: the training users
-are cut in two halves; each half's biases and similarities (λ_s halved, so the shrinkage
-n_ij/(n_ij+λ_s) matches at half the users) score validation-style fold-ins
-(:func:`training.scenario.fold_in`) of the other half; the coefficients minimise the absolute
-error (the MAE's own loss) over both, by iteratively reweighted least squares. Validation and
-test users are never read here.
+Item biases, the shrunk residual correlations (Koren 2008, §2) and the DLAE co-listing weights
+(Steck 2020) come from every training user's whole list (:mod:`model.ratings.neighbourhood`).
+The stacker's coefficients must be fitted where the neighbourhoods have not seen the targets,
+so they are cross-fitted: the training users are cut in two halves; each half's biases and
+neighbourhoods (λ_s and the DLAE's λ halved, so the shrinkage matches at half the users) score
+validation-style fold-ins (:func:`training.scenario.fold_in`) of the other half; the
+coefficients minimise the absolute error (the MAE's own loss) over both, by iteratively
+reweighted least squares. Validation and test users are never read here.
 """
 
 from __future__ import annotations
@@ -16,13 +16,17 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from model.ratings import FEATURES, RatingModel
+from model.ratings import FEATURES, Neighbours, RatingModel
+from training.baselines import dlae_weights
 from training.dataset import TRAIN, Dataset
 from training.scenario import FoldIn, fold_in
 
 BIAS_SHRINKAGE = 3.0
 SIMILARITY_SHRINKAGE = 200.0
+DLAE_DROPOUT = 0.33
+DLAE_LAMBDA = 50.0
 NEIGHBOURS = 5
+KEPT = 100
 FOLD_SEEDS = (1, 2)
 """Chosen on the anime-5k validation users (runs/ratings-log.md in the issue's note)."""
 
@@ -96,23 +100,34 @@ def least_absolute(x: np.ndarray, y: np.ndarray, iterations: int = 30) -> np.nda
 
 
 def neighbourhood(
-    dataset: Dataset, users: np.ndarray, similarity_shrinkage: float, neighbours: int
+    dataset: Dataset, users: np.ndarray, shrinkage_scale: float, neighbours: int
 ) -> RatingModel:
-    """Biases and similarities from ``users``; coefficients that take the plain interpolation
-    m/(t + 0.1) on top of μ_u + b_i (replaced by the cross-fitted stack)."""
+    """Biases and both neighbourhoods from ``users`` (shrinkages times ``shrinkage_scale``);
+    coefficients that add the plain interpolations to μ_u + b_i (the stack replaces them)."""
     scores = score_matrix(dataset, users)
     bias, mean = item_biases(scores, BIAS_SHRINKAGE)
-    sim = residual_similarity(scores, bias, similarity_shrinkage)
+    ratings = residual_similarity(scores, bias, SIMILARITY_SHRINKAGE * shrinkage_scale)
+    listed = np.zeros_like(scores)
+    for k, u in enumerate(users):
+        listed[k, dataset.indices[dataset.row(int(u))]] = 1.0
+    lists = dlae_weights(listed, DLAE_DROPOUT, DLAE_LAMBDA * shrinkage_scale).astype(np.float32)
+    np.fill_diagonal(lists, 0.0)  # a title is never its own neighbour
     plain = np.zeros(len(FEATURES))
-    plain[[FEATURES.index("user_mean"), FEATURES.index("item_bias")]] = 1.0
-    plain[FEATURES.index("neighbourhood_tight")] = 1.0
-    return RatingModel(bias, sim, plain, mean, neighbours)
+    for name in ("user_mean", "item_bias", "ratings_tight", "lists"):
+        plain[FEATURES.index(name)] = 1.0
+    return RatingModel(
+        bias,
+        Neighbours.strongest(ratings, KEPT),
+        Neighbours.strongest(lists, KEPT),
+        plain,
+        mean,
+        neighbours,
+    )
 
 
 def fit_rating_model(
     dataset: Dataset,
     *,
-    similarity_shrinkage: float = SIMILARITY_SHRINKAGE,
     neighbours: int = NEIGHBOURS,
     seeds: Sequence[int] = FOLD_SEEDS,
     split_seed: int = 0,
@@ -123,15 +138,17 @@ def fit_rating_model(
     halves = (train[np.sort(order[: len(train) // 2])], train[np.sort(order[len(train) // 2 :])])
     xs, ys = [], []
     for fit_half, score_half in (halves, halves[::-1]):
-        half_model = neighbourhood(dataset, fit_half, similarity_shrinkage / 2, neighbours)
+        half_model = neighbourhood(dataset, fit_half, 0.5, neighbours)
         for seed in seeds:
             x, y = design(half_model, dataset, fold_in(dataset, score_half, seed=seed))
             xs.append(x)
             ys.append(y)
     coefficients = least_absolute(np.concatenate(xs), np.concatenate(ys))
-    full = neighbourhood(dataset, train, similarity_shrinkage, neighbours)
+    full = neighbourhood(dataset, train, 1.0, neighbours)
     info = {
-        "similarity_shrinkage": similarity_shrinkage,
+        "similarity_shrinkage": SIMILARITY_SHRINKAGE,
+        "dlae": {"dropout": DLAE_DROPOUT, "lambda": DLAE_LAMBDA},
+        "kept_neighbours": KEPT,
         "bias_shrinkage": BIAS_SHRINKAGE,
         "stack_pairs": int(sum(len(y) for y in ys)),
         "fold_seeds": list(seeds),
@@ -139,5 +156,5 @@ def fit_rating_model(
         "training_users": len(train),
     }
     return RatingModel(
-        full.item_bias, full.similarity, coefficients, full.global_mean, neighbours, info
+        full.item_bias, full.ratings, full.lists, coefficients, full.global_mean, neighbours, info
     )
