@@ -19,6 +19,7 @@ from datetime import timedelta
 from discord.ext import commands, tasks
 
 from bot.context import Services
+from bot.db.errors import log_storage_problem, storage_problem
 from bot.services.catalogmodel import refresh_served_catalog
 from bot.services.discovery import CatalogDiscovery
 from common.settings import Settings
@@ -134,9 +135,14 @@ class RefreshCog(commands.Cog):
                     self.catalog_served_at = time.monotonic()
                     if await refresh_served_catalog(self.services.pool, self.services.catalog):
                         log.info("model: now ranking the refreshed catalog")
-        except Exception:
-            # One bad round must not end the loop.
-            log.exception("background refresh round failed")
+        except Exception as exc:
+            # One bad round must not end the loop; a database that is down or refuses
+            # writes gets its one clear line (bot.db.errors), not a traceback a round.
+            problem = storage_problem(exc)
+            if problem is None:
+                log.exception("background refresh round failed")
+            else:
+                log_storage_problem(problem, exc)
         finally:
             self.in_round = False
             self.rounds += 1

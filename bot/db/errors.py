@@ -61,6 +61,11 @@ def storage_problem(error: BaseException) -> str | None:
     return next((kind for phrase, kind in _PHRASES if phrase in text), None)
 
 
+def reset_log() -> None:
+    """Forget what was logged, so the next problem of each kind is logged at once (tests)."""
+    _logged.clear()
+
+
 def log_storage_problem(kind: str, error: BaseException) -> None:
     """One clear line per kind and minute (a failing database fails every command)."""
     now = time.monotonic()
