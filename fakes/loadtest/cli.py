@@ -38,6 +38,12 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--members", "--calls", type=int, default=50, help="members, one call each")
     p.add_argument("--processes", type=int, default=1, help="bot processes")
     p.add_argument("--count", type=int, default=10, help="recommendations per page")
+    p.add_argument(
+        "--shards-per-process",
+        type=int,
+        default=2,
+        help="shards each process runs on one fake Discord (0: one unsharded fake per process)",
+    )
     p.add_argument("--model", type=Path, default=ROOT / "artifacts" / "model")
     p.add_argument("--data", type=Path, default=SHARED_DATA)
     p.add_argument(
@@ -99,6 +105,7 @@ async def run(args: argparse.Namespace, workdir: Path) -> int:
             members=list(usernames),
             database_url=url,
             workdir=workdir,
+            shards_per_process=args.shards_per_process,
             extra_env=extra,
         ) as cluster,
     ):

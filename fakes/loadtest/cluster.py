@@ -1,10 +1,10 @@
 """N real bot processes (``python -m bot``) on one database, the fake MAL, and the fake
 Discord they connect to; members spread over the processes' servers.
 
-Each process runs its own shards, as a large bot's processes do: with a sharded fake Discord,
-one fake whose guilds route by ``(guild_id >> 22) % shard_count`` and process ``k`` of ``n``
-running shards ``k, k + n, …``; with a fake that knows one connection only, one fake Discord
-per process (the same thing seen from each process: its own gateway, its own servers).
+Each process runs its own shards, as a large bot's processes do: one fake Discord whose guilds
+route by ``(guild_id >> 22) % shard_count``, process ``k`` of ``n`` running shards ``k, k + n,
+…`` (``CLUSTER_INDEX``/``CLUSTER_SIZE``); or (``shards_per_process=0``) one unsharded fake
+Discord per process.
 """
 
 from __future__ import annotations
@@ -34,10 +34,10 @@ class Node:
     index: int
     bot: BotProcess
     fake: Any  # FakeDiscord
-    guild: Any  # FakeGuild
+    guild: Any  # FakeGuild: its first server
     metrics_port: int
     shards: tuple[int, ...] = (0,)
-    members: dict[str, Any] = field(default_factory=dict)  # member name → FakeMember
+    members: dict[str, tuple[Any, Any]] = field(default_factory=dict)  # name → (guild, member)
 
     @property
     def pid(self) -> int:
@@ -52,17 +52,17 @@ class Cluster:
     database_url: str
     mode: str  # "one fake Discord per process" or "sharded fake Discord"
 
-    def where(self, member: str) -> tuple[Node, Any]:
-        """The node serving ``member`` and the member in its server."""
+    def where(self, member: str) -> tuple[Node, Any, Any]:
+        """The node serving ``member``, the server and the member in it."""
         for node in self.nodes:
             if member in node.members:
-                return node, node.members[member]
+                return (node, *node.members[member])
         raise KeyError(member)
 
 
 async def _wait_ready(nodes: Sequence[Node], within: float) -> None:
     async def one(node: Node) -> None:
-        ready = asyncio.ensure_future(node.fake.wait_until_ready(within=within))
+        ready = asyncio.ensure_future(node.fake.wait_until_ready(within=within, shards=node.shards))
         while not ready.done():
             if not node.bot.running():
                 ready.cancel()
@@ -82,6 +82,20 @@ async def _wait_ready(nodes: Sequence[Node], within: float) -> None:
     await asyncio.gather(*(one(node) for node in nodes))
 
 
+def _environment(
+    fake: Any, mal: Any, database_url: str, model_path: Path, extra: Mapping[str, str]
+) -> tuple[dict[str, str], int]:
+    port = free_port()
+    env = bot_environment(
+        discord_env=fake.env(),
+        mal_base_url=mal.base_url,
+        database_url=database_url,
+        model_path=ROOT / model_path,
+        extra={"METRICS_PORT": str(port), "METRICS_INTERVAL_SECONDS": "0", **extra},
+    )
+    return env, port
+
+
 @contextlib.asynccontextmanager
 async def running_cluster(
     *,
@@ -92,46 +106,69 @@ async def running_cluster(
     members: Sequence[str],
     database_url: str,
     workdir: Path,
+    shards_per_process: int = 2,
     heartbeat_interval: float = 41.25,
     ready_within: float = 120.0,
     extra_env: Mapping[str, str] | None = None,
 ) -> AsyncIterator[Cluster]:
-    """Start the fakes and ``processes`` bots; member ``i`` joins process ``i % processes``'s
-    server. Everything is stopped on exit."""
+    """Start the fakes and ``processes`` bots. With ``shards_per_process`` > 0: one fake
+    Discord of ``processes × shards_per_process`` shards, a server on each shard, process ``k``
+    running shards ``k, k + processes, …`` (``CLUSTER_INDEX``/``CLUSTER_SIZE``) and member
+    ``i`` in shard ``i % shards``'s server; with 0, one unsharded fake Discord per process.
+    Everything is stopped on exit."""
     from fakes.discord.server import FakeDiscord
     from fakes.mal import FakeMal
 
     mal_anime = {a.anime_id: a.mal_fields() for a in anime}
+    extra = dict(extra_env or {})
     async with (
         FakeMal.running(lists={k: list(v) for k, v in lists.items()}, anime=mal_anime) as mal,
         contextlib.AsyncExitStack() as stack,
     ):
         nodes: list[Node] = []
-        for index in range(processes):
-            fake = await stack.enter_async_context(
-                FakeDiscord.running(heartbeat_interval=heartbeat_interval, ack_deadline=3.0)
-            )
-            guild = fake.add_guild(f"load {index}")
-            port = free_port()
-            env = bot_environment(
-                discord_env=fake.env(),
-                mal_base_url=mal.base_url,
-                database_url=database_url,
-                model_path=ROOT / model_path,
-                extra={"METRICS_PORT": str(port), "METRICS_INTERVAL_SECONDS": "0"}
-                | dict(extra_env or {}),
-            )
-            home = workdir / f"bot{index}"
+        homes = [workdir / f"bot{index}" for index in range(processes)]
+        for home in homes:
             home.mkdir(parents=True, exist_ok=True)
-            nodes.append(Node(index, BotProcess(env, workdir=home), fake, guild, port))
-        for i, name in enumerate(members):
-            node = nodes[i % processes]
-            node.members[name] = node.fake.add_member(node.guild, name)
+        if shards_per_process > 0:
+            count = processes * shards_per_process
+            fake = await stack.enter_async_context(
+                FakeDiscord.running(
+                    heartbeat_interval=heartbeat_interval, ack_deadline=3.0, shard_count=count
+                )
+            )
+            guilds = [fake.add_guild(f"load shard {s}", shard=s) for s in range(count)]
+            for index, home in enumerate(homes):
+                shards = tuple(range(index, count, processes))
+                plan = {
+                    "SHARD_COUNT": str(count),
+                    "CLUSTER_INDEX": str(index),
+                    "CLUSTER_SIZE": str(processes),
+                }
+                env, port = _environment(fake, mal, database_url, model_path, plan | extra)
+                node = Node(index, BotProcess(env, workdir=home), fake, guilds[index], port, shards)
+                nodes.append(node)
+            for i, name in enumerate(members):
+                shard = i % count
+                node = nodes[shard % processes]
+                node.members[name] = (guilds[shard], fake.add_member(guilds[shard], name))
+            mode = f"one fake Discord, {count} shards, {shards_per_process} per process"
+        else:
+            for index, home in enumerate(homes):
+                fake = await stack.enter_async_context(
+                    FakeDiscord.running(heartbeat_interval=heartbeat_interval, ack_deadline=3.0)
+                )
+                env, port = _environment(fake, mal, database_url, model_path, extra)
+                guild = fake.add_guild(f"load {index}")
+                nodes.append(Node(index, BotProcess(env, workdir=home), fake, guild, port))
+            for i, name in enumerate(members):
+                node = nodes[i % processes]
+                node.members[name] = (node.guild, node.fake.add_member(node.guild, name))
+            mode = "one fake Discord per process"
         try:
             for node in nodes:
                 node.bot.start()
             await _wait_ready(nodes, ready_within)
             await asyncio.sleep(0.5)  # discord.py dispatches on_ready after the last GUILD_CREATE
-            yield Cluster(nodes, mal, database_url, "one fake Discord per process")
+            yield Cluster(nodes, mal, database_url, mode)
         finally:
             await asyncio.gather(*(node.bot.stop() for node in nodes if node.bot.process))

@@ -25,10 +25,10 @@ async def link_all(
     latency, failures = Numbers(), []
 
     async def one(member: str, mal_name: str) -> None:
-        node, who = cluster.where(member)
+        node, guild, who = cluster.where(member)
         async with gate:
             try:
-                res = await node.fake.slash(node.guild, who, "link", username=mal_name, within=60)
+                res = await node.fake.slash(guild, who, "link", username=mal_name, within=60)
             except AssertionError as exc:
                 failures.append(f"/link {member}: {exc}")
                 return
@@ -54,9 +54,9 @@ async def recommend_all(
     ack, answer, failures = Numbers(), Numbers(), []
 
     async def one(member: str) -> None:
-        node, who = cluster.where(member)
+        node, guild, who = cluster.where(member)
         try:
-            res = await node.fake.slash(node.guild, who, "recommend", count=count, within=60)
+            res = await node.fake.slash(guild, who, "recommend", count=count, within=60)
         except AssertionError as exc:  # InteractionTimeout: no ack within 3 s, or no answer
             failures.append(f"{member}: {exc}")
             return
