@@ -168,13 +168,27 @@ def evaluate_models(
         "per_model": notes,
         "per_model_results": runs,
         "cost": costs,
-        "table": tables + "\n\n" + cost_table(costs),
+        "table": tables + "\n\n" + cost_table(costs) + "\n\n" + notes_lines(notes),
     }
 
 
 def evaluate_artifact(model_dir: Path, dataset: Dataset, *, part: int = TEST) -> dict[str, Any]:
     """One artifact (no latency run): :func:`evaluate_models` of ``[model_dir]``."""
     return evaluate_models([Path(model_dir)], dataset, part=part, latency=False)
+
+
+def notes_lines(notes: Sequence[dict[str, Any]]) -> str:
+    """Per artifact: the residual scale α and its validation sweep, and why an optional row
+    (second stage, rating predictor) is missing."""
+    lines = []
+    for note in notes:
+        sweep = note.get("residual_scale_validation_ndcg") or {}
+        swept = ", ".join(f"α={a}: {v:.4f}" for a, v in sweep.items())
+        retuned = note.get("alpha_retuned")
+        alpha = retuned.get("alpha") if isinstance(retuned, dict) else note.get("residual_scale")
+        extra = "; ".join(f"{k}: {note[k]}" for k in ("rerank", "ratings") if k in note)
+        lines.append(f"- {note['model']}: α = {alpha} (validation NDCG@100 {swept}); {extra}")
+    return "\n".join(lines)
 
 
 def cost_table(costs: dict[str, Any]) -> str:
@@ -226,8 +240,6 @@ def _evaluate_command(args: argparse.Namespace) -> int:
         models, dataset, part=part, catalog=catalog, latency=not args.no_latency
     )
     print(result["table"])
-    for note in result["per_model"]:
-        print(json.dumps({k: note.get(k) for k in ("model", "alpha_retuned", "rerank", "ratings")}))
     if args.out:
         out = Path(args.out)
         out.parent.mkdir(parents=True, exist_ok=True)
