@@ -225,7 +225,9 @@ def _evaluate_command(args: argparse.Namespace) -> int:
     dataset = open_sources(args.data, options_from_args(args))
     part = {"test": TEST, "validation": VALIDATION}[args.split]
     if args.seeds:
-        models = train_seeds(dataset, range(args.seeds), Path(args.runs), retrain=args.retrain)
+        models = train_seeds(
+            dataset, range(args.seeds), Path(args.runs), data=args.data, retrain=args.retrain
+        )
     elif args.model:
         models = [Path(args.model)]
     else:
