@@ -156,3 +156,24 @@ def test_serving_shows_the_fitted_models_score(tmp_path) -> None:
         assert why.surprise == pytest.approx(10 - alone, abs=1e-3)
     finally:
         rec.close()
+
+
+def test_serving_reads_back_the_members_scores() -> None:
+    """The scores the model reads in serving are the list's own (the hybrid normalization's
+    exact inverse, rounded), unscored entries left out."""
+    from model.encoding import encode_profile
+    from model.ratings.serving import profile_scores
+
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        positions = rng.choice(N, 15, replace=False)
+        scores = rng.integers(0, 11, 15)
+        entries = [
+            ProfileEntry(1000 + int(p), int(s), "completed")
+            for p, s in zip(positions, scores, strict=True)
+        ]
+        rated, back = profile_scores(encode_profile(entries, {1000 + i: i for i in range(N)}))
+        expected = sorted(
+            (int(p), float(s)) for p, s in zip(positions, scores, strict=True) if s > 0
+        )
+        assert sorted(zip(rated.tolist(), back.tolist(), strict=True)) == expected
