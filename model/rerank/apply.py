@@ -14,8 +14,10 @@ def rerank_pass(tables: Tables, run: ProfilePass) -> None:
     rest keep their order below them (:func:`model.rerank.features.rerank_logits`)."""
     listed = run.inp.indices
     cand = candidates(run.logits, listed, tables.n_candidates)
+    neighbours = run.engine.graft_rows(run.inp, cand) if run.engine.has_graft else None
     logits = rerank_logits(
-        tables, listed, run.inp.values, run.logits, run.graft, run.ratings_at(cand), cand
-    )
+        tables, listed, run.inp.values, run.logits, run.graft, run.ratings_at(cand), cand,
+        neighbours,
+    )  # fmt: skip
     run.logits = logits.astype(run.logits.dtype)
     run.lse = float(logsumexp(run.logits[None, :])[0])

@@ -7,7 +7,9 @@ entries link to it, whether it follows a listed title and how much that one was 
 many list entries share its franchise), the cosine of its genres, tags and studios with the
 list's taste (entries weighted by liking, ``max(value + 1, 0)`` on the hybrid scale, as the side
 channel does: ``model.coldstart.features``), how common its media type is on the list, its
-distance in decades from the list, and two interactions with the list's size.
+distance in decades from the list, two interactions with the list's size, and from the graft's
+rows of the listed titles (g·G[i, c]) the strongest single neighbour and their sum weighted by
+liking (the hybrid value: liked entries pull, disliked ones push).
 """
 
 from __future__ import annotations
@@ -36,6 +38,8 @@ FEATURES = (
     "no_year",
     "logit_x_size",
     "popularity_x_size",
+    "graft_max",
+    "graft_liked",
 )
 ERA_CAP = 3.0  # decades beyond which the distance stops counting
 
@@ -87,9 +91,11 @@ def profile_features(
     logits: np.ndarray,
     graft: np.ndarray,
     ratings: np.ndarray,
+    neighbours: np.ndarray | None = None,
 ) -> np.ndarray:
     """(C, len(FEATURES)) for one list (its input ``indices`` and hybrid ``values``) and its
-    candidates ``cand`` with their logits, graft part of the logits and predicted ratings."""
+    candidates ``cand`` with their logits, graft part of the logits, predicted ratings and
+    the graft's (len(indices), C) rows ``neighbours`` (None: no graft)."""
     n = tables.n_items
     indices = np.asarray(indices, np.int64)
     values = np.asarray(values, np.float64)
@@ -135,6 +141,9 @@ def profile_features(
     out[:, col("no_year")] = tables.year[cand] <= 0
     out[:, col("logit_x_size")] = out[:, col("logit")] * size
     out[:, col("popularity_x_size")] = out[:, col("popularity")] * size
+    if neighbours is not None and len(indices):
+        out[:, col("graft_max")] = neighbours.max(axis=0)
+        out[:, col("graft_liked")] = values @ neighbours
     return out
 
 
@@ -146,6 +155,7 @@ def rerank_logits(
     graft: np.ndarray | None,
     ratings_at: np.ndarray | None,
     cand: np.ndarray,
+    neighbours: np.ndarray | None = None,
 ) -> np.ndarray:
     """(N,) the logits with each candidate's learned change added; every other title is moved
     down by the most negative change, so none overtakes a candidate (candidates are the best
@@ -155,7 +165,8 @@ def rerank_logits(
         return out
     g = out[cand] if graft is None else np.asarray(graft, np.float64)[cand]
     r = np.zeros(len(cand)) if ratings_at is None else np.asarray(ratings_at, np.float64)
-    delta = tables.delta(profile_features(tables, indices, values, cand, out[cand], g, r))
+    x = profile_features(tables, indices, values, cand, out[cand], g, r, neighbours)
+    delta = tables.delta(x)
     shift = min(float(delta.min()), 0.0)
     out += shift
     out[cand] += delta - shift

@@ -43,6 +43,11 @@ def test_features_of_a_hand_built_list() -> None:
     assert genre[2] == pytest.approx(0.5 / np.hypot(2.5, 0.5))  # title 7: genre 1
     assert genre[0] == 0.0  # title 5: genre 2
     assert column(x, "popularity").tolist() == pytest.approx(tables.popularity[cand].tolist())
+    assert not column(x, "graft_max").any()  # no graft rows given
+    rows = np.asarray([[1.0, 0.0, 2.0, 0.0], [3.0, 1.0, -1.0, 0.0]])  # g·G[listed, cand]
+    x = profile_features(tables, listed, values, cand, logits, logits, np.zeros(4), rows)
+    assert column(x, "graft_max").tolist() == [3.0, 1.0, 2.0, 0.0]
+    assert column(x, "graft_liked").tolist() == pytest.approx([0.0, -0.5, 3.5, 0.0])
 
 
 def test_rerank_moves_candidates_and_keeps_the_rest_below() -> None:

@@ -54,6 +54,14 @@ def item_item_of(artifact: Artifact) -> ItemItem:
     return Dlae(float(meta.get("dlae_dropout", 0.33)), lam)
 
 
+def graft_of(artifact: Artifact) -> tuple[np.ndarray, float] | None:
+    """The artifact's (G, g), None without a graft."""
+    if not artifact.config.item_item:
+        return None
+    weights = artifact.weights
+    return np.asarray(weights["item_item.weight"]), float(weights["item_item.scale"])
+
+
 def network_outputs(
     artifact: Artifact, batch: FoldIn, item_item: np.ndarray | None = None, chunk: int = 256
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -85,9 +93,11 @@ def examples(
     batch: FoldIn,
     outputs: tuple[np.ndarray, np.ndarray, np.ndarray],
     n_candidates: int,
+    graft: tuple[np.ndarray, float] | None,
 ) -> Examples:
-    """Every user's candidates, their features and whether each was held out."""
-    logits, graft, ratings = outputs
+    """Every user's candidates, their features and whether each was held out; ``graft`` is
+    the (G, g) the outputs were scored with."""
+    logits, graft_part, ratings = outputs
     b = len(batch.users)
     x = np.zeros((b, n_candidates, len(FEATURES)), np.float32)
     y = np.zeros((b, n_candidates), np.float32)
@@ -96,9 +106,10 @@ def examples(
         listed = np.flatnonzero(batch.presence[k])
         cand = candidates(logits[k], listed, n_candidates)
         c = len(cand)
+        rows = None if graft is None else graft[1] * graft[0][np.ix_(listed, cand)]
         x[k, :c] = profile_features(
-            tables, listed, batch.values[k, listed], cand, logits[k, cand], graft[k, cand],
-            ratings[k, cand],
+            tables, listed, batch.values[k, listed], cand, logits[k, cand], graft_part[k, cand],
+            ratings[k, cand], rows,
         )  # fmt: skip
         y[k, :c] = batch.held_out[k, cand]
         valid[k, :c] = True
@@ -126,8 +137,9 @@ def crossfit_examples(
         g = np.asarray(model.solve(presence), np.float32)
         del presence
         batch = fold_in(dataset, np.sort(part), seed=CROSSFIT_SEED + k)
-        parts.append(
-            examples(tables, batch, network_outputs(artifact, batch, g), tables.n_candidates)
-        )
+        own = graft_of(artifact)
+        graft = None if own is None else (g, own[1])
+        outputs = network_outputs(artifact, batch, g)
+        parts.append(examples(tables, batch, outputs, tables.n_candidates, graft))
         log(f"cross-fit fold {k + 1}/{n_folds}: {len(part)} users")
     return Examples.concat(parts)

@@ -17,7 +17,7 @@ from model.forward import RATING_FLOOR
 from model.rerank.features import candidates, rerank_logits
 from training.dataset import Dataset
 from training.evaluation.scorers import Scorer
-from training.rerank.crossfit import network_outputs
+from training.rerank.crossfit import graft_of, network_outputs
 from training.scenario import FoldIn
 
 
@@ -31,6 +31,7 @@ class RerankScorer:
             raise ValueError(f"{artifact.directory}: no second stage")
         self.artifact = artifact
         self.tables = artifact.rerank
+        self.graft = graft_of(artifact)
 
     def scores(self, batch: FoldIn) -> np.ndarray:
         logits, graft, ratings = network_outputs(self.artifact, batch)
@@ -39,9 +40,12 @@ class RerankScorer:
         for k in range(len(batch.users)):
             listed = np.flatnonzero(batch.presence[k])
             cand = candidates(logits[k], listed, self.tables.n_candidates)
+            rows = None
+            if self.graft is not None:
+                rows = self.graft[1] * self.graft[0][np.ix_(listed, cand)]
             new = rerank_logits(
                 self.tables, listed, batch.values[k, listed], logits[k], graft[k],
-                ratings[k, cand], cand,
+                ratings[k, cand], cand, rows,
             )  # fmt: skip
             log_p = new - logsumexp(new[None, :])[0]
             w = float(w_all[k])
