@@ -31,9 +31,12 @@ class SharedCooldowns:
         self._sessions = sessions
         self.commands = commands
 
-    async def hit(self, discord_user_id: int, command: str, rate: int, per: float) -> float | None:
-        """Count one use of ``command``; ``None`` when allowed, else the seconds to wait."""
-        now = time.time()
+    async def hit(
+        self, discord_user_id: int, command: str, rate: int, per: float, *, now: float | None = None
+    ) -> float | None:
+        """Count one use of ``command`` at ``now`` (Unix time; default: the clock); ``None`` when
+        allowed, else the seconds to wait."""
+        now = time.time() if now is None else now
         table = MemberCooldown.__table__
         expired = table.c.window_end <= now
         async with write_session(self._sessions) as session:

@@ -20,6 +20,8 @@ from sqlalchemy.engine import URL, make_url
 
 log = logging.getLogger(__name__)
 RECONNECT_MIN, RECONNECT_MAX = 0.2, 10.0
+APPLICATION_NAME = "anirec-listen"
+"""How the listening connections show in ``pg_stat_activity``."""
 
 
 def asyncpg_dsn(url: str | URL) -> str:
@@ -90,7 +92,9 @@ class NotifyListener:
                 log.warning("cache invalidation: lost the listener; reading through until back")
 
     async def _connect(self) -> None:
-        connection = await asyncpg.connect(self._dsn, timeout=5)
+        connection = await asyncpg.connect(
+            self._dsn, timeout=5, server_settings={"application_name": APPLICATION_NAME}
+        )
         connection.add_termination_listener(self._terminated)
         await connection.add_listener(self.channel, self._notified)
         self._connection = connection

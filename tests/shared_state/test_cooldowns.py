@@ -4,6 +4,9 @@ command together, windows expire, and other members and commands are apart."""
 from __future__ import annotations
 
 import asyncio
+import time
+
+import pytest
 
 from bot.db.engine import create_engine, session_factory
 from bot.services.cooldowns import SharedCooldowns
@@ -32,9 +35,10 @@ async def test_a_window_ends(db_url: str) -> None:
     engine = create_engine(db_url)
     cooldowns = SharedCooldowns(session_factory(engine))
     try:
-        assert await cooldowns.hit(7, "refresh", 1, 0.3) is None
-        assert await cooldowns.hit(7, "refresh", 1, 0.3) is not None
-        await asyncio.sleep(0.35)
-        assert await cooldowns.hit(7, "refresh", 1, 0.3) is None
+        start = time.time()
+        assert await cooldowns.hit(7, "refresh", 1, 30.0, now=start) is None
+        assert await cooldowns.hit(7, "refresh", 1, 30.0, now=start + 29.0) == pytest.approx(1.0)
+        assert await cooldowns.hit(7, "refresh", 1, 30.0, now=start + 30.5) is None  # a new window
+        assert await cooldowns.hit(7, "refresh", 1, 30.0, now=start + 31.0) is not None
     finally:
         await engine.dispose()

@@ -11,7 +11,7 @@ import pytest
 
 from bot.db.engine import create_engine, session_factory
 from bot.services.guilds import GuildConfig, GuildSettingsService
-from bot.services.invalidation import asyncpg_dsn
+from bot.services.invalidation import APPLICATION_NAME, asyncpg_dsn
 
 GUILD = 4242
 pytestmark = pytest.mark.postgres
@@ -66,10 +66,11 @@ async def test_without_its_listener_a_process_reads_through(
     await two.get(GUILD)
     admin = await asyncpg.connect(asyncpg_dsn(pg_url))
     try:
-        # Kill every LISTENing backend but ours: the second process's listener among them.
+        # Kill every listening connection on this database: the second process's among them.
         await admin.execute(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-            "WHERE query LIKE 'LISTEN%' AND datname = current_database()"
+            "WHERE application_name = $1 AND datname = current_database()",
+            APPLICATION_NAME,
         )
     finally:
         await admin.close()
