@@ -43,13 +43,13 @@ from training.sources import open_sources
 
 MODEL_LABELS = {
     "graft": "graft alone (DLAE item–item)",
-    "model": "graft + network (as trained)",
+    "model": "graft + network (first stage, as trained)",
     "model_alpha": "graft + network (α re-tuned on validation)",
-    "rerank": "second stage (re-ranker)",
+    "rerank": "second stage (re-ranker, served when present)",
 }
 MAE_LABELS = {
     "model": "model rating head",
-    "ratings": "rating predictor",
+    "ratings": "fitted rating model (served when present)",
     "bias": "user mean + item bias",
 }
 
@@ -172,9 +172,11 @@ def evaluate_models(
     }
 
 
-def evaluate_artifact(model_dir: Path, dataset: Dataset, *, part: int = TEST) -> dict[str, Any]:
+def evaluate_artifact(
+    model_dir: Path, dataset: Dataset, *, part: int = TEST, catalog: Any = None
+) -> dict[str, Any]:
     """One artifact (no latency run): :func:`evaluate_models` of ``[model_dir]``."""
-    return evaluate_models([Path(model_dir)], dataset, part=part, latency=False)
+    return evaluate_models([Path(model_dir)], dataset, part=part, catalog=catalog, latency=False)
 
 
 def notes_lines(notes: Sequence[dict[str, Any]]) -> str:
