@@ -93,7 +93,10 @@ async def test_two_processes_with_disjoint_shards_each_answer_their_servers(
                 mal_base_url=mal.base_url,
                 database_url=shared_database_url,
                 model_path=model_path,
-                extra={"SHARD_COUNT": "2", "SHARD_IDS": str(shard_id)},
+                # One names its shard, the other is process 1 of 2: both ways of splitting.
+                extra={"SHARD_COUNT": "2", "SHARD_IDS": "0"}
+                if shard_id == 0
+                else {"SHARD_COUNT": "2", "CLUSTER_INDEX": "1", "CLUSTER_SIZE": "2"},
             )
             processes.append(BotProcess(env, workdir=workdir))
         for process in processes:
