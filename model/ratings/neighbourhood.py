@@ -64,25 +64,41 @@ class Neighbours:
         weights = np.take_along_axis(matrix, top, axis=1)
         return cls(top.astype(np.int32), weights.astype(np.float16))
 
-    def rows(self, items: Ints, n_items: int) -> Floats:
-        """Dense (len(items), N) rows of the kept weights."""
-        out = np.zeros((len(items), n_items))
-        np.put_along_axis(out, self.indices[items].astype(np.int64), self.weights[items], axis=1)
+    def rows(self, items: Ints, where: Ints, width: int) -> Floats:
+        """Dense (len(items), width) kept weights from ``items`` to the positions that
+        ``where`` (N,) maps to a column (−1: not a column); 0 where j is not a kept neighbour."""
+        found = where[self.indices[items]]
+        hit = found >= 0
+        out = np.zeros((len(items), width))
+        out[np.nonzero(hit)[0], found[hit]] = self.weights[items][hit]
         return out
 
-    def interpolate(
-        self, items: Ints, rated: Ints, residual: Floats, k: int, n_items: int
-    ) -> tuple[Floats, Floats]:
-        """(m, t) per item: the weighted residual sum and the support of the k strongest
-        positive neighbours among ``rated`` (module docstring)."""
-        if not rated.size or not items.size:
-            return np.zeros(len(items)), np.zeros(len(items))
-        sim = np.maximum(self.rows(items, n_items)[:, rated], 0.0)
-        if rated.size > k:
-            top = np.argpartition(-sim, k - 1, axis=1)[:, :k]
-            sim = np.take_along_axis(sim, top, axis=1)
-            residual = residual[top]
-        return (sim * residual).sum(axis=1), sim.sum(axis=1)
+
+def interpolate(
+    kept: tuple[Neighbours, ...], items: Ints, rated: Ints, residual: Floats, k: int, n: int
+) -> tuple[Floats, Floats]:
+    """(m, t), each (len(kept), len(items)): per neighbourhood and item, the weighted residual
+    sum and the support of the k strongest positive neighbours among ``rated`` (module doc).
+
+    Sparse: only the kept neighbours that are rated are looked at, ranked per row by weight
+    (ties: the lower column first), all neighbourhoods in one pass.
+    """
+    rows = len(kept) * len(items)
+    where = np.full(n, -1, np.int64)
+    where[rated] = np.arange(rated.size)
+    found = np.concatenate([where[nb.indices[items]] for nb in kept])
+    weights = np.concatenate([nb.weights[items] for nb in kept]).astype(np.float64)
+    hit = (found >= 0) & (weights > 0)
+    row, column, weight = np.nonzero(hit)[0], found[hit], weights[hit]
+    order = np.lexsort((column, -weight, row))
+    row, column, weight = row[order], column[order], weight[order]
+    rank = np.arange(row.size) - np.searchsorted(row, row)
+    top = rank < k
+    row, column, weight = row[top], column[top], weight[top]
+    shape = (len(kept), len(items))
+    m = np.bincount(row, weights=weight * residual[column], minlength=rows).astype(np.float64)
+    t = np.bincount(row, weights=weight, minlength=rows).astype(np.float64)
+    return m.reshape(shape), t.reshape(shape)
 
 
 @dataclass(frozen=True)
@@ -118,8 +134,9 @@ class RatingModel:
         bias = self.item_bias[items].astype(np.float64)
         residual = s - mean - self.item_bias[rated]
         n, k = self.n_items, self.neighbours
-        m, t = self.ratings.interpolate(items, rated, residual, k, n)
-        m_lists, t_lists = self.lists.interpolate(items, rated, residual, k, n)
+        (m, m_lists), (t, t_lists) = interpolate(
+            (self.ratings, self.lists), items, rated, residual, k, n
+        )
         columns = (
             np.ones(len(items)),
             np.full(len(items), mean),

@@ -2,8 +2,7 @@
 
 The network still ranks (its rating head feeds the unified score); only the 1–10 score shown
 for a corpus title comes from :class:`model.ratings.RatingModel` when the artifact has one.
-A member's scores are read back from the encoded profile (the exact inverse of the hybrid
-normalization, rounded to MAL's whole scores).
+A member's scores are read back from the encoded profile (:func:`profile_scores`).
 """
 
 from __future__ import annotations
@@ -19,15 +18,22 @@ from model.features import EncodedProfile
 from model.ratings.neighbourhood import RatingModel
 from model.results import Explanation, Recommendation
 
+_SCORES = np.arange(1.0, 11.0)
+
 
 def profile_scores(
     profile: EncodedProfile,
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
-    """(corpus positions, 1–10 scores) of the profile's scored input entries."""
-    rated = profile.indices[profile.scored]
-    values = profile.values[profile.scored]
-    scores = np.rint(profile.normalizer.denormalize(values)) if rated.size else np.zeros(0)
-    return rated.astype(np.int64), np.asarray(scores, np.float64)
+    """(corpus positions, 1–10 scores) of the profile's scored input entries: each value's
+    nearest hybrid value of MAL's whole scores 1–10 (the member's own normalizer), which is the
+    score itself (the normalization is strictly increasing on 1–10)."""
+    rated = profile.indices[profile.scored].astype(np.int64)
+    if not rated.size:
+        return rated, np.zeros(0)
+    grid = profile.normalizer.normalize(_SCORES)
+    values = profile.values[profile.scored].astype(np.float64)
+    nearest = np.abs(values[:, None] - grid[None, :]).argmin(axis=1)
+    return rated, _SCORES[nearest]
 
 
 def predicted_scores(

@@ -53,14 +53,14 @@ def test_the_fit_recovers_the_planted_neighbourhood(dataset: Dataset) -> None:
     first = dataset.index()
     pairs = [(first[100 + 2 * f], first[101 + 2 * f]) for f in range(N_ITEMS // 2)]
     everything = np.arange(dataset.n_items)
-    sim = model.ratings.rows(everything, dataset.n_items)
+    sim = model.ratings.rows(everything, everything, dataset.n_items)
     paired = np.array([sim[a, b] for a, b in pairs])
     unpaired = sim.copy()
     for a, b in pairs:
         unpaired[a, b] = unpaired[b, a] = np.nan
     assert paired.min() > 2 * np.nanmax(np.abs(unpaired))
     # Who lists a title lists its sequel: the co-listing neighbourhood finds the pairs too.
-    lists = model.lists.rows(everything, dataset.n_items)
+    lists = model.lists.rows(everything, everything, dataset.n_items)
     assert all(int(np.argmax(lists[a])) == b and int(np.argmax(lists[b])) == a for a, b in pairs)
     batch = fold_in(dataset, dataset.users(VALIDATION))
     fitted = rating_mae(FittedRatings(model, dataset), batch)
