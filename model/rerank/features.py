@@ -41,6 +41,7 @@ FEATURES = (
     "graft_max",
     "graft_liked",
 )
+COLUMN = {name: i for i, name in enumerate(FEATURES)}
 ERA_CAP = 3.0  # decades beyond which the distance stops counting
 
 
@@ -48,39 +49,27 @@ def candidates(logits: np.ndarray, listed: np.ndarray, k: int) -> np.ndarray:
     """The ``k`` titles with the highest logits that are not on the list, best first."""
     scores = np.asarray(logits, np.float64).copy()
     scores[listed] = -np.inf
-    k = min(k, len(scores) - len(np.unique(listed)))
+    k = min(k, int(np.isfinite(scores).sum()))
     if k <= 0:
         return np.empty(0, np.int64)
-    top = np.argpartition(-scores, k - 1)[:k]
-    out: np.ndarray = top[np.lexsort((top, -scores[top]))].astype(np.int64)
+    top = np.sort(np.argpartition(-scores, k - 1)[:k])  # ties: the lower position first
+    out: np.ndarray = top[np.argsort(-scores[top], kind="stable")].astype(np.int64)
     return out
 
 
-def _block_rows(csr_indptr: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    positions = spans(csr_indptr, rows)
-    owner = np.repeat(np.arange(len(rows)), csr_indptr[rows + 1] - csr_indptr[rows])
-    return positions, owner
-
-
 def _content(
-    tables: Tables, listed: np.ndarray, weights: np.ndarray, cand: np.ndarray
-) -> list[np.ndarray]:
-    """Per block, the cosine of each candidate's row with the list's weighted taste vector."""
-    sims: list[np.ndarray] = []
-    for block in BLOCKS:
-        csr = tables.content[block]
-        positions, owner = _block_rows(csr.indptr, listed)
-        taste = np.bincount(
-            csr.indices[positions], weights[owner] * csr.data[positions], minlength=csr.n_cols
-        )
-        norm = float(np.linalg.norm(taste))
-        if norm == 0:
-            sims.append(np.zeros(len(cand)))
-            continue
-        positions, owner = _block_rows(csr.indptr, cand)
-        products = csr.data[positions] * (taste / norm)[csr.indices[positions]]
-        sims.append(np.bincount(owner, products, minlength=len(cand)).astype(np.float64))
-    return sims
+    tables: Tables, weights: np.ndarray, listed: np.ndarray, cand: np.ndarray
+) -> np.ndarray:
+    """(C, blocks): the cosine of each candidate's content with the list's taste vector (the
+    liking-weighted sum of the listed titles' content), per block, in the embedding space."""
+    embedding, block = tables.content_all
+    taste = weights @ embedding[listed]
+    norms = np.sqrt(np.bincount(block, taste * taste, minlength=len(BLOCKS)))
+    taste = taste / np.where(norms > 0, norms, 1.0)[block]
+    by_block = np.zeros((len(block), len(BLOCKS)))
+    by_block[np.arange(len(block)), block] = taste
+    out: np.ndarray = embedding[cand] @ by_block
+    return out
 
 
 def profile_features(
@@ -102,7 +91,7 @@ def profile_features(
     weights = np.maximum(values + 1.0, 0.0)
     c = len(cand)
     out = np.zeros((c, len(FEATURES)))
-    col = FEATURES.index
+    col = COLUMN.__getitem__
     size = np.log1p(len(indices)) / 5.0
     out[:, col("logit")] = logits
     out[:, col("log_rank")] = np.log1p(np.arange(c))
@@ -127,8 +116,9 @@ def profile_features(
     )
     in_group[hit] = counts[found[hit]]
     out[:, col("franchise")] = np.log1p(in_group)
-    for block, sim in zip(BLOCKS, _content(tables, indices, weights, cand), strict=True):
-        out[:, col(block)] = sim
+    sims = _content(tables, weights, indices, cand)
+    for b, block in enumerate(BLOCKS):
+        out[:, col(block)] = sims[:, b]
     total = weights.sum()
     if total > 0:
         share = np.bincount(tables.media[indices], weights, minlength=int(tables.media.max()) + 1)

@@ -3,8 +3,9 @@
 ``rerank.npz`` beside the artifact's weights (listed in its manifest, ``model.artifact``) holds:
 
 * per corpus title: standardized log popularity and mean score, year, media type code, franchise
-  group, and its genre / tag / studio rows (L2-normalized binary CSR, the catalog's vocabularies
-  restricted to the corpus; ``model.coldstart.index``);
+  group, and per content block (genres, tags, studios) an embedding whose inner products are
+  those of the title's L2-normalized binary rows (``model.coldstart.index``), truncated by an SVD
+  where the vocabulary is large;
 * the relations between corpus titles (CSR over corpus positions; per link whether it is strong —
   a typed sequel/prequel or asserted by MAL — and whether the other title is later);
 * the scorer: the feature standardization, an MLP's layers (none hidden: a linear model) and the
@@ -19,11 +20,11 @@ from __future__ import annotations
 import io
 import os
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
 
-from model.coldstart.index import Csr
 from model.npyio import load_npz
 
 RERANK_FILE = "rerank.npz"
@@ -43,7 +44,7 @@ class Tables:
     year: np.ndarray  # (N,) float, 0 = unknown
     media: np.ndarray  # (N,) int64 media type code
     franchise: np.ndarray  # (N,) int64 group id
-    content: dict[str, Csr]  # block → (N × vocabulary) L2-normalized rows
+    content: dict[str, np.ndarray]  # block → (N, d) float32 embedding of the content rows
     rel_indptr: np.ndarray  # (N+1,) int64
     rel_other: np.ndarray  # (L,) int64
     rel_follows: np.ndarray  # (L,) bool: strong link to a later title
@@ -56,6 +57,17 @@ class Tables:
     @property
     def n_items(self) -> int:
         return len(self.popularity)
+
+    @cached_property
+    def content_all(self) -> tuple[np.ndarray, np.ndarray]:
+        """The blocks' embeddings side by side (N, D), and each column's block number."""
+        blocks = [np.asarray(self.content[b], np.float32) for b in BLOCKS]
+        block = np.repeat(np.arange(len(blocks)), [e.shape[1] for e in blocks])
+        return np.ascontiguousarray(np.concatenate(blocks, axis=1)), block
+
+    def uses(self, name: str) -> bool:
+        """Whether the scorer reads feature ``name`` (a feature fitted out has a zero row)."""
+        return bool(np.any(self.layers[0][0][self.feature_names.index(name)] != 0))
 
     def delta(self, features: np.ndarray) -> np.ndarray:
         """(C,) the learned change of each candidate's logit, from raw (C, F) features."""
@@ -83,11 +95,8 @@ class Tables:
             "n_candidates": np.asarray(self.n_candidates, np.int64),
             "n_layers": np.asarray(len(self.layers), np.int64),
         }
-        for block, csr in self.content.items():
-            arrays[f"{block}.indptr"] = csr.indptr
-            arrays[f"{block}.indices"] = csr.indices
-            arrays[f"{block}.data"] = csr.data
-            arrays[f"{block}.n_cols"] = np.asarray(csr.n_cols, np.int64)
+        for block, embedding in self.content.items():
+            arrays[f"{block}.embedding"] = embedding
         for i, (kernel, bias) in enumerate(self.layers):
             arrays[f"layer{i}.kernel"], arrays[f"layer{i}.bias"] = kernel, bias
         return arrays
@@ -110,16 +119,13 @@ def _get(arrays: dict[str, np.ndarray], key: str, shape: tuple[int, ...] | None 
     return array
 
 
-def _csr(arrays: dict[str, np.ndarray], prefix: str, n: int) -> Csr:
-    indptr = np.asarray(_get(arrays, f"{prefix}.indptr", (n + 1,)), np.int64)
-    indices = np.asarray(_get(arrays, f"{prefix}.indices"), np.int64)
-    data = np.asarray(_get(arrays, f"{prefix}.data", indices.shape), np.float32)
-    n_cols = int(_get(arrays, f"{prefix}.n_cols", ()))
-    if indptr[0] != 0 or indptr[-1] != len(indices) or np.any(np.diff(indptr) < 0):
-        raise RerankError(f"{prefix} rows are inconsistent")
-    if len(indices) and (indices.min() < 0 or indices.max() >= n_cols):
-        raise RerankError(f"{prefix} columns are out of range")
-    return Csr(indptr, indices, data, n_cols)
+def _embedding(arrays: dict[str, np.ndarray], block: str, n: int) -> np.ndarray:
+    embedding = np.asarray(_get(arrays, f"{block}.embedding"), np.float32)
+    if embedding.ndim != 2 or embedding.shape[0] != n:
+        raise RerankError(
+            f"array '{block}.embedding' has shape {embedding.shape}, expected ({n}, …)"
+        )
+    return embedding
 
 
 def tables_from_arrays(arrays: dict[str, np.ndarray], n_items: int) -> Tables:
@@ -152,7 +158,7 @@ def tables_from_arrays(arrays: dict[str, np.ndarray], n_items: int) -> Tables:
         year=np.asarray(_get(arrays, "year", (n,)), np.float64),
         media=np.asarray(_get(arrays, "media", (n,)), np.int64),
         franchise=np.asarray(_get(arrays, "franchise", (n,)), np.int64),
-        content={b: _csr(arrays, b, n) for b in BLOCKS},
+        content={b: _embedding(arrays, b, n) for b in BLOCKS},
         rel_indptr=rel_indptr,
         rel_other=rel_other,
         rel_follows=np.asarray(_get(arrays, "rel_follows", rel_other.shape), bool),

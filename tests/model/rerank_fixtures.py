@@ -4,17 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from model.coldstart.index import Csr
 from model.rerank.features import FEATURES
 from model.rerank.tables import Tables
-
-
-def csr(rows: list[list[int]], n_cols: int) -> Csr:
-    """L2-normalized binary rows."""
-    lengths = np.asarray([len(r) for r in rows], np.int64)
-    data = np.repeat(1.0 / np.sqrt(np.maximum(lengths, 1)), lengths).astype(np.float32)
-    indices = np.asarray([c for r in rows for c in r], np.int64)
-    return Csr(np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64), indices, data, n_cols)
 
 
 def synthetic_tables(
@@ -39,9 +30,9 @@ def synthetic_tables(
         media=np.zeros(n, np.int64),
         franchise=np.arange(n, dtype=np.int64),
         content={
-            "genre": csr([[i % 3] for i in range(n)], 3),
-            "tag": csr([[] for _ in range(n)], 0),
-            "studio": csr([[0] for _ in range(n)], 1),
+            "genre": np.eye(3, dtype=np.float32)[np.arange(n) % 3],
+            "tag": np.zeros((n, 1), np.float32),
+            "studio": np.ones((n, 1), np.float32),
         },
         rel_indptr=np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64),
         rel_other=np.asarray([o for _, o, _ in links], np.int64),

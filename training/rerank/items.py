@@ -16,6 +16,8 @@ from model.coldstart.index import Csr, TitleIndex, spans
 from model.rerank.tables import BLOCKS
 from training.dataset import TRAIN, Dataset
 
+MAX_DIM = 96  # embedding width of a content block with a larger vocabulary
+
 
 def _standardize(x: np.ndarray) -> np.ndarray:
     return (x - x.mean()) / (x.std() + 1e-9)
@@ -36,15 +38,22 @@ def item_mean_scores(dataset: Dataset, shrinkage: float = 10.0) -> np.ndarray:
     return out
 
 
-def _restrict(csr: Csr, rows: np.ndarray) -> Csr:
-    """The given rows (−1: an empty row) with the columns they use renumbered densely."""
+def content_embedding(csr: Csr, rows: np.ndarray, max_dim: int = MAX_DIM) -> np.ndarray:
+    """(len(rows), d) float32 E with E·Eᵀ ≈ R·Rᵀ, R the given rows (−1: empty) of ``csr``:
+    R itself (its used columns) when narrow, else its rank-``max_dim`` SVD U·S (Eckart–Young:
+    the best rank-d approximation of R, so of its inner products with any taste vector in R's
+    row space)."""
     present = rows >= 0
-    lengths = np.zeros(len(rows), np.int64)
-    lengths[present] = csr.indptr[rows[present] + 1] - csr.indptr[rows[present]]
     positions = spans(csr.indptr, rows[present])
-    used, indices = np.unique(csr.indices[positions], return_inverse=True)
-    indptr = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
-    return Csr(indptr, indices.astype(np.int64), csr.data[positions], len(used))
+    lengths = csr.indptr[rows[present] + 1] - csr.indptr[rows[present]]
+    used, columns = np.unique(csr.indices[positions], return_inverse=True)
+    dense = np.zeros((len(rows), max(len(used), 1)), np.float64)
+    owner = np.repeat(np.flatnonzero(present), lengths)
+    dense[owner, columns] = csr.data[positions]
+    if dense.shape[1] <= max_dim:
+        return dense.astype(np.float32)
+    u, s, _ = np.linalg.svd(dense, full_matrices=False)
+    return (u[:, :max_dim] * s[:max_dim]).astype(np.float32)
 
 
 def corpus_tables(dataset: Dataset, index: TitleIndex) -> dict[str, Any]:
@@ -75,7 +84,7 @@ def corpus_tables(dataset: Dataset, index: TitleIndex) -> dict[str, Any]:
         "year": year,
         "media": media,
         "franchise": franchise,
-        "content": {b: _restrict(index.content[b], rows) for b in BLOCKS},
+        "content": {b: content_embedding(index.content[b], rows) for b in BLOCKS},
         "rel_indptr": np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64),
         "rel_other": np.concatenate(others).astype(np.int64) if others else np.zeros(0, np.int64),
         "rel_follows": np.concatenate(follows).astype(bool) if follows else np.zeros(0, bool),
