@@ -59,7 +59,7 @@ class AnirecBot(commands.AutoShardedBot):
             **options,
         )
         self.services = services
-        self._identify = IdentifyBuckets(self._max_concurrency)
+        self.identify_limits = IdentifyBuckets(self._max_concurrency)
         self.commands_synced: bool | None = None  # None: not checked yet
         self.closed = asyncio.Event()
         self.shutdown: asyncio.Task[None] | None = None  # set by bot.app.start_bot
@@ -91,7 +91,7 @@ class AnirecBot(commands.AutoShardedBot):
         return (await self.fetch_session_start_limits()).max_concurrency
 
     async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
-        await self._identify.wait(shard_id or 0)
+        await self.identify_limits.wait(shard_id or 0)
 
     async def setup_hook(self) -> None:
         await setup_cogs(self, self.services)

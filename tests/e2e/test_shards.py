@@ -64,7 +64,7 @@ async def stream(
     fake: FakeDiscord,
     who: list[tuple[FakeGuild, FakeMember]],
     fault: Callable[[], Awaitable[None]],
-    count: int = 12,
+    count: int = 9,
 ) -> list[InteractionResult]:
     """``count`` /recommend calls, several in flight, ``fault`` a third of the way in."""
 
@@ -87,6 +87,7 @@ async def test_gateway_faults_per_shard_lose_and_repeat_nothing(
     caplog.set_level(logging.INFO, logger="bot.client")
     bot = await start_bot(shard_count=2)
     bot.services.cooldowns.clear()  # one member asks many times here
+    bot.identify_limits.reidentify_delay = (0.2, 0.5)  # Discord's 1-5 s, shortened
     for guild, member in ((on_zero, erin), (on_one, finn)):
         assert "Linked" in (await fake.slash(guild, member, "link", username="bob_mal")).text
     who = [(on_zero, erin), (on_one, finn)]
