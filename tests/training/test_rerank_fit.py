@@ -56,6 +56,8 @@ def test_fit_finds_a_planted_signal() -> None:
 
     zero = tuple((np.zeros_like(k), np.zeros_like(b)) for k, b in layers)
     assert loss(layers) < loss(zero) - 0.1  # held-out lists: better than the first stage
+    _, _, without = fit_scorer(train, steps=5, batch_users=400, without=("popularity",))
+    assert not without[0][0][POP].any()  # a feature left out is never read
 
 
 def test_fit_rerank_scores_like_serving(tmp_path: Path, profiles: dict) -> None:

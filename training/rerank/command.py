@@ -32,6 +32,7 @@ from training.sources import open_sources
 
 N_CANDIDATES = 300
 HIDDEN = (16,)
+WITHOUT: tuple[str, ...] = ()  # features left out of the fit (and not computed when serving)
 
 
 class _Fixed:
@@ -55,6 +56,7 @@ def fit_rerank(
     learning_rate: float = 0.01,
     n_folds: int = 4,
     seed: int = 0,
+    without: Sequence[str] = WITHOUT,
     log: Callable[[str], Any] = print,
 ) -> tuple[Tables, dict[str, Any]]:
     """The fitted second stage and its report (validation metrics before and after)."""
@@ -67,8 +69,9 @@ def fit_rerank(
     )  # fmt: skip
     examples = crossfit_examples(dataset, artifact, blank, n_folds=n_folds, seed=seed, log=log)
     mean, std, layers = fit_scorer(
-        examples, hidden=hidden, steps=steps, learning_rate=learning_rate, seed=seed
-    )
+        examples, hidden=hidden, steps=steps, learning_rate=learning_rate, seed=seed,
+        without=without,
+    )  # fmt: skip
     tables = Tables(
         **items, feature_names=FEATURES, feature_mean=mean, feature_std=std, layers=layers,
         n_candidates=n_candidates,
@@ -81,6 +84,7 @@ def fit_rerank(
         "validation": _rounded(ranking_metrics(scorer, validation)),
         "n_candidates": n_candidates,
         "hidden": list(hidden),
+        "without": list(without),
         "steps": steps,
         "folds": n_folds,
         "seed": seed,
@@ -110,7 +114,7 @@ def _fit_command(args: argparse.Namespace) -> int:
     index = TitleIndex(Catalog.load(args.catalog))
     tables, report = fit_rerank(
         artifact, dataset, index, n_candidates=args.candidates, hidden=tuple(args.hidden),
-        steps=args.steps, n_folds=args.folds, seed=args.seed,
+        steps=args.steps, n_folds=args.folds, seed=args.seed, without=tuple(args.without),
     )  # fmt: skip
     first, second = report["validation_first_stage"], report["validation"]
     print(
@@ -138,6 +142,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--candidates", type=int, default=N_CANDIDATES)
     parser.add_argument("--hidden", type=int, nargs="*", default=list(HIDDEN))
     parser.add_argument("--steps", type=int, default=600)
+    parser.add_argument(
+        "--without", nargs="*", default=list(WITHOUT), choices=FEATURES, help="features left out"
+    )
     parser.add_argument("--folds", type=int, default=4)
     parser.add_argument("--seed", type=int, default=0)
     add_options(parser)

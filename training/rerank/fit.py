@@ -67,11 +67,15 @@ def fit_scorer(
     learning_rate: float = 0.02,
     batch_users: int = 1024,
     seed: int = 0,
+    without: Sequence[str] = (),
 ) -> tuple[np.ndarray, np.ndarray, tuple[tuple[np.ndarray, np.ndarray], ...]]:
     """(feature mean, feature std, layers) of the fitted f. The last layer starts at zero, so
-    the fit starts from the first stage's order."""
+    the fit starts from the first stage's order. Features named in ``without`` are left out
+    (their first-layer rows are zero: serving then skips computing them)."""
     mean, std = standardization(ex)
     x_all = ((ex.features - mean) / std).astype(np.float32) * ex.valid[..., None]
+    left_out = [FEATURES.index(name) for name in without]
+    x_all[..., left_out] = 0.0
     base_all = ex.features[..., LOGIT].astype(np.float32)
     key = jax.random.PRNGKey(seed)
     sizes = [len(FEATURES), *hidden, 1]
@@ -98,5 +102,6 @@ def fit_scorer(
         params, state, _ = step(
             params, state, x_all[rows], base_all[rows], ex.labels[rows], ex.valid[rows]
         )
-    layers = tuple((np.asarray(k, np.float64), np.asarray(b, np.float64)) for k, b in params)
+    layers = tuple((np.array(k, np.float64), np.array(b, np.float64)) for k, b in params)
+    layers[0][0][left_out] = 0.0
     return mean, std, layers
