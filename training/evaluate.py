@@ -31,7 +31,7 @@ import numpy as np
 
 from training.baselines import ItemBias, Popularity
 from training.dataset import SPLIT_NAMES, TEST, VALIDATION, Dataset, add_options, options_from_args
-from training.evaluate_seeds import DEFAULT_RUNS, train_seeds
+from training.evaluate_seeds import DEFAULT_RUNS, finisher_seconds, train_seeds
 from training.evaluation import cost, report
 from training.evaluation.franchise import catalog_relation, unrelated_mask
 from training.evaluation.measures import franchise_mask, ranking_metrics, rating_mae
@@ -148,6 +148,8 @@ def evaluate_models(
             }
         )
         notes.append({"model": str(model_dir), **variants.notes})
+        for command, seconds in finisher_seconds(model_dir).items():
+            notes[-1]["training"][f"{command} seconds"] = seconds
     ranking, mae = report.summarize(runs), report.summarize(maes)
     training = report.summarize(
         [{"training": n["training"]} for n in notes if n.get("training")]
@@ -199,6 +201,10 @@ def cost_table(costs: dict[str, Any]) -> str:
     if "total_seconds" in costs["training"]:
         seconds = report.cell(costs["training"]["total_seconds"], 1)
         lines.append(f"| training (s, the artifact's record) | {seconds} |")
+    for key, stats in costs["training"].items():
+        if key.startswith("fit-"):
+            name = key.removesuffix(" seconds")
+            lines.append(f"| {name} (s, wall, evaluate --seeds) | {report.cell(stats, 0)} |")
     latency = costs.get("latency")
     if latency:
         n, entries = latency["profiles"], latency["entries"]

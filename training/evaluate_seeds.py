@@ -72,6 +72,17 @@ def finish(
     return out
 
 
+def finisher_seconds(model_dir: Path) -> dict[str, float]:
+    """Wall seconds of each finisher that ran on ``model_dir`` (from its marker), by command."""
+    out = {}
+    for _, command in FINISHERS:
+        marker = Path(model_dir).parent / f"finished-{command}"
+        if marker.is_file():
+            text = marker.read_text().strip()  # "exit 0, 123 s"
+            out[command] = float(text.rsplit(",", 1)[-1].split()[0])
+    return out
+
+
 def train_seeds(
     dataset: Dataset,
     seeds: Sequence[int],
