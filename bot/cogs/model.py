@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from datetime import timedelta
 
 import discord
 from discord import app_commands
@@ -83,6 +84,10 @@ class ModelCog(commands.Cog):
         if refresher.last_started is not None:
             last = max(last or 0.0, refresher.last_started.timestamp())
         if last is not None and time.time() - last < refresher.every_days * 86400:
+            return
+        # One process of a deployment retrains; the others' watchers pick up its model.
+        lease = timedelta(days=refresher.every_days)
+        if not await self.services.sync.leases.claim_task("model-refresh", lease):
             return
         # Its own task: the loop's next iteration does not wait on a refresh of hours.
         self._refresh_task = asyncio.create_task(refresher.run_once())

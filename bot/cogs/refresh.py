@@ -31,6 +31,8 @@ UNLOAD_GRACE_SECONDS = 5.0
 DISCOVERY_PAGES = 4
 CATALOG_REFRESH_SECONDS = 3600.0
 """MAL season/ranking pages read per round (one request each, up to 500 titles a page)."""
+CATALOG_LEASE = 2.5
+"""The catalog chore's lease in refresh intervals: its process renews it each round."""
 
 
 def accounts_per_round(interval_minutes: float, requests_per_second: float) -> int:
@@ -113,7 +115,18 @@ class RefreshCog(commands.Cog):
                     else "",
                 )
             mal_ok = "mal" not in report.failing_sites
-            if self.services.mal is not None and mal_ok and not self.stopping:
+            # One process of a deployment reads MAL's catalog pages (they would cost every
+            # process the same shared MAL budget); the others reload what it stored, hourly.
+            lead = await self.services.sync.leases.claim_task(
+                "catalog", timedelta(minutes=settings.refresh_interval_minutes * CATALOG_LEASE)
+            )
+            due = time.monotonic() - self.catalog_served_at >= CATALOG_REFRESH_SECONDS
+            if not lead and due and not self.stopping:
+                self.catalog_served_at = time.monotonic()
+                await self.services.catalog.load()
+                if await refresh_served_catalog(self.services.pool, self.services.catalog):
+                    log.info("model: now ranking the catalog as other processes filled it")
+            if self.services.mal is not None and mal_ok and lead and not self.stopping:
                 found = await self.discovery.run(
                     self.services.mal, pages=DISCOVERY_PAGES, stop=lambda: self.stopping
                 )
@@ -130,7 +143,6 @@ class RefreshCog(commands.Cog):
                     log.info("catalog: filled %d titles from MAL", filled)
                 # New titles and links reach the model's ranking without a restart, at most
                 # hourly: each rebuild indexes the whole catalog again (a second or two).
-                due = time.monotonic() - self.catalog_served_at >= CATALOG_REFRESH_SECONDS
                 if (found.added or filled) and due and not self.stopping:
                     self.catalog_served_at = time.monotonic()
                     if await refresh_served_catalog(self.services.pool, self.services.catalog):

@@ -8,12 +8,17 @@ different rows instead of waiting for, or double-claiming, the same ones); on SQ
 runs in a ``BEGIN IMMEDIATE`` transaction (:func:`bot.db.engine.write_session`), so the select
 and the update are one atomic step. A process killed with its leases held (``kill -9``) never
 releases them: they expire after ``duration`` and the next claim takes them over.
+
+:meth:`AccountLeases.claim_task` leases a deployment-wide chore (the catalog's MAL pages, the
+scheduled model refresh) the same way, in a ``bot_state`` row: one process runs it, and keeps
+it by renewing, until it dies and the lease runs out.
 """
 
 from __future__ import annotations
 
 import os
 import socket
+import time
 import uuid
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
@@ -22,7 +27,8 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.db.engine import write_session
-from bot.db.models import LinkedAccount
+from bot.db.models import BotState, LinkedAccount
+from bot.db.upsert import insert_for
 
 DEFAULT_LEASE = timedelta(minutes=15)
 """Long enough for a batch of large lists at MAL's pace; what a dead process's accounts wait."""
@@ -97,3 +103,32 @@ class AccountLeases:
                 .values(lease_owner=None, lease_until=None)
                 .execution_options(synchronize_session=False)
             )
+
+    async def claim_task(self, name: str, duration: timedelta) -> bool:
+        """Whether this process should run the deployment-wide task ``name`` now: true (and
+        held for ``duration``) when no other live process holds it."""
+        key = f"lease:{name}"[:64]
+        now = time.time()
+        async with write_session(self._sessions) as session:
+            await session.execute(
+                insert_for(session, BotState).values(key=key, value="").on_conflict_do_nothing()
+            )
+            row = await session.scalar(
+                select(BotState)
+                .where(BotState.key == key)
+                .with_for_update()
+                .execution_options(populate_existing=True)
+            )
+            assert row is not None
+            owner, _, until = row.value.partition(" ")
+            if owner and owner != self.owner and _seconds(until) > now:
+                return False
+            row.value = f"{self.owner} {now + duration.total_seconds():.3f}"
+        return True
+
+
+def _seconds(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        return 0.0
