@@ -65,6 +65,8 @@ def report(numbers: dict[str, Any], database: str, note: str) -> str:
     lines = [
         note,
         f"database: {database}; {numbers['processes']} process(es), {numbers['mode']}",
+        f"background MAL traffic settled after {numbers['settle_s']} s "
+        f"({numbers['mal_requests_before']} requests; {numbers['mal_requests_during']} during)",
         f"\n{numbers['members']} concurrent /recommend in {numbers['wall_s']:.2f} s wall, "
         f"errors: {numbers['errors']}, acknowledged within 3 s: {numbers['acked_within_3s']}",
         HEADER,

@@ -38,6 +38,19 @@ async def link_all(
     return latency, failures
 
 
+async def settle(mal: Any, *, quiet: float = 2.0, within: float = 300.0) -> float:
+    """Wait until the fake MAL has had no request for ``quiet`` seconds (the bots' first
+    background round: discovery and catalog details, unlimited here, where MAL's 1 request a
+    second spreads it over half an hour); returns the seconds waited."""
+    started = time.perf_counter()
+    seen, since = len(mal.requests), time.perf_counter()
+    while time.perf_counter() - since < quiet and time.perf_counter() - started < within:
+        await asyncio.sleep(0.25)
+        if len(mal.requests) != seen:
+            seen, since = len(mal.requests), time.perf_counter()
+    return time.perf_counter() - started
+
+
 async def node_metrics(node: Node, window: float) -> dict[str, Any]:
     """The process's own ``/metrics`` over the last ``window`` seconds."""
     url = f"http://127.0.0.1:{node.metrics_port}/metrics?window={window:.1f}"
@@ -81,7 +94,8 @@ async def measure(
 ) -> dict[str, Any]:
     """The whole measurement as the report's dictionary (see :mod:`fakes.loadtest.cli`)."""
     link, link_failures = await link_all(cluster, usernames, link_parallel)
-    await asyncio.sleep(1.0)  # let the processes settle after the links
+    settled = await settle(cluster.mal)
+    mal_requests = len(cluster.mal.requests)
     before = load_average()
     ack, answer, failures, wall = await recommend_all(cluster, list(usernames), count)
     after = load_average()
@@ -120,6 +134,9 @@ async def measure(
         "loop_lag_p99_ms": worst["loop_lag_p99_ms"],
         "loop_lag_max_ms": max(p["loop_lag_max_ms"] for p in per_process),
         "wall_s": round(wall, 2),
+        "settle_s": round(settled, 1),
+        "mal_requests_before": mal_requests,
+        "mal_requests_during": len(cluster.mal.requests) - mal_requests,
         **link.summary("link"),
         "rss_mib_total": round(sum(p["rss_mib"] for p in per_process), 1),
         "pss_mib_total": round(sum(p["pss_mib"] for p in per_process), 1),
