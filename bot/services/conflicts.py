@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Awaitable, Callable
-from typing import ParamSpec, TypeVar
+from collections.abc import Callable, Coroutine
+from typing import Any, ParamSpec, TypeVar
 
 from sqlalchemy.exc import IntegrityError
 
@@ -15,7 +15,9 @@ P = ParamSpec("P")
 T = TypeVar("T")
 
 
-def retry_on_conflict(write: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T]]:
+def retry_on_conflict(
+    write: Callable[P, Coroutine[Any, Any, T]],
+) -> Callable[P, Coroutine[Any, Any, T]]:
     """Run ``write`` again when its insert hit a key another process inserted after ``write``
     read the table (PostgreSQL's READ COMMITTED; SQLite's ``BEGIN IMMEDIATE`` serializes
     writers, so it never happens there). The retry reads the row and takes the update path;
