@@ -25,9 +25,10 @@ _RECOMMENDATION_FIELDS = tuple(f.name for f in dataclasses.fields(Recommendation
 def profile_scores(
     profile: EncodedProfile,
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
-    """(corpus positions, 1–10 scores) of the profile's scored input entries: each value's
-    nearest hybrid value of MAL's whole scores 1–10 (the member's own normalizer), which is the
-    score itself (the normalization is strictly increasing on 1–10)."""
+    """(corpus positions, 1–10 scores) of the profile's scored input entries: for each value,
+    the whole score 1–10 whose hybrid value (the member's own normalizer) is nearest. That is
+    the score itself, the normalization being strictly increasing on 1–10, except where the
+    ±2.5 clip merged extremes (a 1 from a member whose mean is above ~7 with a wide spread)."""
     rated = profile.indices[profile.scored].astype(np.int64)
     if not rated.size:
         return rated, np.zeros(0)
