@@ -10,6 +10,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import render
+from bot.ack import deferred_after
 from bot.context import Services
 from bot.cooldowns import member_cooldown
 from bot.services.accounts import AccountView
@@ -38,9 +39,10 @@ class AccountsCog(commands.Cog):
         site: Literal["mal", "anilist", "kitsu"] = "mal",
     ) -> None:
         user_id = interaction.user.id
-        current = await self.services.accounts.get(user_id)
+        current = await deferred_after(
+            interaction, self.services.accounts.get(user_id), ephemeral=True
+        )
         if current is None or _same_account(current, username, site):
-            await interaction.response.defer(ephemeral=True, thinking=True)
             outcome = await self.services.sync.link(user_id, username, site)
             await interaction.followup.send(embed=render.link_embed(outcome), ephemeral=True)
             return
@@ -53,13 +55,14 @@ class AccountsCog(commands.Cog):
         old = f"`{render.clip(current.mal_username, 64)}` on {current.site_name}"
         if current.source == "import":
             old = "an imported list"
-        await interaction.response.send_message(
+        # Deferred (privately) by now: the question fills in the "thinking" message.
+        view.message = await interaction.followup.send(
             f"You are linked to {old}. Replace it with `{render.clip(username.strip(), 64)}` "
             f"on {SITE_NAMES[site]}? Your stored list is replaced by the new one.",
             view=view,
             ephemeral=True,
+            wait=True,
         )
-        view.message = await interaction.original_response()
 
     @app_commands.command(
         name="import", description="Upload your MyAnimeList export (XML or .xml.gz) instead."
