@@ -2,9 +2,9 @@
 id, not per process): the ``shared_budgets`` row holds the deployment's next free start slot and
 the end of any ``Retry-After`` pause, as Unix times.
 
-A process reserves its start slots ``batch`` at a time in one short transaction (the row locked
-with ``FOR UPDATE`` on PostgreSQL, ``BEGIN IMMEDIATE`` on SQLite), so the slots of all processes
-never overlap: together they start at most ``requests_per_second`` requests a second. A slot
+A process reserves its start slots ``batch`` at a time with one ``UPDATE … RETURNING`` (the
+row's lock orders concurrent bookings on PostgreSQL, ``BEGIN IMMEDIATE`` on SQLite), so the
+slots of all processes never overlap: together they start at most ``requests_per_second`` requests a second. A slot
 more than one interval late is dropped unused (spending it late would crowd the next process's
 slot). It plugs into :class:`common.mal.ratelimit.RateLimiter` as its ``budget``. Processes on
 different hosts rely on their clocks agreeing (NTP) to well under one interval.
@@ -16,8 +16,9 @@ import asyncio
 import logging
 import time
 from collections import deque
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.db.engine import write_session
@@ -49,6 +50,7 @@ class DatabaseBudget:
         self._lock: asyncio.Lock | None = None
         self._pending: set[asyncio.Task[None]] = set()
         self._warned_at = float("-inf")
+        self._row_ready = False
         self.reserved = 0  # slots booked from the database (a /metrics figure)
 
     async def reserve(self) -> float:
@@ -71,22 +73,34 @@ class DatabaseBudget:
 
     async def _book(self, count: int) -> list[float]:
         async with write_session(self._sessions) as session:
-            row = await self._row(session)
-            start = max(time.time(), row.next_slot, row.not_before)
-            row.next_slot = start + count * self.interval
-            self.reserved += count
-            return [start + i * self.interval for i in range(count)]
+            await self._ensure_row(session)
+            start = _greatest(session)(time.time(), SharedBudget.next_slot, SharedBudget.not_before)
+            # One atomic UPDATE … RETURNING: the row's lock (PostgreSQL) or the write lock
+            # (SQLite) orders the processes' bookings; SET sees the row before the update.
+            end = (
+                await session.execute(
+                    update(SharedBudget)
+                    .where(SharedBudget.name == self.name)
+                    .values(next_slot=start + count * self.interval)
+                    .returning(SharedBudget.next_slot)
+                )
+            ).scalar_one_or_none()
+        if end is None:  # the row was deleted under us: made again on the next booking
+            self._row_ready = False
+            raise LookupError(f"no {self.name!r} budget row")
+        self._row_ready = True
+        self.reserved += count
+        first = end - count * self.interval
+        return [first + i * self.interval for i in range(count)]
 
-    async def _row(self, session: AsyncSession) -> SharedBudget:
+    async def _ensure_row(self, session: AsyncSession) -> None:
+        if self._row_ready:
+            return
         await session.execute(
             insert_for(session, SharedBudget)
             .values(name=self.name, next_slot=0.0, not_before=0.0)
             .on_conflict_do_nothing()
         )
-        query = select(SharedBudget).where(SharedBudget.name == self.name).with_for_update()
-        row = await session.scalar(query.execution_options(populate_existing=True))
-        assert row is not None
-        return row
 
     def defer(self, seconds: float) -> None:
         until = time.time() + seconds
@@ -98,8 +112,12 @@ class DatabaseBudget:
     async def _defer(self, until: float) -> None:
         try:
             async with write_session(self._sessions) as session:
-                row = await self._row(session)
-                row.not_before = max(row.not_before, until)
+                await self._ensure_row(session)
+                await session.execute(
+                    update(SharedBudget)
+                    .where(SharedBudget.name == self.name)
+                    .values(not_before=_greatest(session)(SharedBudget.not_before, until))
+                )
         except Exception as exc:
             self._warn(f"cannot share MAL's Retry-After ({type(exc).__name__})")
 
@@ -108,3 +126,8 @@ class DatabaseBudget:
         if now - self._warned_at >= WARN_EVERY:
             self._warned_at = now
             log.warning("%s", message)
+
+
+def _greatest(session: AsyncSession) -> Any:
+    """SQL's largest-of-arguments: ``greatest`` on PostgreSQL, the scalar ``max`` on SQLite."""
+    return func.greatest if session.get_bind().dialect.name == "postgresql" else func.max
