@@ -106,6 +106,13 @@ def _rounded(row: dict[str, float]) -> dict[str, float]:
     return {k: round(v, 5) for k, v in row.items()}
 
 
+def _seed(given: int | None, artifact: Artifact) -> int:
+    """The folds' and the fit's seed: as given, else the artifact's training seed."""
+    if given is not None:
+        return given
+    return int(artifact.metadata.get("train_config", {}).get("seed", 0))
+
+
 def _fit_command(args: argparse.Namespace) -> int:
     model_dir = Path(args.model)
     artifact = load_artifact(model_dir)
@@ -116,7 +123,8 @@ def _fit_command(args: argparse.Namespace) -> int:
     index = TitleIndex(Catalog.load(args.catalog))
     tables, report = fit_rerank(
         artifact, dataset, index, n_candidates=args.candidates, hidden=tuple(args.hidden),
-        steps=args.steps, n_folds=args.folds, seed=args.seed, without=tuple(args.without),
+        steps=args.steps, n_folds=args.folds, seed=_seed(args.seed, artifact),
+        without=tuple(args.without),
     )  # fmt: skip
     first, second = report["validation_first_stage"], report["validation"]
     print(
@@ -148,6 +156,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--without", nargs="*", default=list(WITHOUT), choices=FEATURES, help="features left out"
     )
     parser.add_argument("--folds", type=int, default=4)
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seed", type=int, help="default: the artifact's training seed")
     add_options(parser)
     parser.set_defaults(handler=_fit_command)
