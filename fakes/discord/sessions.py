@@ -16,6 +16,8 @@ from typing import Any
 
 from aiohttp import web
 
+from common.shards import guild_shard as shard_of  # (guild_id >> 22) % count; DMs: 0
+
 HEARTBEAT = 1
 
 
@@ -139,8 +141,3 @@ class ShardState:
     def guilds(self, guild_ids: list[int], shard_count: int) -> list[int]:
         """The ids among ``guild_ids`` that Discord routes to this shard."""
         return [g for g in guild_ids if shard_of(g, shard_count) == self.id]
-
-
-def shard_of(guild_id: int | None, shard_count: int) -> int:
-    """Discord's routing: ``(guild_id >> 22) % shard_count``; DMs (no guild) go to shard 0."""
-    return 0 if guild_id is None else (guild_id >> 22) % shard_count

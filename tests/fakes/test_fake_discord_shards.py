@@ -30,6 +30,7 @@ async def test_gateway_bot_and_ready_follow_the_shards() -> None:
             headers = {"Authorization": "Bot a-test-token"}
             async with http.get(f"{fake.api_base_url}/gateway/bot", headers=headers) as response:
                 assert (await response.json())["shards"] == 3
+        assert fake.shard_of(None) == 0, "DMs go to shard 0"
         async with connected(fake, shard_count=3) as client:
             for shard_id, expected in guilds.items():
                 state = fake.gateway.shards[shard_id]
