@@ -20,9 +20,7 @@ import numpy as np
 NPY_LOCK = threading.Lock()
 
 
-def load_npy(
-    path: str | os.PathLike[str], *, mmap_mode: Literal["r"] | None = None
-) -> object:
+def load_npy(path: str | os.PathLike[str], *, mmap_mode: Literal["r"] | None = None) -> object:
     """``np.load(path, mmap_mode=..., allow_pickle=False)`` under :data:`NPY_LOCK`.
 
     An ``.npy`` gives an array, an ``.npz`` an archive: the caller checks which it expected.
