@@ -149,8 +149,10 @@ async def test_client_requests_are_spaced_by_the_limit(fake: FakeMal) -> None:
         await asyncio.gather(*(client.get_anime(1) for _ in range(6)))
     starts = sorted(r.at for r in fake.requests)
     gaps = [b - a for a, b in itertools.pairwise(starts)]
-    assert min(gaps) >= 0.085
-    assert starts[-1] - starts[0] >= 0.45
+    # Arrival times at the server carry the loop's scheduling jitter on a loaded machine: the
+    # limiter spaces starts 0.1 s apart, unspaced requests would arrive ~0 s apart.
+    assert min(gaps) >= 0.05
+    assert starts[-1] - starts[0] >= 0.4
 
 
 async def test_concurrency_cap(fake: FakeMal) -> None:
