@@ -123,3 +123,16 @@ async def test_season_pages_add_new_titles_and_details_add_relations(
     fresh = CatalogService(catalog._sessions, base=_base())
     await fresh.load()
     assert Relation(59978, "sequel", True) in fresh.model_catalog.relations(52991)
+
+
+async def test_cached_answers_follow_stored_details(
+    catalog: CatalogService, mal: MalClient
+) -> None:
+    """get() is memoized and nsfw_ids() updated in place (both on the event loop of every
+    /recommend): a stored detail must show in both at once."""
+    await catalog.add_titles({20: "Naruto"})
+    assert 20 in catalog.nsfw_ids() and catalog.get(20).safe is not True
+    assert await catalog.fill_details(mal, limit=1, first=[20]) == 1  # MAL says white
+    assert catalog.get(20).safe is True and catalog.get(20).details
+    assert 20 not in catalog.nsfw_ids() and catalog.nsfw_ids() == {21521, 777}
+    assert catalog.missing_details(1, first=[777]) == [777]  # the cover's title, no walk
