@@ -212,8 +212,9 @@ def cost_table(costs: dict[str, Any]) -> str:
         lines.append(
             f"| load average while timed (1 min; other processes share the cores) | {load:.1f} |"
         )
-        for name, title in (("ranked", "recommend, ranked"), ("explained", "recommend, explained")):
-            row = latency[name]
+        timed = latency.keys() - {"ease", "profiles", "entries", "load_average_1min"}
+        for name in sorted(timed, key=lambda n: (n.endswith("explained"), "first stage" in n)):
+            row, title = latency[name], f"recommend, {name}"
             lines.append(
                 f"| {title} p50 / p95 (ms, {entries} entries, {n} lists) | {row['p50_ms']:.2f} / "
                 f"{row['p95_ms']:.2f} ({row['x_ease_p50']:.2f}× EASE's p50) |"

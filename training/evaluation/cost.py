@@ -2,7 +2,8 @@
 
 * latency: ``model.Recommender.recommend`` (the served facade, one BLAS thread per call as the
   bot runs it) on test users' lists cut to 150 entries, ranked only (k = 10) and explained (what
-  ``/recommend`` shows); p50 and p95 over every call after one warm-up per profile; EASE's
+  ``/recommend`` shows), and for an artifact with a second stage the first stage alone as well;
+  p50 and p95 over every call after one warm-up per profile; EASE's
   scoring time for the same lists (x·B, the list masked, the top 10; Steck 2019) under the same
   thread setting (x·B as the sum of the list's rows of B, the cheap way for a 0/1 list), and the
   ratio of the two p50s;
@@ -19,6 +20,7 @@ import resource
 import sys
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -73,24 +75,32 @@ def serving_latency(
 ) -> dict[str, Any] | None:
     """Recommend p50/p95 (ranked and explained) vs EASE's scoring, on up to ``profiles`` lists
     of at least :data:`ENTRIES` entries; None when there is no such list."""
+    from model.artifact import load_artifact
     from model.recommender import RecommendationQuery, Recommender
 
     chosen = [list(entries)[:ENTRIES] for entries in lists if len(entries) >= ENTRIES][:profiles]
     if not chosen:
         return None
-    rec = Recommender.load(model_dir, workers=1)
-    index = {int(a): i for i, a in enumerate(rec.corpus_ids)}
+    artifact = load_artifact(model_dir)
+    servers = {"": Recommender(artifact, workers=1)}
+    if artifact.rerank is not None:  # the first stage alone too: what the second stage adds
+        servers["first stage, "] = Recommender(replace(artifact, rerank=None), workers=1)
+    index = {int(a): i for i, a in enumerate(artifact.corpus_ids)}
     weights = np.asarray(ease_weights, np.float32)
-    ranked = RecommendationQuery(K, explain=False, allow_nsfw=True)
-    explained = RecommendationQuery(K, explain=True, allow_nsfw=True)
-    times: dict[str, list[float]] = {"ranked": [], "explained": [], "ease": []}
+    queries = {
+        "ranked": RecommendationQuery(K, explain=False, allow_nsfw=True),
+        "explained": RecommendationQuery(K, explain=True, allow_nsfw=True),
+    }
+    times: dict[str, list[float]] = {}
     for entries in chosen:
-        times["ranked"] += timed(partial(rec.recommend, entries, ranked), repeats)
-        times["explained"] += timed(partial(rec.recommend, entries, explained), repeats)
+        for prefix, rec in servers.items():
+            for name, query in queries.items():
+                calls = timed(partial(rec.recommend, entries, query), repeats)
+                times.setdefault(prefix + name, []).extend(calls)
         with local_blas_threads(1):
-            times["ease"] += timed(ease_call(weights, index, entries), repeats)
+            times.setdefault("ease", []).extend(timed(ease_call(weights, index, entries), repeats))
     out: dict[str, Any] = {name: percentiles(t) for name, t in times.items()}
-    for name in ("ranked", "explained"):
+    for name in times.keys() - {"ease"}:
         out[name]["x_ease_p50"] = out[name]["p50_ms"] / out["ease"]["p50_ms"]
     out["profiles"] = len(chosen)
     out["entries"] = ENTRIES
