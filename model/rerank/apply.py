@@ -26,5 +26,5 @@ def rerank_pass(tables: Tables, run: ProfilePass) -> None:
     logits = rerank_logits(
         tables, listed, run.inp.values, run.logits, run.graft, ratings, cand, neighbours
     )
-    run.logits = logits.astype(run.logits.dtype)
+    run.logits = logits.astype(run.logits.dtype, copy=False)
     run.lse = float(logsumexp(run.logits[None, :])[0])

@@ -47,7 +47,7 @@ ERA_CAP = 3.0  # decades beyond which the distance stops counting
 
 def candidates(logits: np.ndarray, listed: np.ndarray, k: int) -> np.ndarray:
     """The ``k`` titles with the highest logits that are not on the list, best first."""
-    scores = np.asarray(logits, np.float64).copy()
+    scores = np.array(logits, np.float32)  # a copy; float32 like the logits, half the bytes
     scores[listed] = -np.inf
     k = min(k, int(np.isfinite(scores).sum()))
     if k <= 0:
@@ -147,17 +147,18 @@ def rerank_logits(
     cand: np.ndarray,
     neighbours: np.ndarray | None = None,
 ) -> np.ndarray:
-    """(N,) the logits with each candidate's learned change added; every other title is moved
-    down by the most negative change, so none overtakes a candidate (candidates are the best
-    logits) and the order outside the candidates is kept."""
-    out = np.asarray(logits, np.float64).copy()
+    """(N,) float32: the logits with each candidate's learned change added; every other title
+    is moved down by the most negative change, so none overtakes a candidate (candidates are
+    the best logits) and the order outside the candidates is kept."""
+    out = np.array(logits, np.float32)
     if len(cand) == 0:
         return out
-    g = out[cand] if graft is None else np.asarray(graft, np.float64)[cand]
+    base = out[cand].astype(np.float64)
+    g = base if graft is None else np.asarray(graft, np.float64)[cand]
     r = np.zeros(len(cand)) if ratings_at is None else np.asarray(ratings_at, np.float64)
-    x = profile_features(tables, indices, values, cand, out[cand], g, r, neighbours)
+    x = profile_features(tables, indices, values, cand, base, g, r, neighbours)
     delta = tables.delta(x)
     shift = min(float(delta.min()), 0.0)
-    out += shift
-    out[cand] += delta - shift
+    out += np.float32(shift)
+    out[cand] = base + delta
     return out
