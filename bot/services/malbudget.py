@@ -4,10 +4,11 @@ the end of any ``Retry-After`` pause, as Unix times.
 
 A process reserves its start slots ``batch`` at a time with one ``UPDATE … RETURNING`` (the
 row's lock orders concurrent bookings on PostgreSQL, ``BEGIN IMMEDIATE`` on SQLite), so the
-slots of all processes never overlap: together they start at most ``requests_per_second`` requests a second. A slot
-more than one interval late is dropped unused (spending it late would crowd the next process's
-slot). It plugs into :class:`common.mal.ratelimit.RateLimiter` as its ``budget``. Processes on
-different hosts rely on their clocks agreeing (NTP) to well under one interval.
+slots of all processes never overlap: together they start at most ``requests_per_second``
+requests a second. A slot more than one interval late is dropped unused (spending it late would
+crowd the next process's slot). It plugs into :class:`common.mal.ratelimit.RateLimiter` as its
+``budget``. Processes on different hosts rely on their clocks agreeing (NTP) to well under one
+interval.
 """
 
 from __future__ import annotations
