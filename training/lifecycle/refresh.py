@@ -8,8 +8,9 @@
    when no list carries a time, a seeded random draw of all lists. The candidate never trains on
    them.
 3. **Train** the candidate on the others (``training.train.run_training``, early stopping on its
-   own validation users), export it under ``--out`` and calibrate its catalog side channel
-   (``training.coldstart``, what ``make model`` runs as ``fit-coldstart``).
+   own validation users), export it under ``--out``, calibrate its catalog side channel
+   (``training.coldstart``, what ``make model`` runs as ``fit-coldstart``) and fit its
+   predicted-score model (``training.ratings``, ``fit-ratings``).
 4. **Evaluate** candidate and live model on the same held-out lists
    (``training.evaluation.holdout``: one 80/20 split of each list, each model ranks its own
    corpus, every held-out entry counts).
@@ -228,6 +229,12 @@ def run_refresh(settings: RefreshSettings, log: Callable[[str], Any] = print) ->
         except Exception as error:  # the model serves without it (default calibration)
             side_channel = f"side channel not calibrated ({type(error).__name__}: {error})"
     log(side_channel)
+    try:
+        from training.ratings.command import fit_for_artifact
+
+        log(fit_for_artifact(candidate_dir, dataset))
+    except Exception as error:  # the model serves its rating head's scores without it
+        log(f"rating model not fitted ({type(error).__name__}: {error})")
     candidate = load_artifact(candidate_dir)
     results = {"candidate": evaluate_artifact_on_lists(candidate, split)}
     if live is not None:

@@ -18,13 +18,22 @@ import numpy as np
 from model.artifact import load_artifact
 from model.ratings import save_rating_model
 from training.baselines import ItemBias
-from training.dataset import VALIDATION, add_options, options_from_args
+from training.dataset import VALIDATION, Dataset, add_options, options_from_args
 from training.evaluation.measures import rating_mae
 from training.evaluation.scorers import ModelScorer
 from training.ratings.fit import fit_rating_model
 from training.ratings.predictor import FittedRatings
 from training.scenario import fold_in
 from training.sources import open_sources
+
+
+def fit_for_artifact(model_dir: Path, dataset: Dataset) -> str:
+    """Fit the rating model on ``dataset`` (the artifact's own training data) and write it
+    beside the weights; one line saying what was done (``training.lifecycle.refresh``)."""
+    corpus_ids = load_artifact(model_dir, verify=False).corpus_ids
+    model = fit_rating_model(dataset)
+    save_rating_model(model, model_dir, corpus_ids)
+    return f"rating model fitted on {model.info['training_users']:,} training users"
 
 
 def _fit_command(args: argparse.Namespace) -> int:

@@ -77,6 +77,7 @@ def test_refresh_cli_promotes_the_first_model_and_reports(tmp_path: Path) -> Non
     assert report["promoted"] and live.is_symlink() and report["live_version"] is None
     assert report["side_channel"].startswith("side channel calibrated"), report["side_channel"]
     assert (live.resolve() / "coldstart.json").is_file()  # travels with the promoted model
+    assert (live.resolve() / "ratings.npz").is_file()  # so does the fitted rating model
     assert report["held_out"]["users"] == 3  # 10 % of the 30 dated (collected) lists
     assert report["held_out"]["rule"] == "latest list times"
     assert set(report["results"]) == {"candidate"}
