@@ -6,6 +6,9 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import pytest
+
+from bot import ack
 from bot.ack import ACK_AFTER
 from tests.e2e.conftest import World
 
@@ -36,3 +39,14 @@ async def test_slow_reads_are_deferred_first_then_answered(world: World, bot: An
 async def test_a_refusal_in_time_stays_private(world: World, bot: Any) -> None:
     refused = await world.slash(world.bob, "recommend")
     assert refused.ephemeral and "not linked" in refused.text, refused.text
+
+
+async def test_in_a_burst_the_command_defers_before_reading(
+    world: World, bot: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With ``BUSY`` interactions already reading, a new one acknowledges first; the price is
+    that its refusal answers the (public) deferred message."""
+    monkeypatch.setattr(ack, "_waiting", ack.BUSY)
+    refused = await world.slash(world.bob, "recommend")
+    assert refused.callback == "defer" and "not linked" in refused.text, refused.text
+    assert ack._waiting == ack.BUSY  # every interaction counted in is counted out
