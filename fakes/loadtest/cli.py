@@ -52,6 +52,12 @@ def parser() -> argparse.ArgumentParser:
         default=0,
         help="use a random model of the default (full) layer sizes over this many titles",
     )
+    p.add_argument(
+        "--settle",
+        type=float,
+        default=2.0,
+        help="before the burst, wait until the fake MAL had no request for this long (0: no wait)",
+    )
     p.add_argument("--json", type=Path, help="write the numbers here")
     p.add_argument("--sqlite", action="store_true", help="SQLite even if a PostgreSQL URL is set")
     p.add_argument("--link-parallel", type=int, default=16, help="/link calls at a time (setup)")
@@ -112,7 +118,12 @@ async def run(args: argparse.Namespace, workdir: Path) -> int:
         ) as cluster,
     ):
         numbers = await measure(
-            cluster, usernames, count=args.count, link_parallel=args.link_parallel, model=model
+            cluster,
+            usernames,
+            count=args.count,
+            link_parallel=args.link_parallel,
+            model=model,
+            quiet=args.settle,
         )
     print(report(numbers, describe(url), note))
     if args.json is not None:

@@ -90,11 +90,17 @@ def _model_files(model: Path) -> int:
 
 
 async def measure(
-    cluster: Cluster, usernames: dict[str, str], *, count: int, link_parallel: int, model: Path
+    cluster: Cluster,
+    usernames: dict[str, str],
+    *,
+    count: int,
+    link_parallel: int,
+    model: Path,
+    quiet: float = 2.0,
 ) -> dict[str, Any]:
     """The whole measurement as the report's dictionary (see :mod:`fakes.loadtest.cli`)."""
     link, link_failures = await link_all(cluster, usernames, link_parallel)
-    settled = await settle(cluster.mal)
+    settled = await settle(cluster.mal, quiet=quiet) if quiet > 0 else 0.0
     mal_requests = len(cluster.mal.requests)
     before = load_average()
     ack, answer, failures, wall = await recommend_all(cluster, list(usernames), count)
