@@ -10,7 +10,8 @@
 3. **Train** the candidate on the others (``training.train.run_training``, early stopping on its
    own validation users), export it under ``--out``, calibrate its catalog side channel
    (``training.coldstart``, what ``make model`` runs as ``fit-coldstart``) and fit its
-   predicted-score model (``training.ratings``, ``fit-ratings``).
+   predicted-score model (``training.ratings``, ``fit-ratings``) and its second stage
+   (``training.rerank``, ``fit-rerank``).
 4. **Evaluate** candidate and live model on the same held-out lists
    (``training.evaluation.holdout``: one 80/20 split of each list, each model ranks its own
    corpus, every held-out entry counts).
@@ -235,6 +236,12 @@ def run_refresh(settings: RefreshSettings, log: Callable[[str], Any] = print) ->
         log(fit_for_artifact(candidate_dir, dataset))
     except Exception as error:  # the model serves its rating head's scores without it
         log(f"rating model not fitted ({type(error).__name__}: {error})")
+    try:
+        from training.rerank.command import fit_for_artifact as fit_second_stage
+
+        log(fit_second_stage(candidate_dir, dataset, log=log))
+    except Exception as error:  # the candidate ranks with its first stage alone
+        log(f"second stage not fitted ({type(error).__name__}: {error})")
     candidate = load_artifact(candidate_dir)
     results = {"candidate": evaluate_artifact_on_lists(candidate, split)}
     if live is not None:

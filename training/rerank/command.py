@@ -70,6 +70,7 @@ def fit_rerank(
         layers=((np.zeros((f, 1)), np.zeros(1)),), n_candidates=n_candidates,
     )  # fmt: skip
     examples = crossfit_examples(dataset, artifact, blank, n_folds=n_folds, seed=seed, log=log)
+    steps = min(steps, max(50, len(examples)))  # small data (a refresh's tests) needs fewer
     mean, std, layers = fit_scorer(
         examples, hidden=hidden, steps=steps, learning_rate=learning_rate, seed=seed,
         without=without,
@@ -104,6 +105,26 @@ def _with_rerank(artifact: Artifact, tables: Tables) -> Artifact:
 
 def _rounded(row: dict[str, float]) -> dict[str, float]:
     return {k: round(v, 5) for k, v in row.items()}
+
+
+def fit_for_artifact(model_dir: Path, dataset: Dataset, log: Callable[[str], Any] = print) -> str:
+    """Fit and (when it beats the first stage on validation) add the second stage to the
+    artifact at ``model_dir`` trained on ``dataset``; one line saying what was done
+    (``training.lifecycle.refresh``)."""
+    artifact = load_artifact(model_dir)
+    index = TitleIndex(Catalog.load())
+    seed = _seed(None, artifact)
+    tables, report = fit_rerank(artifact, dataset, index, seed=seed, log=log)
+    first, second = report["validation_first_stage"], report["validation"]
+    if second["ndcg@100"] <= first["ndcg@100"]:
+        return (
+            f"second stage not added (validation NDCG@100 {second['ndcg@100']:.4f} ≤ first stage)"
+        )
+    add_file(model_dir, RERANK_FILE, tables.to_bytes(), metadata={"rerank": report})
+    return (
+        f"second stage added: validation NDCG@100 {first['ndcg@100']:.4f} → "
+        f"{second['ndcg@100']:.4f}"
+    )
 
 
 def _seed(given: int | None, artifact: Artifact) -> int:
