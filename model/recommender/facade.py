@@ -25,16 +25,14 @@ from model.coldstart.source import CatalogSource
 from model.encoding import CorpusIndex, encode_batch, encode_profile
 from model.engine import Engine
 from model.features import EncodedProfile
-from model.forward import Float32Forward, ForwardStrategy, ProfilePass, run_passes
+from model.forward import Float32Forward, ForwardStrategy, ProfilePass
 from model.profile import ProfileEntry, dedupe
-from model.ratings import find_rating_model
-from model.ratings.serving import ShownScores
 from model.recommender import explanations
 from model.recommender.mixing import CatalogRanking, mixed_recommendations
 from model.recommender.query import RecommendationQuery
-from model.recommender.ranking import CandidateFilter, Target, recommendations, targets, top_k
+from model.recommender.ranking import CandidateFilter, Target, targets, top_k
+from model.recommender.stages import Stages
 from model.recommender.workers import DEFAULT_WORKERS, Workers, one_call
-from model.rerank.apply import rerank_pass
 from model.results import Explanation, ProfileInsights, Recommendation
 
 DEFAULT_QUERY = RecommendationQuery()
@@ -88,10 +86,9 @@ class Recommender:
         self.score_weight = artifact.score_weight
         self._index = {int(a): i for i, a in enumerate(self.corpus_ids)}
         self._corpus = CorpusIndex(self.corpus_ids)
-        # The predicted score shown: ratings.npz's fitted model, else the rating head's.
-        self.shown = ShownScores(
-            find_rating_model(artifact.directory, self.corpus_ids), self._index
-        )
+        # The second stage and the shown predicted score (model.recommender.stages).
+        self.stages = Stages(artifact, self._index)
+        self.shown = self.stages.shown
         # The dict's own lookup (ids are ints), not the bound self.position: that was a
         # reference cycle, so a swapped-out model waited for a full gc.collect to be freed.
         self.candidates = CandidateFilter(
@@ -203,19 +200,10 @@ class Recommender:
         """Batched passes (exact unless another ``strategy`` is given); full ratings only for
         profiles whose ranking needs them, none with ``rank=False``. With a second stage
         (``model.rerank``) every pass is exact and re-ranked."""
-        rerank = self.artifact.rerank
-        runs = run_passes(
-            self.exact if strategy is None or rerank is not None else strategy,
-            profiles,
-            score_weight=self.score_weight,
-            batch_size=self.batch_size,
+        return self.stages.passes(
+            self.exact, profiles, strategy=strategy, rank=rank, batch_size=self.batch_size,
             split=self.threads.split,
-            rank=rank,
-        )
-        if rerank is not None:
-            for run in runs:
-                rerank_pass(rerank, run)
-        return runs
+        )  # fmt: skip
 
     # -- public API ------------------------------------------------------------------------
 
@@ -303,14 +291,10 @@ class Recommender:
         """Unexplained recommendations of one pass: the corpus alone, or mixed with the catalog."""
         mask = self.candidates.mask(run.profile, query)
         if self.mixing is None:
-            recs = recommendations(run, top_k(run, mask, query.k), self.corpus_ids)
-            return self.shown.recommendations(run.profile, recs)
+            return self.stages.recommendations(run, top_k(run, mask, query.k))
         picks = self.mixing.rank(run, entries, query, mask)
         network = np.asarray([p.position for p in picks if p.position is not None], np.int64)
-        recs = self.shown.recommendations(
-            run.profile, recommendations(run, network, self.corpus_ids)
-        )
-        return mixed_recommendations(run, picks, recs)
+        return mixed_recommendations(run, picks, self.stages.recommendations(run, network))
 
     def known_entries(self, entries: Sequence[ProfileEntry]) -> tuple[int, int]:
         """(entries the network reads, entries that enter the input): below
@@ -345,32 +329,17 @@ class Recommender:
         top: int,
     ) -> tuple[list[Recommendation], ProfileInsights]:
         mask = self.candidates.mask(run.profile, query)
-        if self.mixing is not None:
-            picks = self.mixing.rank(run, entries, query, mask)
+        picks = None if self.mixing is None else self.mixing.rank(run, entries, query, mask)
+        if picks is None:
+            best = top_k(run, mask, query.k)
+        else:
             best = np.asarray([p.position for p in picks if p.position is not None], np.int64)
-            recs, insights = explanations.analyze(
-                run,
-                entries,
-                best,
-                self.corpus_ids,
-                top=top,
-                per_title=self.contributors_per_title,
-                split=self.threads.split,
-            )
-            return mixed_recommendations(
-                run, picks, self.shown.recommendations(run.profile, recs)
-            ), insights
-        best = top_k(run, mask, query.k)
         recs, insights = explanations.analyze(
-            run,
-            entries,
-            best,
-            self.corpus_ids,
-            top=top,
-            per_title=self.contributors_per_title,
-            split=self.threads.split,
-        )
-        return self.shown.recommendations(run.profile, recs), insights
+            run, entries, best, self.corpus_ids, top=top,
+            per_title=self.contributors_per_title, split=self.threads.split,
+        )  # fmt: skip
+        shown = self.shown.recommendations(run.profile, recs)
+        return (shown if picks is None else mixed_recommendations(run, picks, shown)), insights
 
     @one_call
     def insights(self, entries: Sequence[ProfileEntry], top: int = 5) -> ProfileInsights:
