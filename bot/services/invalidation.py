@@ -20,6 +20,10 @@ from sqlalchemy.engine import URL, make_url
 
 log = logging.getLogger(__name__)
 RECONNECT_MIN, RECONNECT_MAX = 0.2, 10.0
+PAUSE_AFTER_LOSS = 1.0
+"""Seconds before listening again after a lost connection: a server that is dropping
+connections (restart, ``pg_terminate_backend``) gets a moment, and a connection that keeps being
+cut cannot spin a reconnect loop. Reads go through to the database meanwhile."""
 APPLICATION_NAME = "anirec-listen"
 """How the listening connections show in ``pg_stat_activity``."""
 
@@ -90,6 +94,7 @@ class NotifyListener:
             await self._disconnect()
             if not self._closing:
                 log.warning("cache invalidation: lost the listener; reading through until back")
+                await asyncio.sleep(PAUSE_AFTER_LOSS)
 
     async def _connect(self) -> None:
         connection = await asyncpg.connect(
