@@ -4,6 +4,7 @@
 * :mod:`~model.recommender.query` – :class:`RecommendationQuery`, the options of a request;
 * :mod:`~model.recommender.ranking` – candidate filters, top-k and the returned values;
 * :mod:`~model.recommender.explanations` – holdout explanations and profile insights;
+* :mod:`~model.recommender.stages` – the second stage (re-ranker) and the shown predicted score;
 * :mod:`~model.recommender.workers` – the threads a call runs on.
 
 The forward passes themselves are :mod:`model.forward` (and :mod:`model.fastpath` for int8).
