@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -14,22 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, a
 
 from bot.db.engine import create_engine
 from bot.db.migrate import downgrade, upgrade
-
-POSTGRES_URL = os.environ.get("ANIREC_TEST_POSTGRES_URL")
-
-
-def _backends() -> list[object]:
-    postgres = pytest.param(
-        "postgresql",
-        marks=[
-            pytest.mark.postgres,
-            pytest.mark.skipif(POSTGRES_URL is None, reason="ANIREC_TEST_POSTGRES_URL is not set"),
-        ],
-    )
-    return ["sqlite", postgres]
+from tests.backends import POSTGRES_URL, backends
 
 
-@pytest.fixture(scope="session", params=_backends())
+@pytest.fixture(scope="session", params=backends())
 def migrated_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
     """A database at the head revision, once per backend and session."""
     if request.param == "sqlite":

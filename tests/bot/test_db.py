@@ -16,7 +16,7 @@ from bot.db import Base, LinkedAccount, ListEntry
 from bot.db.engine import create_engine, session_factory, sqlite_path, write_session
 from bot.db.migrate import downgrade, upgrade
 from bot.db.url import DatabaseSettings
-from tests.bot.conftest import POSTGRES_URL
+from tests.backends import POSTGRES_URL
 
 TABLES = {
     "anime",

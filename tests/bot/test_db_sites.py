@@ -10,7 +10,7 @@ from sqlalchemy import inspect, text
 
 from bot.db.engine import create_engine
 from bot.db.migrate import downgrade, upgrade
-from tests.bot.conftest import POSTGRES_URL
+from tests.backends import POSTGRES_URL
 
 USER = 9_000_000_001
 

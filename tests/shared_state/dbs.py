@@ -5,7 +5,6 @@ and dropped afterwards (the shared test database is migrated up and down by othe
 from __future__ import annotations
 
 import asyncio
-import os
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,8 +17,8 @@ from sqlalchemy.engine import make_url
 from bot.db.engine import create_engine
 from bot.db.migrate import upgrade
 from bot.services.invalidation import asyncpg_dsn
+from tests.backends import POSTGRES_URL
 
-POSTGRES_URL = os.environ.get("ANIREC_TEST_POSTGRES_URL")
 TABLES = ("member_cooldowns", "shared_budgets", "guild_settings", "linked_accounts")
 
 

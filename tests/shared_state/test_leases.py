@@ -5,13 +5,11 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.db.engine import create_engine, session_factory, write_session
+from bot.db.engine import write_session
 from bot.db.models import LinkedAccount
 from bot.services.catalog import CatalogService
 from bot.services.leases import AccountLeases
@@ -21,14 +19,6 @@ from fakes.mal import FakeMal
 
 ACCOUNTS = 40
 DUE = timedelta(hours=1)
-
-
-@pytest.fixture
-async def two(db_url: str) -> AsyncIterator[list[async_sessionmaker[AsyncSession]]]:
-    engines = [create_engine(db_url), create_engine(db_url)]
-    yield [session_factory(e) for e in engines]
-    for engine in engines:
-        await engine.dispose()
 
 
 async def _add_accounts(sessions: async_sessionmaker[AsyncSession], n: int) -> None:

@@ -5,12 +5,9 @@ a fake MAL on 127.0.0.1, and a ``Retry-After`` answered to one pauses the other.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
-import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.db.engine import create_engine, session_factory
 from bot.services.malbudget import DatabaseBudget
 from common.mal import MalClient
 from fakes.mal import FakeMal
@@ -19,14 +16,6 @@ RATE = 10.0  # requests a second for the whole deployment
 WINDOW = 1.0
 PER_CLIENT = 12
 JITTER = 2  # arrivals late by up to two intervals (the fake shares the clients' event loop)
-
-
-@pytest.fixture
-async def two(db_url: str) -> AsyncIterator[list[async_sessionmaker[AsyncSession]]]:
-    engines = [create_engine(db_url), create_engine(db_url)]
-    yield [session_factory(e) for e in engines]
-    for engine in engines:
-        await engine.dispose()
 
 
 def most_in_a_window(starts: list[float], window: float) -> int:
