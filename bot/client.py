@@ -20,6 +20,7 @@ from bot.cogs import setup_cogs
 from bot.context import Services
 from bot.db.engine import write_session
 from bot.db.models import BotState
+from bot.db.upsert import insert_for
 from bot.error_policy import UNEXPECTED, reply_error, unwrap, user_message
 from bot.expired import answer_expired_components
 from bot.shards import IdentifyBuckets, latency_ms
@@ -126,12 +127,13 @@ class AnirecBot(commands.AutoShardedBot):
             self.commands_synced = False
             return False
         synced = await self.tree.sync(guild=guild)
+        # One upsert: processes starting together all sync, and a get-then-add lost the race
+        # on the primary key (the losing process crashed at start-up).
         async with write_session(sessions) as session:
-            row = await session.get(BotState, COMMAND_HASH_KEY)
-            if row is None:
-                session.add(BotState(key=COMMAND_HASH_KEY, value=digest))
-            else:
-                row.value = digest
+            insert = insert_for(session, BotState).values(key=COMMAND_HASH_KEY, value=digest)
+            await session.execute(
+                insert.on_conflict_do_update(index_elements=["key"], set_={"value": digest})
+            )
         log.info(
             "synced %d slash commands %s",
             len(synced),

@@ -29,7 +29,7 @@ RECOVERABLE = [
     ("server_error", {"status": 500}),
     ("server_error", {"status": 502}),
     ("server_error", {"status": 503}),
-    ("slow", {"delay": 2.0}),
+    ("slow", {"delay": 0.6}),
     ("truncated_json", {}),
     ("malformed_json", {}),
     ("without_data", {}),
@@ -41,7 +41,7 @@ RECOVERABLE = [
 async def test_faults_are_retried_and_recovered(fake: FakeMal, kind: str, options: dict) -> None:
     # Only "slow" is about the timeout; elsewhere a short one would add retries of its own on a
     # loaded machine (a 1,000-entry page can take longer than 0.3 s to serve and parse there).
-    timeout = 0.7 if kind == "slow" else 5.0
+    timeout = 0.3 if kind == "slow" else 5.0
     async with make_client(fake, timeout=timeout) as client:
         fake.inject(kind, times=2, match="offset=1000", **options)
         entries = await client.get_animelist("alice")
