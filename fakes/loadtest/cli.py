@@ -80,14 +80,19 @@ def report(numbers: dict[str, Any], database: str, note: str) -> str:
         raw["answer"].row("answered (reply complete)"),
         raw["link"].row("/link (setup), reply"),
         f"\n{'process':<8}{'lag p50':>9}{'lag p99':>9}{'lag max':>9}{'RSS MiB':>9}"
-        f"{'PSS MiB':>9}{'shared':>9}{'maps/file':>10}",
+        f"{'PSS MiB':>9}{'shared':>9}{'maps/file':>10}{'CPU s':>8}",
     ]
     for p in numbers["per_process"]:
         lines.append(
             f"{p['index']:<8}{p['loop_lag_p50_ms']:>9.1f}{p['loop_lag_p99_ms']:>9.1f}"
             f"{p['loop_lag_max_ms']:>9.1f}{p['rss_mib']:>9.1f}{p['pss_mib']:>9.1f}"
-            f"{p['shared_mib']:>9.1f}{p['model_maps_per_file_max']:>10}"
+            f"{p['shared_mib']:>9.1f}{p['model_maps_per_file_max']:>10}{p['cpu_s']:>8.2f}"
         )
+    lines.append(
+        f"CPU during the burst: bots {numbers['cpu_s_bots']:.2f} s "
+        f"({numbers['cpu_ms_per_member_bots']:.1f} ms a member), driver and fakes "
+        f"{numbers['cpu_s_driver']:.2f} s, whole machine {numbers['cpu_s_machine']:.2f} s"
+    )
     lines.append(
         f"model files {numbers['model_mib']} MiB; load average before/after "
         f"{numbers['load_average_before']} / {numbers['load_average_after']} "

@@ -12,7 +12,14 @@ from typing import Any
 import aiohttp
 
 from fakes.loadtest.cluster import Cluster, Node
-from fakes.loadtest.stats import Numbers, load_average, model_mappings, process_memory
+from fakes.loadtest.stats import (
+    Numbers,
+    load_average,
+    machine_cpu_s,
+    model_mappings,
+    process_cpu_s,
+    process_memory,
+)
 
 ACK_DEADLINE = 3.0  # Discord's: an interaction not acknowledged by then has failed
 
@@ -103,10 +110,15 @@ async def measure(
     settled = await settle(cluster.mal, quiet=quiet) if quiet > 0 else 0.0
     mal_requests = len(cluster.mal.requests)
     before = load_average()
+    cpu_before = [process_cpu_s(node.pid) for node in cluster.nodes]
+    machine_before, driver_before = machine_cpu_s(), time.process_time()
     ack, answer, failures, wall = await recommend_all(cluster, list(usernames), count)
+    machine_cpu = machine_cpu_s() - machine_before
+    driver_cpu = time.process_time() - driver_before
+    cpu = [process_cpu_s(node.pid) - b for node, b in zip(cluster.nodes, cpu_before, strict=True)]
     after = load_average()
     per_process = []
-    for node in cluster.nodes:
+    for node, used in zip(cluster.nodes, cpu, strict=True):
         seen = await node_metrics(node, wall + 0.5)
         maps = model_mappings(node.pid, model)
         per_process.append(
@@ -119,6 +131,8 @@ async def measure(
                 "loop_lag_p99_ms": seen["loop_lag_p99_ms"],
                 "loop_lag_max_ms": seen["loop_lag_max_ms"],
                 "lag_samples": seen["lag_samples"],
+                "cpu_s": round(used, 2),
+                "cpu_ms_per_member": round(1000 * used / max(1, len(node.members)), 1),
                 **process_memory(node.pid),
                 "model_files_mapped": len(maps),
                 "model_maps_per_file_max": max(maps.values(), default=0),
@@ -140,6 +154,12 @@ async def measure(
         "loop_lag_p99_ms": worst["loop_lag_p99_ms"],
         "loop_lag_max_ms": max(p["loop_lag_max_ms"] for p in per_process),
         "wall_s": round(wall, 2),
+        # Where the burst's CPU went: the bots, this driver (fake Discord and MAL), the rest
+        # (PostgreSQL, the OS); per member, so runs of different sizes compare.
+        "cpu_s_bots": round(sum(cpu), 2),
+        "cpu_s_driver": round(driver_cpu, 2),
+        "cpu_s_machine": round(machine_cpu, 2),
+        "cpu_ms_per_member_bots": round(1000 * sum(cpu) / max(1, len(usernames)), 1),
         "settle_s": round(settled, 1),
         "mal_requests_before": mal_requests,
         "mal_requests_during": len(cluster.mal.requests) - mal_requests,
