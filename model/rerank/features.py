@@ -111,9 +111,8 @@ def profile_features(
     groups, counts = np.unique(tables.franchise[indices], return_counts=True)
     in_group = np.zeros(len(cand))
     found = np.searchsorted(groups, tables.franchise[cand])
-    hit = (found < len(groups)) & (
-        groups[np.minimum(found, len(groups) - 1)] == tables.franchise[cand]
-    )
+    hit = found < len(groups)  # an empty list has no groups: nothing to index
+    hit[hit] = groups[found[hit]] == tables.franchise[cand][hit]
     in_group[hit] = counts[found[hit]]
     out[:, col("franchise")] = np.log1p(in_group)
     sims = _content(tables, weights, indices, cand)

@@ -113,3 +113,7 @@ def test_serving_applies_the_second_stage(alpha0_model: Path) -> None:
     assert after == sorted(before, reverse=True)  # … least popular (highest position) first
     explained = [r.anime_id for r in reranked.recommend(entries, RecommendationQuery(10))]
     assert explained == after  # the explained path ranks the same way
+    # A list the network reads nothing of (empty, or only plan-to-watch) is served too.
+    for empty in ([], [ProfileEntry(1001, 0, "plan_to_watch")]):
+        assert len(reranked.recommend(empty, query)) == 10
+        assert len(reranked.recommend(empty, RecommendationQuery(10))) == 10
