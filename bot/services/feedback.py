@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
 
-from sqlalchemy import delete, select
+from sqlalchemy import Select, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.db.engine import write_session
@@ -72,6 +72,20 @@ def merge_profile(
     return [*entries, *extra]
 
 
+def _marks_of(ids: Sequence[int]) -> Select[int, int, str, datetime]:
+    """The marks of ``ids`` as plain columns (member, title, kind, when), newest first."""
+    return (
+        select(
+            MemberFeedback.discord_user_id,
+            MemberFeedback.anime_id,
+            MemberFeedback.kind,
+            MemberFeedback.created_at,
+        )
+        .where(MemberFeedback.discord_user_id.in_(ids))
+        .order_by(MemberFeedback.created_at.desc(), MemberFeedback.anime_id)
+    )
+
+
 class FeedbackService:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
@@ -87,18 +101,16 @@ class FeedbackService:
         if not ids:
             return {}
         async with self._sessions() as session:
-            query = (
-                select(MemberFeedback)
-                .where(MemberFeedback.discord_user_id.in_(ids))
-                .order_by(MemberFeedback.created_at.desc(), MemberFeedback.anime_id)
-            )
-            rows = (await session.scalars(query)).all()
+            rows = await session.execute(_marks_of(ids))
         out: dict[int, list[Feedback]] = {}
-        for row in rows:
-            out.setdefault(row.discord_user_id, []).append(
-                Feedback(row.anime_id, row.kind, row.created_at)
-            )
+        for member, anime_id, kind, created_at in rows:
+            out.setdefault(member, []).append(Feedback(anime_id, kind, created_at))
         return out
+
+    async def of_member(self, session: AsyncSession, discord_user_id: int) -> list[Feedback]:
+        """:meth:`of`, read in the caller's ``session``."""
+        rows = await session.execute(_marks_of([discord_user_id]))
+        return [Feedback(anime_id, kind, created_at) for _, anime_id, kind, created_at in rows]
 
     async def mark(self, discord_user_id: int, anime_ids: Iterable[int], kind: str) -> int:
         """Mark titles with ``kind`` (replacing an earlier mark); returns how many were new

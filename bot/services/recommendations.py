@@ -128,11 +128,12 @@ class RecommendationService:
             raise NotShared()
         return account
 
-    async def _profile(self, account: AccountView) -> list[ProfileEntry]:
-        entries = await self.accounts.profile(account.discord_user_id)
+    async def _profile(self, account: AccountView) -> tuple[list[ProfileEntry], frozenset[int]]:
+        """The account's profile and the titles it marked "Not interested" (one read)."""
+        entries, marks = await self.accounts.profile_and_feedback(account.discord_user_id)
         if not any(e.enters_input for e in entries):
             raise EmptyProfile()
-        return entries
+        return entries, frozenset(m.anime_id for m in marks if m.kind == NOT_INTERESTED)
 
     def _unknown(self, entries: list[ProfileEntry]) -> int:
         recommender = self.pool.recommender
@@ -153,9 +154,10 @@ class RecommendationService:
         if media not in MEDIA_CHOICES:
             raise ValueError(f"media must be one of {sorted(MEDIA_CHOICES)}")
         self.pool.require()
-        entries = await self._profile(account)
+        entries, not_interested = await self._profile(account)
         exclude = frozenset() if allow_nsfw else self.catalog.nsfw_ids()
-        exclude |= await self.not_interested([account.discord_user_id])
+        if not_interested:
+            exclude |= not_interested
         query = RecommendationQuery(
             k,
             media=MEDIA_CHOICES[media],
@@ -211,12 +213,11 @@ class RecommendationService:
         if not anime.allowed(allow_nsfw):
             raise TitleNotFound(anime.title)
         recommender = self.pool.require()
-        entries = await self._profile(account)
+        entries, not_interested = await self._profile(account)
         if recommender.item(anime.anime_id) is None:
             # Placed in the mixed ranking /recommend would give (franchise "any", media any).
             exclude = frozenset() if allow_nsfw else self.catalog.nsfw_ids()
-            exclude |= await self.not_interested([account.discord_user_id])
-            query = RecommendationQuery(exclude=exclude, allow_nsfw=allow_nsfw)
+            query = RecommendationQuery(exclude=exclude | not_interested, allow_nsfw=allow_nsfw)
             exp = await self.pool.run(
                 recommender.explain_catalog_title, entries, anime.anime_id, query
             )

@@ -180,7 +180,7 @@ async def test_why_similar_insights(service: RecommendationService) -> None:
     assert all(i.effect > 0 for i in why.pushes_up) and all(i.effect < 0 for i in why.pushes_down)
     influences = why.pushes_up + why.pushes_down
     assert influences
-    explanation = service.pool.recommender.explain(await service._profile(account), 110)
+    explanation = service.pool.recommender.explain((await service._profile(account))[0], 110)
     for influence in influences:
         assert influence.share == pytest.approx(influence.effect / explanation.score)
     on_list = await service.why(account, service.catalog.get(100))
