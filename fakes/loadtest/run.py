@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -92,6 +93,11 @@ async def recommend_all(
     return ack, answer, failures, time.perf_counter() - started
 
 
+def progress(line: str) -> None:
+    """A progress line on stderr at once (a profiler attached to a bot can wait for it)."""
+    print(f"[loadtest {time.strftime('%H:%M:%S')}] {line}", file=sys.stderr, flush=True)
+
+
 def _model_files(model: Path) -> int:
     return sum(p.stat().st_size for p in model.rglob("*") if p.is_file())
 
@@ -107,7 +113,9 @@ async def measure(
 ) -> dict[str, Any]:
     """The whole measurement as the report's dictionary (see :mod:`fakes.loadtest.cli`)."""
     link, link_failures = await link_all(cluster, usernames, link_parallel)
+    progress(f"linked {len(usernames)} members")
     settled = await settle(cluster.mal, quiet=quiet) if quiet > 0 else 0.0
+    progress("burst: every member runs /recommend now")
     mal_requests = len(cluster.mal.requests)
     before = load_average()
     cpu_before = [process_cpu_s(node.pid) for node in cluster.nodes]

@@ -136,3 +136,17 @@ async def test_cached_answers_follow_stored_details(
     assert catalog.get(20).safe is True and catalog.get(20).details
     assert 20 not in catalog.nsfw_ids() and catalog.nsfw_ids() == {21521, 777}
     assert catalog.missing_details(1, first=[777]) == [777]  # the cover's title, no walk
+
+
+async def test_nsfw_ids_after_a_reload_match_is_safe(
+    catalog: CatalogService, mal: MalClient
+) -> None:
+    """Recomputed after a reload (rows with MAL's word, rows without it, titles the shipped
+    catalog lacks): exactly the known titles :meth:`is_safe` does not vouch for."""
+    await catalog.add_titles({20: "Naruto", 59978: None, 60001: None, 31337: "Nobody Knows"})
+    assert await catalog.fill_details(mal, limit=3, first=[20, 59978, 60001]) == 3
+    await catalog.load()  # forgets the set: the next call computes it from scratch
+    known = {52991, 21521, 777, 20, 59978, 60001, 31337}
+    assert catalog.nsfw_ids() == {aid for aid in known if not catalog.is_safe(aid)}
+    assert {20, 59978} - catalog.nsfw_ids() == {20, 59978}
+    assert {21521, 777, 60001, 31337} <= catalog.nsfw_ids()
