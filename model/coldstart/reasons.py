@@ -4,27 +4,58 @@ Y: same studio, psychological, thriller".
 A reason names only list titles the caller may show (``named``: where NSFW is not allowed, the
 known-safe ones): a sequel of a hidden title says "sequel of a title on your list", and "like X"
 is drawn from the shown titles only (no line when none is like it).
+
+The reasons of a whole page are found together (:func:`reasons_of`): the links of every title
+on it in one pass, the list's content rows once.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from model.coldstart.features import ListView
-from model.coldstart.index import BLOCKS, TitleIndex
+from model.coldstart.index import BLOCKS, TitleIndex, spans
 
 MAX_SHARED = 3
 """Genres/tags named in one "like X and Y" line."""
 
+_NONE = np.empty(0, dtype=np.int64)
 
-def _follows_line(index: TitleIndex, feats: ListView, row: int, named: np.ndarray) -> str | None:
-    """The best-liked list entry that ``row`` comes after, as a sentence; the best-liked one
-    ``named`` allows, else none by name."""
-    # The links out of ``row`` to earlier titles on the list (the same links, seen from the
-    # other end, as the "follows" feature's).
-    links = index.links_of(np.asarray([row], dtype=np.int64))
-    links = links[index.rel_strong[links] & ~index.rel_later[links]]
-    on_list = np.flatnonzero(np.isin(feats.rows, index.rel_other[links]))
+Overlap = dict[str, tuple[np.ndarray, np.ndarray]]
+"""Per content block, the list rows' nonzero entries: (owner position in the list, column)."""
+
+
+def earlier_on_list(index: TitleIndex, feats: ListView, rows: np.ndarray) -> list[np.ndarray]:
+    """Per row of ``rows``: the positions in ``feats.rows`` (ascending) of the list entries it
+    comes after: the links out of it to earlier titles (the same links, seen from the other
+    end, as the "follows" feature's)."""
+    rows = np.asarray(rows, dtype=np.int64)
+    out = [_NONE] * len(rows)
+    if len(rows) == 0 or len(feats.rows) == 0:
+        return out
+    links = index.links_of(rows)
+    owner = np.repeat(np.arange(len(rows)), index.rel_indptr[rows + 1] - index.rel_indptr[rows])
+    keep = index.rel_strong[links] & ~index.rel_later[links]
+    other, owner = index.rel_other[links[keep]], owner[keep]
+    # The list's rows are distinct (one per listed id): a sorted copy finds each at most once.
+    order = np.argsort(feats.rows, kind="stable")
+    ranked = feats.rows[order]
+    at = np.minimum(np.searchsorted(ranked, other), len(ranked) - 1)
+    hit = ranked[at] == other
+    positions, owner = order[at[hit]], owner[hit]
+    for j in np.unique(owner):
+        out[int(j)] = np.unique(positions[owner == j])
+    return out
+
+
+def _follows_line(
+    index: TitleIndex, feats: ListView, row: int, on_list: np.ndarray, named: np.ndarray
+) -> str | None:
+    """The best-liked list entry that ``row`` comes after (``on_list``: all of them, from
+    :func:`earlier_on_list`), as a sentence; the best-liked one ``named`` allows, else none by
+    name."""
     if len(on_list) == 0:
         return None
     shown = on_list[named[feats.rows[on_list]]]
@@ -40,7 +71,20 @@ def _follows_line(index: TitleIndex, feats: ListView, row: int, named: np.ndarra
     return f"{kind} {name}, which you rated {score}" if score else f"{kind} {name}, on your list"
 
 
-def _like_line(index: TitleIndex, feats: ListView, row: int, named: np.ndarray) -> str | None:
+def list_overlap(index: TitleIndex, feats: ListView) -> Overlap:
+    """The list rows' content entries per block, read once for every "like" line of a page."""
+    out: Overlap = {}
+    for block in BLOCKS:
+        csr = index.content[block]
+        lengths = csr.indptr[feats.rows + 1] - csr.indptr[feats.rows]
+        owner = np.repeat(np.arange(len(feats.rows)), lengths)
+        out[block] = (owner, csr.indices[spans(csr.indptr, feats.rows)])
+    return out
+
+
+def _like_line(
+    index: TitleIndex, feats: ListView, row: int, named: np.ndarray, overlap: Overlap
+) -> str | None:
     """The two list entries ``named`` allows most like ``row`` (by content, weighted by liking)
     and what they share with it."""
     if len(feats.rows) == 0:
@@ -52,7 +96,9 @@ def _like_line(index: TitleIndex, feats: ListView, row: int, named: np.ndarray) 
         cols[block] = csr.row(row)
         mine = np.zeros(csr.n_cols)
         mine[cols[block]] = 1.0 / max(len(cols[block]), 1)
-        sims += csr.rows_overlap(feats.rows, mine)
+        owner, theirs = overlap[block]
+        # Per list entry, the sum of ``mine`` over its columns (Csr.rows_overlap).
+        sims += np.bincount(owner, mine[theirs], minlength=len(feats.rows))
     sims *= feats.weights
     sims[~named[feats.rows]] = 0.0
     top = [int(i) for i in np.argsort(-sims, kind="stable")[:2] if sims[i] > 0]
@@ -77,18 +123,36 @@ def _like_line(index: TitleIndex, feats: ListView, row: int, named: np.ndarray) 
     return f"like {names}" + (f": {', '.join(shared)}" if shared else "")
 
 
+def reasons_of(
+    index: TitleIndex,
+    feats: ListView,
+    rows: Sequence[int],
+    content: Sequence[bool],
+    named: np.ndarray,
+) -> list[tuple[str, ...]]:
+    """Sentences for each catalog row of ``rows``: what it follows on the list, and (its
+    ``content`` flag) what on the list it is like, naming only list titles whose catalog row
+    ``named`` (an (n,) bool mask over catalog rows) is True."""
+    follows = earlier_on_list(index, feats, np.asarray(rows, dtype=np.int64))
+    overlap: Overlap | None = None
+    out = []
+    for row, on_list, like_too in zip(rows, follows, content, strict=True):
+        lines = []
+        line = _follows_line(index, feats, int(row), on_list, named)
+        if line:
+            lines.append(line)
+        if like_too and not line:
+            if overlap is None:
+                overlap = list_overlap(index, feats)
+            like = _like_line(index, feats, int(row), named, overlap)
+            if like:
+                lines.append(like)
+        out.append(tuple(lines))
+    return out
+
+
 def reasons(
     index: TitleIndex, feats: ListView, row: int, *, content: bool, named: np.ndarray
 ) -> tuple[str, ...]:
-    """Sentences for one catalog row: what it follows on the list, and (``content``) what on the
-    list it is like, naming only list titles whose catalog row ``named`` (an (n,) bool mask over
-    catalog rows) is True."""
-    out = []
-    follows = _follows_line(index, feats, row, named)
-    if follows:
-        out.append(follows)
-    if content and not follows:
-        like = _like_line(index, feats, row, named)
-        if like:
-            out.append(like)
-    return tuple(out)
+    """:func:`reasons_of` one catalog row."""
+    return reasons_of(index, feats, [row], [content], named)[0]

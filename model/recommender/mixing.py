@@ -27,10 +27,10 @@ from model.coldstart.features import (
 )
 from model.coldstart.franchise import Slot, after_listed, allowed, slots
 from model.coldstart.index import TitleIndex
-from model.coldstart.reasons import reasons
+from model.coldstart.reasons import reasons, reasons_of
 from model.forward import ProfilePass
 from model.profile import ProfileEntry, dedupe
-from model.recommender.query import RecommendationQuery
+from model.recommender.query import QueryMemo, RecommendationQuery
 from model.results import Explanation, Recommendation
 
 HANDFUL = 5
@@ -69,15 +69,33 @@ class CatalogRanking:
             flag: np.asarray(index.catalog.nsfw_allowed_mask(flag), dtype=bool)
             for flag in (False, True)
         }
+        self._named = QueryMemo(self._named_rows)
+        self._shown = QueryMemo(self._shown_rows)
+        self._side = self.position_of_row < 0  # rows only the side channel ranks
 
     def named(self, query: RecommendationQuery) -> np.ndarray:
         """(n,) bool: the catalog rows a reason may name under ``query``: by its NSFW rule, and
-        none it excludes (the caller's own hidden ids, e.g. the bot's newer NSFW statuses)."""
-        named = self._nsfw[query.allow_nsfw]
-        if query.exclude:
+        none it excludes (the caller's own hidden ids, e.g. the bot's newer NSFW statuses).
+        Shared between calls: read only."""
+        return self._named((query.allow_nsfw, query.exclude))
+
+    def _named_rows(self, key: tuple[bool, frozenset[int]]) -> np.ndarray:
+        allow_nsfw, exclude = key
+        named = self._nsfw[allow_nsfw]
+        if exclude:
             named = named.copy()
-            named[self.index.rows_of(query.exclude)] = False
+            named[self.index.rows_of(exclude)] = False
         return named
+
+    def _shown_rows(self, key: tuple[bool, frozenset[str] | None, frozenset[int]]) -> np.ndarray:
+        """(n,) bool: the rows a query's NSFW rule, media types and excluded ids let through
+        (the part of :meth:`candidates` the list does not change)."""
+        allow_nsfw, media, exclude = key
+        mask = self._nsfw[allow_nsfw].copy()
+        if media is not None:
+            mask &= np.isin(self.index.media, [str(m).lower() for m in media])
+        mask[self.index.rows_of(exclude)] = False
+        return mask
 
     def features(self, entries: Sequence[ProfileEntry]) -> ListView:
         """The side channel's view of a list; entries outside the corpus feed ``corpus``."""
@@ -119,20 +137,17 @@ class CatalogRanking:
         title on the list (the announced next season of a show watched): nothing is known of
         its reception, and an unaired title unrelated to the list is no recommendation."""
         index = self.index
-        mask = self._nsfw[query.allow_nsfw].copy()
-        if query.media is not None:
-            mask &= np.isin(index.media, [str(m).lower() for m in query.media])
+        mask = self._shown((query.allow_nsfw, query.media, query.exclude)).copy()
         listed = dedupe(entries)
         shown_anyway = (
             {e.anime_id for e in listed if e.is_planned} if query.include_planned else set()
         )
         mask[index.rows_of(e.anime_id for e in listed if e.anime_id not in shown_anyway)] = False
-        mask[index.rows_of(query.exclude)] = False
         if corpus_mask is not None:
             inside = self.corpus_rows >= 0
             mask[self.corpus_rows[inside]] &= corpus_mask[inside]
         rules = allowed(index, feats.listed, query.franchise, sequels=not query.franchise_rules)
-        side = self.position_of_row < 0 if known else np.ones(index.n, dtype=bool)
+        side = self._side if known else np.ones(index.n, dtype=bool)
         mask &= ~(side & index.upcoming & ~after_listed(index, feats.listed))
         out: np.ndarray = mask & rules
         return out
@@ -156,28 +171,21 @@ class CatalogRanking:
             grouped=query.franchise_rules,
             after=after_listed(self.index, feats.listed),
         )
-        picks = []
-        named = self.named(query)
-        for slot in chosen:
-            pos = int(self.position_of_row[slot.row])
-            network = known and pos >= 0
-            picks.append(
-                Pick(
-                    anime_id=int(self.index.ids[slot.row]),
-                    position=pos if network else None,
-                    utility=float(u[slot.ranked_by]),
-                    more=slot.more,
-                    reasons=reasons(
-                        self.index,
-                        feats,
-                        slot.row,
-                        content=not network,
-                        named=named,
-                    ),
-                    predicted_score=float(self.index.mean_raw[slot.row]),
-                )
+        rows = [slot.row for slot in chosen]
+        positions = self.position_of_row[rows].tolist() if rows else []
+        network = [known and pos >= 0 for pos in positions]
+        said = reasons_of(self.index, feats, rows, [not n for n in network], self.named(query))
+        return [
+            Pick(
+                anime_id=int(self.index.ids[slot.row]),
+                position=int(pos) if by_network else None,
+                utility=float(u[slot.ranked_by]),
+                more=slot.more,
+                reasons=why,
+                predicted_score=float(self.index.mean_raw[slot.row]),
             )
-        return picks
+            for slot, pos, by_network, why in zip(chosen, positions, network, said, strict=True)
+        ]
 
     def explain(
         self,

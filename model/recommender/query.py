@@ -1,11 +1,16 @@
-"""The options of one recommendation request, as one hashable value."""
+"""The options of one recommendation request, as one hashable value, and a memo of what is
+derived from them."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection, Hashable
 from dataclasses import dataclass
+from typing import Generic, TypeVar, cast
 
 FRANCHISE_MODES = ("new", "continue", "any")
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+_MISSING = object()
 
 
 @dataclass(frozen=True, slots=True, init=False)
@@ -53,3 +58,32 @@ class RecommendationQuery:
         object.__setattr__(self, "franchise", franchise)
         object.__setattr__(self, "allow_nsfw", bool(allow_nsfw))
         object.__setattr__(self, "franchise_rules", bool(franchise_rules))
+
+
+class QueryMemo(Generic[K, V]):
+    """Values derived from a few fields of a query (e.g. the mask of its ``exclude`` ids),
+    computed once per distinct key and kept for the next calls.
+
+    Requests repeat the same options (the bot's NSFW ids are one set for every member), and
+    deriving from a set of thousands of ids costs more than the rest of a candidate filter.
+    At most ``size`` keys are kept (the oldest goes first). Threads may share a memo: a race
+    computes a value twice, never a wrong one, and a stored value must not be modified.
+    """
+
+    def __init__(self, compute: Callable[[K], V], size: int = 8) -> None:
+        self._compute = compute
+        self._size = size
+        self._values: dict[K, V] = {}
+
+    def __call__(self, key: K) -> V:
+        found = self._values.get(key, _MISSING)
+        if found is not _MISSING:
+            return cast(V, found)
+        value = self._compute(key)
+        while len(self._values) >= self._size:
+            try:
+                self._values.pop(next(iter(self._values)), None)
+            except (StopIteration, RuntimeError):  # emptied or changed by another thread
+                break
+        self._values[key] = value
+        return value

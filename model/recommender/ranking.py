@@ -9,7 +9,7 @@ import numpy as np
 
 from model.features import EncodedProfile
 from model.forward import ProfilePass
-from model.recommender.query import RecommendationQuery
+from model.recommender.query import QueryMemo, RecommendationQuery
 from model.reference import unified_score
 from model.results import Contributor, Recommendation
 
@@ -31,6 +31,7 @@ class CandidateFilter:
         self.n_items = len(media)
         self._media_masks = {str(m): media == m for m in np.unique(media)}
         self._position = position
+        self._base = QueryMemo(self._query_mask)
 
     @property
     def media_types(self) -> tuple[str, ...]:
@@ -42,19 +43,26 @@ class CandidateFilter:
 
         Titles on the list are out (plan-to-watch ones too unless ``include_planned``).
         """
-        if query.media is None:
-            mask = np.ones(self.n_items, dtype=bool)
-        else:
-            mask = np.zeros(self.n_items, dtype=bool)
-            for m in query.media:
-                found = self._media_masks.get(str(m).lower())
-                if found is not None:
-                    mask |= found
+        mask = self._base((query.media, query.exclude)).copy()
         on_list = profile.excluded
         if query.include_planned and len(profile.planned):
             on_list = np.setdiff1d(on_list, profile.planned)
         mask[on_list] = False
-        for anime_id in query.exclude:
+        return mask
+
+    def _query_mask(self, key: tuple[frozenset[str] | None, frozenset[int]]) -> np.ndarray:
+        """(N,) True for the titles of the media types that are not excluded (the part of
+        :meth:`mask` the list does not change)."""
+        media, exclude = key
+        if media is None:
+            mask = np.ones(self.n_items, dtype=bool)
+        else:
+            mask = np.zeros(self.n_items, dtype=bool)
+            for m in media:
+                found = self._media_masks.get(str(m).lower())
+                if found is not None:
+                    mask |= found
+        for anime_id in exclude:
             pos = self._position(anime_id)
             if pos is not None:
                 mask[pos] = False

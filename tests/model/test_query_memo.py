@@ -1,0 +1,73 @@
+"""What serving keeps between calls (model.recommender.query.QueryMemo) and the reasons of a
+page found together (model.coldstart.reasons.reasons_of) give what one call at a time gives."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from model.coldstart import TitleIndex
+from model.coldstart.features import list_view
+from model.coldstart.reasons import earlier_on_list, reasons, reasons_of
+from model.profile import ProfileEntry
+from model.recommender import RecommendationQuery, Recommender
+from model.recommender.query import QueryMemo
+from tests.model.test_coldstart import S2, S3, SHOW, build_catalog
+
+
+def test_a_memo_computes_each_key_once_and_keeps_only_a_few() -> None:
+    calls: list[frozenset[int]] = []
+
+    def rows(key: frozenset[int]) -> list[int]:
+        calls.append(key)
+        return sorted(key)
+
+    memo = QueryMemo(rows, size=2)
+    a, b, c = frozenset({3, 1}), frozenset({2}), frozenset({5})
+    assert memo(a) == [1, 3] and memo(frozenset({1, 3})) == [1, 3]  # an equal set: no recompute
+    assert memo(b) == [2] and calls == [a, b]
+    assert memo(c) == [5]  # a third key pushes out the oldest …
+    assert memo(a) == [1, 3] and calls == [a, b, c, a]  # … which is computed again
+
+
+def test_masks_follow_the_excluded_ids_of_each_query(tiny_model: Path) -> None:
+    rec = Recommender.load(tiny_model, catalog=build_catalog(), workers=1)
+    profile = rec.encode([ProfileEntry(1000, 8, "completed")])
+    assert rec.mixing is not None
+    index = rec.mixing.index
+    for hidden in ({1003}, {1005, SHOW}, set()):
+        query = RecommendationQuery(5, exclude=hidden)
+        mask = rec.candidates.mask(profile, query)
+        assert not mask[rec.position(1000)]  # the list's own title
+        assert [a for a in range(1001, 1040) if not mask[rec.position(a)]] == sorted(
+            hidden - {SHOW}
+        )
+        mask[:] = False  # the caller's copy: the next call's mask is whole again
+        assert rec.candidates.mask(profile, query)[rec.position(1002)]
+        named = rec.mixing.named(query)
+        assert sorted(index.ids[~named & index.nsfw_known_safe].tolist()) == sorted(hidden)
+
+
+def test_the_reasons_of_a_page_are_those_of_each_title() -> None:
+    index = TitleIndex(build_catalog())
+    entries = [ProfileEntry(SHOW, 9, "completed"), ProfileEntry(S2, 0, "watching")]
+    entries += [ProfileEntry(a, 7, "completed") for a in (1001, 1002)]
+    feats = list_view(index, entries)
+    rows = np.arange(index.n)
+    follows = earlier_on_list(index, feats, rows)
+    for row in rows:  # each title's links to earlier titles, one title at a time
+        links = index.links_of(np.asarray([row]))
+        links = links[index.rel_strong[links] & ~index.rel_later[links]]
+        expected = np.flatnonzero(np.isin(feats.rows, index.rel_other[links]))
+        assert follows[row].tolist() == expected.tolist()
+    assert follows[index.row(S3)].size and follows[index.row(S2)].size  # the sequels
+    named = np.ones(index.n, dtype=bool)
+    content = [bool(r % 2) for r in rows]
+    page = reasons_of(index, feats, rows.tolist(), content, named)
+    assert page == [
+        reasons(index, feats, int(r), content=c, named=named)
+        for r, c in zip(rows, content, strict=True)
+    ]
+    assert page[index.row(S3)] == ("sequel of Show 2nd Season, on your list",)
+    assert any(line[0].startswith("like ") for line in page if line)
