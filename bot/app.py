@@ -116,6 +116,13 @@ async def open_services(settings: Settings, *, migrate: bool = True) -> AsyncIte
     recommender = await asyncio.to_thread(load_recommender, settings, catalog.model_catalog)
     pool = RecommenderPool(recommender, threads=settings.recommender_threads)
     accounts = AccountService(sessions)
+    recommendations = RecommendationService(
+        pool,
+        accounts,
+        catalog,
+        cache_size=settings.recommend_cache_size,
+        prefetch=settings.recommend_prefetch,
+    )
     # A model that failed to load is not retried until its files change.
     watcher = ModelWatcher(settings.model_path, pool, catalog, loaded=loaded_from)
     try:
@@ -131,6 +138,9 @@ async def open_services(settings: Settings, *, migrate: bool = True) -> AsyncIte
             {
                 "pool_queued": lambda: pool.queued,
                 "pool_running": lambda: pool.running,
+                "prefetch_queued": lambda: recommendations.prefetcher.queued,
+                "answer_cache_hits": lambda: recommendations.answers.hits,
+                "answer_cache_misses": lambda: recommendations.answers.misses,
                 "mal_wait_s": lambda: round(mal.limiter.delay, 2),
             }
         )
@@ -145,7 +155,7 @@ async def open_services(settings: Settings, *, migrate: bool = True) -> AsyncIte
                 catalog=catalog,
                 guilds=guilds,
                 pool=pool,
-                recommendations=RecommendationService(pool, accounts, catalog),
+                recommendations=recommendations,
                 mal=mal,
                 model_watcher=watcher,
                 model_refresher=ModelRefresher(
@@ -158,6 +168,7 @@ async def open_services(settings: Settings, *, migrate: bool = True) -> AsyncIte
             )
     finally:
         await guilds.close()
+        await recommendations.prefetcher.close()
         await pool.close()
         await mal.close()
         await http.close()

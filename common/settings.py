@@ -57,6 +57,8 @@ class Settings(MalSettings):
     refresh_interval_minutes: float = Field(default=30.0, gt=0)
     refresh_min_age_hours: float = Field(default=12.0, ge=0)
     recommender_threads: int = Field(default=2, ge=1)
+    recommend_cache_size: int = Field(default=1000, ge=0)
+    recommend_prefetch: bool = True
     # AniList and Kitsu (no keys); timeouts and retries follow MAL_TIMEOUT_SECONDS/MAL_MAX_RETRIES.
     anilist_api_url: str = "https://graphql.anilist.co"
     anilist_requests_per_minute: float = Field(default=30.0, ge=0)

@@ -45,10 +45,13 @@ class AccountsCog(commands.Cog):
         if current is None or _same_account(current, username, site):
             outcome = await self.services.sync.link(user_id, username, site)
             await interaction.followup.send(embed=render.link_embed(outcome), ephemeral=True)
+            await self._warm_up(interaction)
             return
 
         async def confirmed() -> str:
-            return render.link_summary(await self.services.sync.link(user_id, username, site))
+            summary = render.link_summary(await self.services.sync.link(user_id, username, site))
+            await self._warm_up(interaction)
+            return summary
 
         # One list per member: replacing it drops the stored list, so ask first.
         view = ConfirmView(user_id, confirmed, confirm_label="Replace")
@@ -83,6 +86,12 @@ class AccountsCog(commands.Cog):
             embed=render.link_embed(outcome, imported=True, notes=parsed.notes()), ephemeral=True
         )
 
+    async def _warm_up(self, interaction: discord.Interaction) -> None:
+        """Start computing the member's default ``/recommend`` for this server (its NSFW rule)
+        in the background: usually the next command after a link."""
+        config = await self.services.guilds.get(interaction.guild_id)
+        self.services.recommendations.warm_up(interaction.user.id, allow_nsfw=config.allow_nsfw)
+
     @app_commands.command(name="unlink", description="Forget your linked list (asks to confirm).")
     async def unlink(self, interaction: discord.Interaction) -> None:
         account = await self.services.accounts.get(interaction.user.id)
@@ -94,6 +103,7 @@ class AccountsCog(commands.Cog):
             stats = await self.services.accounts.stats(user_id)
             marks = len(await self.services.accounts.feedback.of(user_id))
             removed = await self.services.accounts.unlink(user_id)
+            self.services.recommendations.answers.forget(user_id)
             if not removed:
                 return "You were not linked any more."
             also = f" Your {marks} feedback marks were deleted too." if marks else ""

@@ -15,10 +15,12 @@ from bot.services.errors import EmptyProfile, NotShared, TitleNotFound
 from bot.services.feedback import NOT_INTERESTED
 from bot.services.guilds import GuildConfig
 from bot.services.pool import RecommenderPool
+from bot.services.reccache import AnswerCache, Prefetcher, answer_key
 from model.recommender.query import RecommendationQuery
 
 if TYPE_CHECKING:
     from model import ProfileEntry
+    from model.results import Recommendation
 
 MEDIA_CHOICES: Final[dict[str, frozenset[str] | None]] = {
     "any": None,
@@ -106,11 +108,20 @@ class RecommendationService:
     """The bot's questions to the model, answered with catalog titles."""
 
     def __init__(
-        self, pool: RecommenderPool, accounts: AccountService, catalog: CatalogService
+        self,
+        pool: RecommenderPool,
+        accounts: AccountService,
+        catalog: CatalogService,
+        *,
+        cache_size: int = 1000,
+        prefetch: bool = True,
     ) -> None:
         self.pool = pool
         self.accounts = accounts
         self.catalog = catalog
+        self.answers = AnswerCache(cache_size)
+        self.prefetch = prefetch and cache_size > 0
+        self.prefetcher = Prefetcher(self._warm, lambda: pool.queued == 0 and pool.running == 0)
 
     @property
     def available(self) -> bool:
@@ -166,7 +177,7 @@ class RecommendationService:
             franchise=franchise,
             allow_nsfw=allow_nsfw,
         )
-        results = await self.pool.recommend(entries, query)
+        results = await self._answer(account.discord_user_id, entries, query)
         # The query keeps NSFW out already; this is the last gate before a server sees a title
         # (a title unknown to the catalog is not known to be safe either).
         results = [r for r in results if self.catalog.allowed(r.anime_id, allow_nsfw)]
@@ -196,6 +207,30 @@ class RecommendationService:
         return Recommendations(
             account, items, media, include_planned, self._unknown(entries), known
         )
+
+    async def _answer(
+        self, member: int, entries: list[ProfileEntry], query: RecommendationQuery
+    ) -> list[Recommendation]:
+        """The model's answer, from the cache when nothing it depends on has changed."""
+        key = answer_key(self.pool.generation, entries, query)
+        found = self.answers.get(member, key)
+        if found is None:
+            found = await self.pool.recommend(entries, query)
+            self.answers.put(member, key, found)
+        return found
+
+    def warm_up(self, discord_user_id: int, *, allow_nsfw: bool) -> None:
+        """Compute the member's default ``/recommend`` in the background, when the model is
+        idle (after ``/link``: what members usually ask next); optional work, never awaited."""
+        if self.prefetch and self.pool.available:
+            self.prefetcher.add(discord_user_id, allow_nsfw)
+
+    async def _warm(self, discord_user_id: int, allow_nsfw: bool) -> bool:
+        account = await self.accounts.get(discord_user_id)
+        if account is None:
+            return False  # unlinked since
+        await self.recommend(account, allow_nsfw=allow_nsfw)
+        return True
 
     async def not_interested(self, discord_user_ids: Iterable[int]) -> frozenset[int]:
         """Titles any of these members marked "Not interested" (the "seen" marks are in their

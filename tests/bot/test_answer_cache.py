@@ -1,0 +1,122 @@
+"""The per-member answer cache and its warm-up: an answer is reused only while the model, the
+list, the marks and the query are what it was computed from; a warm-up waits for an idle pool."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from sqlalchemy import delete
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.db.models import ListEntry
+from bot.services.feedback import NOT_INTERESTED
+from bot.services.reccache import AnswerCache, Prefetcher
+from bot.services.recommendations import RecommendationService
+from model import Recommender
+from tests.bot.test_recommendations import recommender, service  # noqa: F401  (fixtures)
+
+
+def ids(result) -> list[int]:  # type: ignore[no-untyped-def]
+    return [item.anime.anime_id for item in result.items]
+
+
+def test_cache_keeps_the_last_answer_per_member_within_its_size() -> None:
+    cache = AnswerCache(2)
+    cache.put(1, "a", [])
+    cache.put(2, "b", [])
+    assert cache.get(1, "a") == [] and cache.get(1, "other") is None
+    cache.put(3, "c", [])  # member 2 was used least recently
+    assert cache.get(2, "b") is None and cache.get(1, "a") == [] and len(cache) == 2
+    cache.forget(1)
+    assert cache.get(1, "a") is None
+    assert (cache.hits, cache.misses) == (2, 3)
+    empty = AnswerCache(0)
+    empty.put(1, "a", [])
+    assert empty.get(1, "a") is None and len(empty) == 0
+
+
+async def test_an_answer_is_reused_until_what_it_depends_on_changes(
+    service: RecommendationService,  # noqa: F811
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    account = await service.accounts.require(1)
+    first = await service.recommend(account, k=10)
+    batches = len(service.pool.batch_sizes)
+    again = await service.recommend(account, k=10)
+    assert ids(again) == ids(first) and service.answers.hits == 1
+    assert len(service.pool.batch_sizes) == batches  # the model did not run again
+
+    # Another query, a new mark, a changed list, a swapped model: each is a new answer.
+    await service.recommend(account, k=10, allow_nsfw=True)
+    assert len(service.pool.batch_sizes) == batches + 1
+    top = ids(first)[0]
+    await service.accounts.feedback.mark(1, [top], NOT_INTERESTED)
+    marked = await service.recommend(account, k=10)
+    assert top not in ids(marked) and len(service.pool.batch_sizes) == batches + 2
+    async with sessions() as session, session.begin():
+        await session.execute(
+            delete(ListEntry).where(ListEntry.discord_user_id == 1, ListEntry.anime_id == 102)
+        )
+    shorter = await service.recommend(account, k=10)
+    assert len(service.pool.batch_sizes) == batches + 3
+    assert shorter.known_count == (marked.known_count or 0) - 1
+    service.pool.swap(service.pool.recommender)
+    await service.recommend(account, k=10)
+    assert len(service.pool.batch_sizes) == batches + 4
+    assert service.answers.hits == 1
+
+
+async def test_a_warm_up_fills_the_cache_for_the_default_recommend(
+    service: RecommendationService,  # noqa: F811
+) -> None:
+    service.prefetcher.batch = 1  # the test's sessions share one connection: one at a time
+    service.warm_up(1, allow_nsfw=False)
+    service.warm_up(424242, allow_nsfw=False)  # not linked: skipped, nothing breaks
+    for _ in range(200):
+        if service.prefetcher.queued == 0:
+            break
+        await asyncio.sleep(0.02)
+    assert service.prefetcher.queued == 0 and service.prefetcher.done == 1
+    account = await service.accounts.require(1)
+    batches = len(service.pool.batch_sizes)
+    result = await service.recommend(account)
+    assert result.items and service.answers.hits == 1
+    assert len(service.pool.batch_sizes) == batches
+
+
+async def test_warm_ups_wait_while_the_model_is_busy(recommender: Recommender) -> None:  # noqa: F811
+    busy = True
+    warmed: list[int] = []
+
+    async def warm(member: int, allow_nsfw: bool) -> bool:
+        warmed.append(member)
+        return True
+
+    prefetcher = Prefetcher(warm, lambda: not busy, batch=2, poll=0.01)
+    for member in (1, 2, 3, 1):
+        prefetcher.add(member, False)
+    assert prefetcher.queued == 3  # member 1 keeps one place
+    await asyncio.sleep(0.1)
+    assert warmed == []  # the pool is busy: a member waiting for an answer goes first
+    busy = False
+    for _ in range(100):
+        if prefetcher.queued == 0:
+            break
+        await asyncio.sleep(0.01)
+    assert warmed == [1, 2, 3] and prefetcher.done == 3
+    await prefetcher.close()
+
+
+@pytest.mark.parametrize("size", [0])
+async def test_no_cache_means_no_warm_up(
+    service: RecommendationService,  # noqa: F811
+    size: int,
+) -> None:
+    plain = RecommendationService(service.pool, service.accounts, service.catalog, cache_size=size)
+    plain.warm_up(1, allow_nsfw=False)
+    assert plain.prefetcher.queued == 0 and not plain.prefetch
+    account = await plain.accounts.require(1)
+    await plain.recommend(account, k=5)
+    await plain.recommend(account, k=5)
+    assert plain.answers.hits == 0 and len(plain.answers) == 0
