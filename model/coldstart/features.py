@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from model.coldstart.index import BLOCKS, TitleIndex
+from model.coldstart.rowdot import RowDot
 from model.features import RatingNormalizer, unscored_score
 from model.profile import ProfileEntry, dedupe
 
@@ -227,10 +228,16 @@ def profile_features(
 
 
 def new_utility(
-    index: TitleIndex, view: ListView, theta: np.ndarray, static: np.ndarray
+    index: TitleIndex,
+    view: ListView,
+    theta: np.ndarray,
+    static: np.ndarray,
+    content: RowDot | None = None,
 ) -> np.ndarray:
     """(n,) ``profile_features(...).new @ theta`` without the matrix: ``static`` is
-    ``static_features(index) @ theta``; the content columns go through one sparse product."""
+    ``static_features(index) @ theta``; the content columns go through one sparse product,
+    over ``content``'s rows only when given (the other rows then lack the content term: for a
+    caller that overwrites them)."""
     col = NEW_FEATURES.index
     u = static.copy()
     follows, liked = _follows(index, view.rows, view.values)
@@ -238,7 +245,9 @@ def new_utility(
     touched, related = _related(index, view)
     u[touched] += theta[col("related")] * related
     v = np.concatenate([theta[col(block)] * view.taste[block] for block in BLOCKS])
-    if v.any():
+    if v.any() and content is not None:
+        u[content.rows] += content.dot(v)
+    elif v.any():
         u += index.content_all.dot(v)
     type_share, era = _type_and_era(index, view)
     if type_share is not None:

@@ -28,6 +28,7 @@ from model.coldstart.features import (
 from model.coldstart.franchise import Slot, after_listed, allowed, slots
 from model.coldstart.index import TitleIndex
 from model.coldstart.reasons import reasons, reasons_of
+from model.coldstart.rowdot import RowDot
 from model.forward import ProfilePass
 from model.profile import ProfileEntry, dedupe
 from model.recommender.query import QueryMemo, RecommendationQuery
@@ -72,6 +73,8 @@ class CatalogRanking:
         self._named = QueryMemo(self._named_rows)
         self._shown = QueryMemo(self._shown_rows)
         self._side = self.position_of_row < 0  # rows only the side channel ranks
+        # The content term where the network does not overwrite the utility (``utility``).
+        self._side_content = RowDot(index.content_all, np.flatnonzero(self._side))
 
     def named(self, query: RecommendationQuery) -> np.ndarray:
         """(n,) bool: the catalog rows a reason may name under ``query``: by its NSFW rule, and
@@ -113,8 +116,10 @@ class CatalogRanking:
 
     def utility(self, feats: ListView, log_scores: np.ndarray | None) -> np.ndarray:
         """(n,) utility per catalog row; ``log_scores`` None ranks every title as new."""
-        u = new_utility(self.index, feats, self._theta_new, self._static)
-        if log_scores is not None:
+        if log_scores is None:
+            u = new_utility(self.index, feats, self._theta_new, self._static)
+        else:  # the corpus rows are the network's: their side-channel terms are not read
+            u = new_utility(self.index, feats, self._theta_new, self._static, self._side_content)
             inside = self.corpus_rows >= 0
             rows = self.corpus_rows[inside]
             extra = corpus_utility(self.index, feats, self._theta_corpus)

@@ -1,5 +1,6 @@
-"""What serving keeps between calls (model.recommender.query.QueryMemo) and the reasons of a
-page found together (model.coldstart.reasons.reasons_of) give what one call at a time gives."""
+"""Serving's shortcuts give what the plain computation gives: what is kept between calls
+(model.recommender.query.QueryMemo), the reasons of a page found together
+(model.coldstart.reasons.reasons_of), the content product over some rows (RowDot)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ import numpy as np
 
 from model.coldstart import TitleIndex
 from model.coldstart.features import list_view
+from model.coldstart.index import Csr
 from model.coldstart.reasons import earlier_on_list, reasons, reasons_of
+from model.coldstart.rowdot import RowDot
 from model.profile import ProfileEntry
 from model.recommender import RecommendationQuery, Recommender
 from model.recommender.query import QueryMemo
@@ -71,3 +74,18 @@ def test_the_reasons_of_a_page_are_those_of_each_title() -> None:
     ]
     assert page[index.row(S3)] == ("sequel of Show 2nd Season, on your list",)
     assert any(line[0].startswith("like ") for line in page if line)
+
+
+def test_row_dot_gives_the_bits_of_the_sparse_product_at_its_rows() -> None:
+    rng = np.random.default_rng(7)
+    lengths = rng.integers(0, 40, size=300)  # past 8 entries a pairwise sum would differ
+    indices = np.concatenate([np.sort(rng.choice(500, n, replace=False)) for n in lengths])
+    data = rng.random(len(indices)).astype(np.float32)
+    csr = Csr(np.concatenate([[0], np.cumsum(lengths)]), indices, data, 500)
+    rows = np.flatnonzero(rng.random(300) < 0.6)
+    part = RowDot(csr, rows)
+    for _ in range(3):
+        vector = rng.standard_normal(500) * (rng.random(500) < 0.5)
+        # Equal bits, but for the sign of a zero sum (0.0 here, −0.0 from a row of −0.0 terms).
+        assert (part.dot(vector) + 0.0).tobytes() == (csr.dot(vector)[rows] + 0.0).tobytes()
+    assert RowDot(csr, rows[:0]).dot(vector).shape == (0,)
