@@ -16,6 +16,8 @@ from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
 
 log = logging.getLogger(__name__)
 SQLITE_BUSY_TIMEOUT_MS = 5000
+PG_POOL_SIZE = 10
+PG_MAX_OVERFLOW = 10
 SQLITE_LOCK_ATTEMPTS = 3
 """A writer waits for SQLite's lock up to this many busy timeouts before giving up."""
 WRITE_OPTION = "anirec_write"
@@ -51,6 +53,13 @@ def create_engine(url: str | URL, *, foreign_keys: bool = True, **kwargs: Any) -
         # A pooled connection to a PostgreSQL that restarted is dead: test it on checkout
         # (one round trip) so the first command after a restart does not fail on it.
         kwargs.setdefault("pool_pre_ping", True)
+        # Room for a burst of commands: past pool_size, connections are opened and closed
+        # again per checkout (a new PostgreSQL connection, TLS attempt included, each), which
+        # a 500-member burst of /recommend did hundreds of times. 3 processes × 20 stay well
+        # under PostgreSQL's default 100 connections.
+        if "poolclass" not in kwargs:
+            kwargs.setdefault("pool_size", PG_POOL_SIZE)
+            kwargs.setdefault("max_overflow", PG_MAX_OVERFLOW)
     engine = _create_async_engine(parsed, **kwargs)
     if parsed.get_backend_name() == "sqlite":
         _configure_sqlite(engine, wal=path is not None, foreign_keys=foreign_keys)

@@ -64,6 +64,7 @@ class RecommenderPool:
         self._in_flight: dict[int, int] = defaultdict(int)  # id(recommender) → calls running
         self._retiring: dict[int, Recommender] = {}  # swapped out, calls still running
         self.released = 0  # replaced models whose memory is freed (nothing refers to them)
+        self.on_swap: list[Callable[[], None]] = []  # called after every swap
 
     @property
     def available(self) -> bool:
@@ -103,6 +104,8 @@ class RecommenderPool:
         if old is not None and old is not recommender:
             self._retiring[id(old)] = old
             self._release_if_idle(old)
+        for listener in self.on_swap:
+            listener()
         return old
 
     def _hold(self, recommender: object) -> None:

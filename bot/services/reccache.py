@@ -16,8 +16,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import OrderedDict, deque
-from collections.abc import Awaitable, Callable, Hashable, Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     from model import ProfileEntry
@@ -30,12 +30,19 @@ PREFETCH_QUEUE_MAX = 10_000
 """Members waiting for a warm-up; past this the oldest are dropped (a warm-up is optional)."""
 
 
-def answer_key(
-    generation: int, entries: Sequence[ProfileEntry], query: RecommendationQuery
-) -> Hashable:
+class AnswerKey(NamedTuple):
     """What an answer depends on: the pool's model generation (bumped by every swap), the
     profile as the model reads it, the query (filters, excluded ids, NSFW rule)."""
-    return (generation, tuple(entries), query)
+
+    generation: int
+    entries: tuple[ProfileEntry, ...]
+    query: RecommendationQuery
+
+
+def answer_key(
+    generation: int, entries: Sequence[ProfileEntry], query: RecommendationQuery
+) -> AnswerKey:
+    return AnswerKey(generation, tuple(entries), query)
 
 
 class AnswerCache:
@@ -43,14 +50,14 @@ class AnswerCache:
 
     def __init__(self, size: int) -> None:
         self.size = max(0, size)
-        self._answers: OrderedDict[int, tuple[Hashable, list[Recommendation]]] = OrderedDict()
+        self._answers: OrderedDict[int, tuple[AnswerKey, list[Recommendation]]] = OrderedDict()
         self.hits = 0
         self.misses = 0
 
     def __len__(self) -> int:
         return len(self._answers)
 
-    def get(self, member: int, key: Hashable) -> list[Recommendation] | None:
+    def get(self, member: int, key: AnswerKey) -> list[Recommendation] | None:
         """The member's answer when it was computed for ``key``."""
         found = self._answers.get(member)
         if found is None or found[0] != key:
@@ -60,13 +67,17 @@ class AnswerCache:
         self.hits += 1
         return found[1]
 
-    def put(self, member: int, key: Hashable, answer: list[Recommendation]) -> None:
+    def put(self, member: int, key: AnswerKey, answer: list[Recommendation]) -> None:
         if self.size == 0:
             return
         self._answers[member] = (key, answer)
         self._answers.move_to_end(member)
         while len(self._answers) > self.size:
             self._answers.popitem(last=False)
+
+    def members(self) -> list[tuple[int, AnswerKey]]:
+        """(member, key) of every answer kept, the most recently used first."""
+        return [(member, found[0]) for member, found in reversed(self._answers.items())]
 
     def forget(self, member: int) -> None:
         """Drop the member's answer (``/unlink``: nothing of theirs is kept)."""

@@ -122,6 +122,7 @@ class RecommendationService:
         self.answers = AnswerCache(cache_size)
         self.prefetch = prefetch and cache_size > 0
         self.prefetcher = Prefetcher(self._warm, lambda: pool.queued == 0 and pool.running == 0)
+        pool.on_swap.append(self._rewarm)
 
     @property
     def available(self) -> bool:
@@ -224,6 +225,15 @@ class RecommendationService:
         idle (after ``/link``: what members usually ask next); optional work, never awaited."""
         if self.prefetch and self.pool.available:
             self.prefetcher.add(discord_user_id, allow_nsfw)
+
+    def _rewarm(self) -> None:
+        """After a swap (a new model, or the catalog it ranks grew) every kept answer is of the
+        old model: compute the default answer again for those members, most recent first,
+        in the background while the model is idle (they are the members who use the bot)."""
+        if not self.prefetch or not self.pool.available:
+            return
+        for member, key in self.answers.members():
+            self.prefetcher.add(member, key.query.allow_nsfw)
 
     async def _warm(self, discord_user_id: int, allow_nsfw: bool) -> bool:
         account = await self.accounts.get(discord_user_id)

@@ -32,6 +32,9 @@ from fakes.discord.models import (
 from fakes.discord.rest import API_PREFIX, Fault, RequestRecord, RestApi
 from fakes.discord.results import PendingInteraction
 
+BACKLOG = 4096
+"""Pending connections the fake accepts (the OS caps it at ``net.core.somaxconn``)."""
+
 
 class FakeDiscord(RestApi, MemberActions):
     """A local Discord for the real discord.py client; see the package docstring for the API."""
@@ -90,7 +93,9 @@ class FakeDiscord(RestApi, MemberActions):
         self._routes(app)
         self._runner = web.AppRunner(app, handle_signals=False, access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", port)
+        # Discord's edge takes any burst of new connections; aiohttp's default backlog (128)
+        # dropped the SYNs of a 500-member load test, whose connects then retried after 1 s.
+        site = web.TCPSite(self._runner, "127.0.0.1", port, backlog=BACKLOG)
         await site.start()
         self.port = self._runner.addresses[0][1]
 

@@ -58,6 +58,12 @@ def parser() -> argparse.ArgumentParser:
         default=2.0,
         help="before the burst, wait until the fake MAL had no request for this long (0: no wait)",
     )
+    p.add_argument(
+        "--cold",
+        action="store_true",
+        help="no answer cache and no warm-up after /link (RECOMMEND_CACHE_SIZE=0): every "
+        "/recommend of the burst runs the model",
+    )
     p.add_argument("--json", type=Path, help="write the numbers here")
     p.add_argument("--sqlite", action="store_true", help="SQLite even if a PostgreSQL URL is set")
     p.add_argument("--link-parallel", type=int, default=16, help="/link calls at a time (setup)")
@@ -91,7 +97,8 @@ def report(numbers: dict[str, Any], database: str, note: str) -> str:
     lines.append(
         f"CPU during the burst: bots {numbers['cpu_s_bots']:.2f} s "
         f"({numbers['cpu_ms_per_member_bots']:.1f} ms a member), driver and fakes "
-        f"{numbers['cpu_s_driver']:.2f} s, whole machine {numbers['cpu_s_machine']:.2f} s"
+        f"{numbers['cpu_s_driver']:.2f} s, whole machine {numbers['cpu_s_machine']:.2f} s; "
+        f"answers from the cache: {numbers['answer_cache_hits']}"
     )
     lines.append(
         f"model files {numbers['model_mib']} MiB; load average before/after "
@@ -108,6 +115,8 @@ async def run(args: argparse.Namespace, workdir: Path) -> int:
     usernames = {f"member{i}": name for i, name in enumerate(lists)}
     postgres = None if args.sqlite else os.environ.get("ANIREC_TEST_POSTGRES_URL")
     extra = {"PYTHONASYNCIODEBUG": "1"} if args.asyncio_debug else {}
+    if args.cold:
+        extra |= {"RECOMMEND_CACHE_SIZE": "0", "RECOMMEND_PREFETCH": "false"}
     async with (
         load_database(postgres, workdir) as url,
         running_cluster(
@@ -134,6 +143,7 @@ async def run(args: argparse.Namespace, workdir: Path) -> int:
     if args.json is not None:
         out = {k: v for k, v in numbers.items() if not k.startswith("_")}
         out |= {"database": "postgresql" if postgres else "sqlite", "model": note}
+        out |= {"cache": "cold" if args.cold else "warm"}
         args.json.write_text(json.dumps(out, indent=2) + "\n")
         print(f"wrote {args.json}")
     return 1 if numbers["errors"] else 0

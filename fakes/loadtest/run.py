@@ -59,6 +59,18 @@ async def settle(mal: Any, *, quiet: float = 2.0, within: float = 300.0) -> floa
     return time.perf_counter() - started
 
 
+async def warmed_up(cluster: Cluster, *, within: float = 300.0) -> float:
+    """Wait until no bot process has a warm-up queued (``prefetch_queued`` 0: every linked
+    member's default answer computed, as it is a while after a real ``/link``); seconds."""
+    started = time.perf_counter()
+    while time.perf_counter() - started < within:
+        seen = [await node_metrics(node, 1.0) for node in cluster.nodes]
+        if all(not m.get("prefetch_queued") for m in seen):
+            break
+        await asyncio.sleep(0.25)
+    return time.perf_counter() - started
+
+
 async def node_metrics(node: Node, window: float) -> dict[str, Any]:
     """The process's own ``/metrics`` over the last ``window`` seconds."""
     url = f"http://127.0.0.1:{node.metrics_port}/metrics?window={window:.1f}"
@@ -115,6 +127,8 @@ async def measure(
     link, link_failures = await link_all(cluster, usernames, link_parallel)
     progress(f"linked {len(usernames)} members")
     settled = await settle(cluster.mal, quiet=quiet) if quiet > 0 else 0.0
+    if quiet > 0:
+        settled += await warmed_up(cluster)
     progress("burst: every member runs /recommend now")
     mal_requests = len(cluster.mal.requests)
     before = load_average()
@@ -140,6 +154,7 @@ async def measure(
                 "loop_lag_max_ms": seen["loop_lag_max_ms"],
                 "lag_samples": seen["lag_samples"],
                 "cpu_s": round(used, 2),
+                "answer_cache_hits": seen.get("answer_cache_hits"),
                 "cpu_ms_per_member": round(1000 * used / max(1, len(node.members)), 1),
                 **process_memory(node.pid),
                 "model_files_mapped": len(maps),
@@ -168,6 +183,7 @@ async def measure(
         "cpu_s_driver": round(driver_cpu, 2),
         "cpu_s_machine": round(machine_cpu, 2),
         "cpu_ms_per_member_bots": round(1000 * sum(cpu) / max(1, len(usernames)), 1),
+        "answer_cache_hits": sum(p["answer_cache_hits"] or 0 for p in per_process),
         "settle_s": round(settled, 1),
         "mal_requests_before": mal_requests,
         "mal_requests_during": len(cluster.mal.requests) - mal_requests,

@@ -40,6 +40,7 @@ async def test_an_answer_is_reused_until_what_it_depends_on_changes(
     service: RecommendationService,  # noqa: F811
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
+    service.prefetch = False  # no warm-up after the swap below: the model runs only when asked
     account = await service.accounts.require(1)
     first = await service.recommend(account, k=10)
     batches = len(service.pool.batch_sizes)
@@ -120,3 +121,19 @@ async def test_no_cache_means_no_warm_up(
     await plain.recommend(account, k=5)
     await plain.recommend(account, k=5)
     assert plain.answers.hits == 0 and len(plain.answers) == 0
+
+
+async def test_a_swap_warms_the_kept_answers_again(
+    service: RecommendationService,  # noqa: F811
+) -> None:
+    account = await service.accounts.require(1)
+    await service.recommend(account)
+    service.pool.swap(service.pool.recommender)  # e.g. the catalog grew: a new generation
+    assert service.prefetcher.queued == 1
+    for _ in range(200):
+        if service.prefetcher.queued == 0:
+            break
+        await asyncio.sleep(0.02)
+    batches = len(service.pool.batch_sizes)
+    await service.recommend(account)
+    assert service.answers.hits == 1 and len(service.pool.batch_sizes) == batches
