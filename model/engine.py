@@ -58,10 +58,14 @@ def swish_(x: np.ndarray) -> np.ndarray:
     return x
 
 
-def logsumexp(logits: np.ndarray) -> np.ndarray:
-    """Row-wise log Σ exp, stable; the presence softmax's normalizer."""
+def logsumexp(logits: np.ndarray, *, overwrite: bool = False) -> np.ndarray:
+    """Row-wise log Σ exp, stable; the presence softmax's normalizer. ``overwrite``: work in
+    ``logits`` itself (it is left holding exp(logits − max)), the same numbers without two
+    temporary arrays of its size."""
     top = logits.max(axis=-1, keepdims=True)
-    out: np.ndarray = (top + np.log(np.exp(logits - top).sum(axis=-1, keepdims=True)))[..., 0]
+    shifted = np.subtract(logits, top, out=logits if overwrite else None)
+    np.exp(shifted, out=shifted)
+    out: np.ndarray = (top + np.log(shifted.sum(axis=-1, keepdims=True)))[..., 0]
     return out
 
 
@@ -228,6 +232,12 @@ class Engine:
         picked_out: np.ndarray = hidden @ kernel[:, columns] + bias[columns]
         return picked_out
 
+    def presence_bias(self) -> np.ndarray:
+        """(N,) the presence logits without the graft when the head is off (``presence_off``):
+        its output bias, the same for every profile."""
+        bias: np.ndarray = self.presence_layers[-1][1] if self.depth > 1 else self.head0_bias
+        return bias[: self.n_items].astype(DTYPE)
+
     def logits(self, hp: np.ndarray, columns: np.ndarray | slice | None = None) -> np.ndarray:
         """Presence logits (without the graft) for all items or the given columns."""
         return self._output(hp, "presence", columns)
@@ -245,11 +255,11 @@ class Engine:
     def graft_rows(self, inp: SparseInput, columns: np.ndarray | None = None) -> np.ndarray:
         """(n, N or C): each listed entry's graft row g·G[i] (for the given columns)."""
         assert self.graft_weight is not None
-        rows = self.graft_weight[inp.indices]
+        rows: np.ndarray = self.graft_weight[inp.indices]  # a copy: scaled in place
         if columns is not None:
             rows = rows[:, columns]
-        scaled: np.ndarray = rows * self.graft_scale
-        return scaled
+        rows *= self.graft_scale
+        return rows
 
     def graft(self, inputs: Sequence[SparseInput], columns: np.ndarray | None = None) -> np.ndarray:
         """(B, N or C): g · (presence · G), summing the listed items' rows of G."""

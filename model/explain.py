@@ -91,24 +91,40 @@ def holdout(
     offsets = engine.holdout_offsets(inp)
     mid = engine.n_items // 2
 
+    # A presence head scaled to zero (model.engine) gives every variant the same logits (its
+    # bias); the graft's own row is then the only difference, and nothing is left to split.
+    fixed = None
+    if engine.presence_off:
+        fixed = engine.presence_bias()
+        if graft is not None:
+            fixed += graft
+
     for start in range(0, n, VARIANT_CHUNK):
         stop = min(n, start + VARIANT_CHUNK)
         part = SparseInput(inp.indices[start:stop], inp.values[start:stop])
         z = engine.trunk(pre0[None, :] - engine.entry_rows(part))
-        hp, part_ratings = parallel(
-            [partial(engine.presence_hidden, z), partial(_ratings_at, engine, z, columns)]
-        )
-        halves = parallel(
-            [
-                partial(engine.logits, hp, slice(0, mid)),
-                partial(engine.logits, hp, slice(mid, None)),
-            ]
-        )
-        full_logits = np.concatenate(halves, axis=1)
-        if graft is not None:
-            full_logits += graft
-            full_logits -= engine.graft_rows(part)
-        lse[start:stop] = logsumexp(full_logits)
+        if fixed is not None:
+            part_ratings = _ratings_at(engine, z, columns)
+            if graft is not None:
+                full_logits = engine.graft_rows(part)
+                np.subtract(fixed, full_logits, out=full_logits)  # (bias + graft) − own row
+            else:
+                full_logits = np.repeat(fixed[None, :], stop - start, axis=0)
+        else:
+            hp, part_ratings = parallel(
+                [partial(engine.presence_hidden, z), partial(_ratings_at, engine, z, columns)]
+            )
+            halves = parallel(
+                [
+                    partial(engine.logits, hp, slice(0, mid)),
+                    partial(engine.logits, hp, slice(mid, None)),
+                ]
+            )
+            full_logits = np.concatenate(halves, axis=1)
+            if graft is not None:
+                full_logits += graft
+                full_logits -= engine.graft_rows(part)
         logits[start:stop] = full_logits[:, columns]
+        lse[start:stop] = logsumexp(full_logits, overwrite=True)
         ratings[start:stop] = part_ratings + offsets[start:stop, None]
     return Holdout(columns=columns, lse=lse, logits=logits, ratings=ratings)

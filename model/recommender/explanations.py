@@ -42,27 +42,34 @@ def analyze(
     top: int,
     per_title: int,
     split: Parallel,
+    insights: bool = True,
 ) -> tuple[list[Recommendation], ProfileInsights]:
     """The titles at positions ``best`` with their ``per_title`` top contributors, and the
-    profile's ``top`` most impactful and most surprising entries, from one holdout pass."""
+    profile's ``top`` most impactful and most surprising entries, from one holdout pass
+    (``insights`` False: empty ones, for a caller that drops them; the variants are then only
+    read at ``best``)."""
     profile, inp = run.profile, run.inp
+    none = ProfileInsights((), (), profile.unknown_ids)
     if inp.size == 0:
-        return recommendations(run, best, corpus_ids), ProfileInsights((), (), profile.unknown_ids)
-    scored = inp.indices[profile.scored]
+        return recommendations(run, best, corpus_ids), none
+    scored = inp.indices[profile.scored] if insights else best[:0]
     columns = np.unique(np.concatenate([best, scored]))
     held = holdout_of(run, columns, split)
     where = np.searchsorted(columns, best)
     effects = run.scores_at(columns)[None, :] - held.scores(run.weight)  # (n, C)
     ids = corpus_ids[inp.indices]
 
-    contributors = []
-    for c in where:
-        col = effects[:, c]
-        order = np.argsort(-col, kind="stable")[:per_title]
-        contributors.append(
-            tuple(Contributor(int(ids[i]), float(col[i])) for i in order if col[i] > 0)
-        )
+    # Per title, its entries by effect (a stable sort per column, all columns at once).
+    picked = effects[:, where]
+    order = np.argsort(-picked, axis=0, kind="stable")[:per_title]
+    found = np.take_along_axis(picked, order, axis=0).T.tolist()
+    contributors = [
+        tuple(Contributor(a, e) for a, e in zip(entries, effect, strict=True) if e > 0)
+        for entries, effect in zip(ids[order].T.tolist(), found, strict=True)
+    ]
     recs = recommendations(run, best, corpus_ids, contributors)
+    if not insights:
+        return recs, none
 
     total = effects[:, where].sum(axis=1) if len(where) else np.zeros(inp.size)
     impact_order = np.argsort(-total, kind="stable")[:top]

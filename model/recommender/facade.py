@@ -230,7 +230,8 @@ class Recommender:
             # One batched forward pass, then a holdout pass per profile.
             runs = self.passes(self.encode_many(profiles))
             return [
-                self._analyze(run, p, query, 5)[0] for run, p in zip(runs, profiles, strict=True)
+                self._analyze(run, p, query, 5, insights=False)[0]
+                for run, p in zip(runs, profiles, strict=True)
             ]
         recs, _ = self.recommend_batch(profiles, query)
         return recs
@@ -327,19 +328,22 @@ class Recommender:
         entries: Sequence[ProfileEntry],
         query: RecommendationQuery,
         top: int,
+        *,
+        insights: bool = True,
     ) -> tuple[list[Recommendation], ProfileInsights]:
+        """Explained recommendations of one pass and, with ``insights``, the profile's."""
         mask = self.candidates.mask(run.profile, query)
         picks = None if self.mixing is None else self.mixing.rank(run, entries, query, mask)
         if picks is None:
             best = top_k(run, mask, query.k)
         else:
             best = np.asarray([p.position for p in picks if p.position is not None], np.int64)
-        recs, insights = explanations.analyze(
-            run, entries, best, self.corpus_ids, top=top,
-            per_title=self.contributors_per_title, split=self.threads.split,
+        recs, found = explanations.analyze(
+            run, entries, best, self.corpus_ids, top=top, per_title=self.contributors_per_title,
+            split=self.threads.split, insights=insights,
         )  # fmt: skip
         shown = self.shown.recommendations(run.profile, recs)
-        return (shown if picks is None else mixed_recommendations(run, picks, shown)), insights
+        return (shown if picks is None else mixed_recommendations(run, picks, shown)), found
 
     @one_call
     def insights(self, entries: Sequence[ProfileEntry], top: int = 5) -> ProfileInsights:

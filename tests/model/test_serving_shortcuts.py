@@ -1,12 +1,14 @@
 """Serving's shortcuts give what the plain computation gives: what is kept between calls
 (model.recommender.query.QueryMemo), the reasons of a page found together
-(model.coldstart.reasons.reasons_of), the content product over some rows (RowDot)."""
+(model.coldstart.reasons.reasons_of), the content product over some rows (RowDot), explained
+pages without the profile's insights."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from model.coldstart import TitleIndex
 from model.coldstart.features import list_view
@@ -89,3 +91,29 @@ def test_row_dot_gives_the_bits_of_the_sparse_product_at_its_rows() -> None:
         # Equal bits, but for the sign of a zero sum (0.0 here, −0.0 from a row of −0.0 terms).
         assert (part.dot(vector) + 0.0).tobytes() == (csr.dot(vector)[rows] + 0.0).tobytes()
     assert RowDot(csr, rows[:0]).dot(vector).shape == (0,)
+
+
+@pytest.mark.parametrize("name", ["graft_model", "alpha0_model"])
+def test_explained_pages_without_insights_are_those_with(
+    name: str, request: pytest.FixtureRequest
+) -> None:
+    rec = Recommender.load(request.getfixturevalue(name), workers=1)
+    rng = np.random.default_rng(3)
+    lists = [[], [ProfileEntry(1000, 0, "completed")]]
+    for size in (5, 12, 30):  # some scored, some not: the variants' scored columns differ
+        ids = rng.choice(rec.n_items, size, replace=False)
+        scores = rng.integers(0, 11, size)
+        lists.append(
+            [
+                ProfileEntry(1000 + int(i), int(s), "completed")
+                for i, s in zip(ids, scores, strict=True)
+            ]
+        )
+    query = RecommendationQuery(9)
+    pages = rec.recommend_many(lists, query)  # no insights: only the titles' columns are read
+    for entries, page in zip(lists, pages, strict=True):
+        recs, insights = rec.analyze(entries, query)
+        assert page == recs
+        assert len(page) == 9
+        if len(entries) >= 5:  # explained, and the insights the page leaves out exist
+            assert any(r.contributors for r in page) and insights.most_impactful
