@@ -233,11 +233,12 @@ def new_utility(
     theta: np.ndarray,
     static: np.ndarray,
     content: RowDot | None = None,
+    extra: np.ndarray | None = None,
 ) -> np.ndarray:
     """(n,) ``profile_features(...).new @ theta`` without the matrix: ``static`` is
     ``static_features(index) @ theta``; the content columns go through one sparse product,
-    over ``content``'s rows only when given (the other rows then lack the content term: for a
-    caller that overwrites them)."""
+    over ``content``'s rows and the ``extra`` rows (none of them ``content``'s) only when
+    given (the other rows then lack the content term: for a caller that never reads them)."""
     col = NEW_FEATURES.index
     u = static.copy()
     follows, liked = _follows(index, view.rows, view.values)
@@ -247,6 +248,8 @@ def new_utility(
     v = np.concatenate([theta[col(block)] * view.taste[block] for block in BLOCKS])
     if v.any() and content is not None:
         u[content.rows] += content.dot(v)
+        if extra is not None and len(extra):
+            u[extra] += index.content_all.dot_at(v, extra)
     elif v.any():
         u += index.content_all.dot(v)
     type_share, era = _type_and_era(index, view)

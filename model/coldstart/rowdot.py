@@ -8,8 +8,9 @@ first, so the rows with a k-th entry are a prefix), and adds them into one accum
 one vector operation per entry position. Each row still adds its products left to right from 0,
 so the values are the same bits as ``Csr.dot`` at those rows (but for a row whose terms are
 all −0.0: 0.0 here, which adds the same to anything); only the loops differ. Serving
-needs the content term only at the titles the network does not rank (the network's own titles
-are scored by it), so it builds one for those rows (:mod:`model.recommender.mixing`).
+needs the content term only at titles a ranking may return and the network does not rank (the
+network scores its own), so it builds one for those rows, and sums the few more a list opens
+with :meth:`Csr.dot_at` (:mod:`model.recommender.mixing`).
 """
 
 from __future__ import annotations

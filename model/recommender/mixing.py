@@ -73,8 +73,10 @@ class CatalogRanking:
         self._named = QueryMemo(self._named_rows)
         self._shown = QueryMemo(self._shown_rows)
         self._side = self.position_of_row < 0  # rows only the side channel ranks
-        # The content term where the network does not overwrite the utility (``utility``).
-        self._side_content = RowDot(index.content_all, np.flatnonzero(self._side))
+        # Of those, the ones a list may let through only when they come after a listed title
+        # (later entries, by the sequel rule; unaired titles): their utility is read then alone.
+        self._closed = self._side & (index.has_prequel | index.upcoming)
+        self._open_content = RowDot(index.content_all, np.flatnonzero(self._side & ~self._closed))
 
     def named(self, query: RecommendationQuery) -> np.ndarray:
         """(n,) bool: the catalog rows a reason may name under ``query``: by its NSFW rule, and
@@ -114,12 +116,23 @@ class CatalogRanking:
         )
         return list_view(self.index, entries, unknown)
 
-    def utility(self, feats: ListView, log_scores: np.ndarray | None) -> np.ndarray:
-        """(n,) utility per catalog row; ``log_scores`` None ranks every title as new."""
-        if log_scores is None:
+    def utility(
+        self, feats: ListView, log_scores: np.ndarray | None, after: np.ndarray | None = None
+    ) -> np.ndarray:
+        """(n,) utility per catalog row; ``log_scores`` None ranks every title as new.
+
+        ``after`` (:func:`after_listed` of the list), with ``log_scores``: for a ranking under
+        the sequel rule, which never returns a later entry or an unaired title that the network
+        does not rank unless it comes after a listed title; those rows get −inf unread."""
+        if log_scores is None or after is None:
             u = new_utility(self.index, feats, self._theta_new, self._static)
         else:  # the corpus rows are the network's: their side-channel terms are not read
-            u = new_utility(self.index, feats, self._theta_new, self._static, self._side_content)
+            opened = np.flatnonzero(self._closed & after)
+            u = new_utility(
+                self.index, feats, self._theta_new, self._static, self._open_content, opened
+            )
+            u[self._closed & ~after] = -np.inf
+        if log_scores is not None:
             inside = self.corpus_rows >= 0
             rows = self.corpus_rows[inside]
             extra = corpus_utility(self.index, feats, self._theta_corpus)
@@ -167,14 +180,19 @@ class CatalogRanking:
         """The ``query.k`` best lines over the catalog, with their reasons in words."""
         feats = self.features(entries)
         known = run is not None and run.inp.size > 0
-        u = self.utility(feats, run.log_scores() if known and run is not None else None)
+        after = after_listed(self.index, feats.listed)
+        u = self.utility(
+            feats,
+            run.log_scores() if known and run is not None else None,
+            after if query.franchise_rules else None,
+        )
         chosen: list[Slot] = slots(
             self.index,
             u,
             self.candidates(feats, entries, query, corpus_mask, known),
             query.k,
             grouped=query.franchise_rules,
-            after=after_listed(self.index, feats.listed),
+            after=after,
         )
         rows = [slot.row for slot in chosen]
         positions = self.position_of_row[rows].tolist() if rows else []

@@ -12,6 +12,7 @@ import pytest
 
 from model.coldstart import TitleIndex
 from model.coldstart.features import list_view
+from model.coldstart.franchise import after_listed
 from model.coldstart.index import Csr
 from model.coldstart.reasons import earlier_on_list, reasons, reasons_of
 from model.coldstart.rowdot import RowDot
@@ -91,6 +92,25 @@ def test_row_dot_gives_the_bits_of_the_sparse_product_at_its_rows() -> None:
         # Equal bits, but for the sign of a zero sum (0.0 here, −0.0 from a row of −0.0 terms).
         assert (part.dot(vector) + 0.0).tobytes() == (csr.dot(vector)[rows] + 0.0).tobytes()
     assert RowDot(csr, rows[:0]).dot(vector).shape == (0,)
+    assert csr.dot_at(vector, rows[::-1]).tobytes() == csr.dot(vector)[rows[::-1]].tobytes()
+
+
+def test_the_utility_of_a_ranking_under_the_sequel_rule(tiny_model: Path) -> None:
+    rec = Recommender.load(tiny_model, catalog=build_catalog(), workers=1)
+    assert rec.mixing is not None
+    mixing, index = rec.mixing, rec.mixing.index
+    entries = [ProfileEntry(SHOW, 9, "completed"), ProfileEntry(1001, 6, "completed")]
+    (run,) = rec.passes([rec.encode(entries)])
+    feats = mixing.features(entries)
+    after = after_listed(index, feats.listed)
+    full = mixing.utility(feats, run.log_scores())
+    ruled = mixing.utility(feats, run.log_scores(), after)
+    unread = np.isneginf(ruled)
+    assert unread[index.row(S3)] and not unread[index.row(S2)]  # S2 comes after SHOW
+    assert ruled[~unread].tobytes() == full[~unread].tobytes()
+    query = RecommendationQuery(10, franchise="any")
+    mask = mixing.candidates(feats, entries, query, rec.candidates.mask(run.profile, query))
+    assert not (mask & unread).any()  # never a candidate
 
 
 @pytest.mark.parametrize("name", ["graft_model", "alpha0_model"])
