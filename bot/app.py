@@ -138,6 +138,7 @@ async def open_services(settings: Settings, *, migrate: bool = True) -> AsyncIte
             {
                 "pool_queued": lambda: pool.queued,
                 "pool_running": lambda: pool.running,
+                "model_generation": lambda: pool.generation,
                 "prefetch_queued": lambda: recommendations.prefetcher.queued,
                 "answer_cache_hits": lambda: recommendations.answers.hits,
                 "answer_cache_misses": lambda: recommendations.answers.misses,

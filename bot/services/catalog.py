@@ -17,7 +17,7 @@ import functools
 import logging
 import time
 import weakref
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -84,6 +84,7 @@ class CatalogService(DetailFill):
         self._unsafe: frozenset[int] | None = None
         self._model_catalog: Catalog | None = None
         self._got: dict[int, AnimeInfo] = {}  # get()'s answers until a row changes
+        self.on_nsfw_change: list[Callable[[], None]] = []  # called when nsfw_ids() changes
 
     # --- memory -------------------------------------------------------------------------------
 
@@ -127,7 +128,10 @@ class CatalogService(DetailFill):
                     unsafe.discard(aid)
                 else:
                     unsafe.add(aid)
-            self._unsafe = frozenset(unsafe)
+            if unsafe != self._unsafe:
+                self._unsafe = frozenset(unsafe)
+                for listener in self.on_nsfw_change:
+                    listener()
 
     @property
     def index(self) -> TitleIndex:

@@ -102,6 +102,7 @@ class Prefetcher:
         self.batch = max(1, batch)
         self.poll = poll
         self._queue: deque[tuple[int, bool]] = deque(maxlen=PREFETCH_QUEUE_MAX)
+        self._waiting: set[tuple[int, bool]] = set()  # what the queue holds (rewarms repeat)
         self._task: asyncio.Task[None] | None = None
         self._warming = 0
         self.done = 0
@@ -118,8 +119,11 @@ class Prefetcher:
     def add(self, member: int, allow_nsfw: bool) -> None:
         """Queue a warm-up (a member already queued keeps one place)."""
         item = (member, allow_nsfw)
-        if item not in self._queue:
+        if item not in self._waiting:
+            if len(self._queue) == self._queue.maxlen:
+                self._waiting.discard(self._queue[0])  # the oldest is dropped by the append
             self._queue.append(item)
+            self._waiting.add(item)
         if not self.running:
             self._task = asyncio.get_running_loop().create_task(self._drain())
 
@@ -129,6 +133,7 @@ class Prefetcher:
             while not self._idle():  # noqa: ASYNC110
                 await asyncio.sleep(self.poll)
             chosen = [self._queue.popleft() for _ in range(min(self.batch, len(self._queue)))]
+            self._waiting.difference_update(chosen)
             self._warming = len(chosen)
             try:
                 results = await asyncio.gather(
@@ -147,6 +152,7 @@ class Prefetcher:
     async def close(self) -> None:
         """Stop warming (queued members are forgotten)."""
         self._queue.clear()
+        self._waiting.clear()
         if self._task is not None:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)

@@ -122,7 +122,10 @@ class RecommendationService:
         self.answers = AnswerCache(cache_size)
         self.prefetch = prefetch and cache_size > 0
         self.prefetcher = Prefetcher(self._warm, lambda: pool.queued == 0 and pool.running == 0)
+        # A kept answer is of one model and one set of NSFW ids: when either changes, the
+        # members' answers are computed again in the background.
         pool.on_swap.append(self._rewarm)
+        catalog.on_nsfw_change.append(self._rewarm)
 
     @property
     def available(self) -> bool:
@@ -227,9 +230,10 @@ class RecommendationService:
             self.prefetcher.add(discord_user_id, allow_nsfw)
 
     def _rewarm(self) -> None:
-        """After a swap (a new model, or the catalog it ranks grew) every kept answer is of the
-        old model: compute the default answer again for those members, most recent first,
-        in the background while the model is idle (they are the members who use the bot)."""
+        """After a swap (a new model, or the catalog it ranks grew) or a change of the NSFW
+        ids (MAL's details settled a title's status) no kept answer matches any more: compute
+        the default answer again for those members, most recent first, in the background
+        while the model is idle (they are the members who use the bot)."""
         if not self.prefetch or not self.pool.available:
             return
         for member, key in self.answers.members():

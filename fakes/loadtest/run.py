@@ -59,14 +59,17 @@ async def settle(mal: Any, *, quiet: float = 2.0, within: float = 300.0) -> floa
     return time.perf_counter() - started
 
 
-async def warmed_up(cluster: Cluster, *, within: float = 300.0) -> float:
-    """Wait until no bot process has a warm-up queued (``prefetch_queued`` 0: every linked
-    member's default answer computed, as it is a while after a real ``/link``); seconds."""
+async def warmed_up(cluster: Cluster, *, quiet: float = 2.0, within: float = 300.0) -> float:
+    """Wait until no bot process has had a warm-up queued for ``quiet`` seconds
+    (``prefetch_queued`` 0: every linked member's default answer computed, as it is a while
+    after a real ``/link``; titles whose NSFW status MAL's details settled, or a catalog swap,
+    queue them all again); returns the seconds waited."""
     started = time.perf_counter()
-    while time.perf_counter() - started < within:
+    since = started
+    while time.perf_counter() - since < quiet and time.perf_counter() - started < within:
         seen = [await node_metrics(node, 1.0) for node in cluster.nodes]
-        if all(not m.get("prefetch_queued") for m in seen):
-            break
+        if any(m.get("prefetch_queued") for m in seen):
+            since = time.perf_counter()
         await asyncio.sleep(0.25)
     return time.perf_counter() - started
 
@@ -128,7 +131,7 @@ async def measure(
     progress(f"linked {len(usernames)} members")
     settled = await settle(cluster.mal, quiet=quiet) if quiet > 0 else 0.0
     if quiet > 0:
-        settled += await warmed_up(cluster)
+        settled += await warmed_up(cluster, quiet=quiet)
     progress("burst: every member runs /recommend now")
     mal_requests = len(cluster.mal.requests)
     before = load_average()

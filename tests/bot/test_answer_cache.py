@@ -13,6 +13,7 @@ from bot.db.models import ListEntry
 from bot.services.feedback import NOT_INTERESTED
 from bot.services.reccache import AnswerCache, Prefetcher
 from bot.services.recommendations import RecommendationService
+from common.mal.models import AlternativeTitles, MalAnime
 from model import Recommender
 from tests.bot.test_recommendations import recommender, service  # noqa: F401  (fixtures)
 
@@ -137,3 +138,24 @@ async def test_a_swap_warms_the_kept_answers_again(
     batches = len(service.pool.batch_sizes)
     await service.recommend(account)
     assert service.answers.hits == 1 and len(service.pool.batch_sizes) == batches
+
+
+async def test_a_changed_nsfw_status_warms_the_kept_answers_again(
+    service: RecommendationService,  # noqa: F811
+) -> None:
+    """A kept answer was computed without the titles then not known safe: once MAL's details
+    settle one (103 was unknown), the answer is computed again, and the title may show."""
+    account = await service.accounts.require(1)
+    before = await service.recommend(account, k=40)
+    assert 103 not in ids(before)
+    await service.catalog.store_details(
+        MalAnime(103, "Tiny Anime 103", AlternativeTitles(), None, "tv", (),
+                 None, 10, "white", None, 12)
+    )  # fmt: skip
+    assert service.prefetcher.queued == 1
+    for _ in range(200):
+        if service.prefetcher.queued == 0:
+            break
+        await asyncio.sleep(0.02)
+    after = await service.recommend(account, k=40)
+    assert 103 in ids(after) and service.answers.hits == 0
