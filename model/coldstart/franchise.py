@@ -97,15 +97,42 @@ def slots(
     sizes = np.bincount(index.franchise[rows], minlength=index.n)
     groups = index.franchise[order]
     _, first = np.unique(groups, return_index=True)
+    heads = np.sort(first)[:k]  # positions in ``order`` of each group's best title
+    scores = utility[order]
+    if scores.dtype != np.float64 or np.isnan(scores).any():  # as NumPy compares them
+        return [Slot(_next_of(index, order, groups, utility, after, p), int(order[p]),
+                     int(sizes[groups[p]]) - 1) for p in heads]  # fmt: skip
+    # The same choice as _next_of, on Python lists: a page has a few titles per group.
+    u, start, rows_of = scores.tolist(), index.start[order].tolist(), order.tolist()
+    later = after[order].tolist() if after is not None else None
+    members: dict[int, list[int]] = {}
+    for i, group in enumerate(groups.tolist()):
+        members.setdefault(group, []).append(i)
     out = []
-    for pos in np.sort(first)[:k]:  # positions in ``order`` of each group's best title
-        best = int(order[pos])
-        group = groups[pos]
-        # The next to watch: the earliest of the shortlisted titles of the group nearly as good
-        # as its best (crossovers merge a few big groups, whose far ends should not show).
-        near = order[(groups == group) & (utility[order] >= utility[best] - NEXT_MARGIN)]
-        if after is not None and after[near].any():
-            near = near[after[near]]
-        nxt = int(near[np.lexsort((-utility[near], index.start[near]))][0])
-        out.append(Slot(nxt, best, int(sizes[group]) - 1))
+    for pos in heads.tolist():
+        group = int(groups[pos])
+        floor = u[pos] - NEXT_MARGIN
+        near = [i for i in members[group] if u[i] >= floor]
+        if later is not None and any(later[i] for i in near):
+            near = [i for i in near if later[i]]
+        nxt = min(near, key=lambda i: (start[i], -u[i]))  # the first of the earliest, best
+        out.append(Slot(rows_of[nxt], rows_of[pos], int(sizes[group]) - 1))
     return out
+
+
+def _next_of(
+    index: TitleIndex,
+    order: np.ndarray,
+    groups: np.ndarray,
+    utility: np.ndarray,
+    after: np.ndarray | None,
+    pos: int,
+) -> int:
+    """The next title to watch of the group whose best title is ``order[pos]``: the earliest of
+    the shortlisted titles of the group nearly as good as its best (crossovers merge a few big
+    groups, whose far ends should not show), one after a listed title where there is one."""
+    best = int(order[pos])
+    near = order[(groups == groups[pos]) & (utility[order] >= utility[best] - NEXT_MARGIN)]
+    if after is not None and after[near].any():
+        near = near[after[near]]
+    return int(near[np.lexsort((-utility[near], index.start[near]))][0])

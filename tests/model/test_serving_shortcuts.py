@@ -1,18 +1,20 @@
 """Serving's shortcuts give what the plain computation gives: what is kept between calls
 (model.recommender.query.QueryMemo), the reasons of a page found together
 (model.coldstart.reasons.reasons_of), the content product over some rows (RowDot), explained
-pages without the profile's insights."""
+pages without the profile's insights, a franchise's line chosen on Python lists."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
+from typing import cast
 
 import numpy as np
 import pytest
 
 from model.coldstart import TitleIndex
 from model.coldstart.features import list_view
-from model.coldstart.franchise import after_listed
+from model.coldstart.franchise import SHORTLIST, _next_of, after_listed, best_rows, slots
 from model.coldstart.index import Csr
 from model.coldstart.reasons import earlier_on_list, reasons, reasons_of
 from model.coldstart.rowdot import RowDot
@@ -137,3 +139,30 @@ def test_explained_pages_without_insights_are_those_with(
         assert len(page) == 9
         if len(entries) >= 5:  # explained, and the insights the page leaves out exist
             assert any(r.contributors for r in page) and insights.most_impactful
+
+
+def test_each_franchise_line_shows_the_title_the_plain_rule_picks() -> None:
+    rng = np.random.default_rng(11)
+    n = 400
+    for trial in range(20):
+        index = cast(
+            TitleIndex,
+            SimpleNamespace(
+                n=n,
+                franchise=rng.integers(0, 60, n),  # big groups: many near titles each
+                start=np.where(rng.random(n) < 0.2, np.inf, rng.integers(0, 8, n) * 1.0),
+            ),
+        )
+        utility = np.round(rng.normal(0, 1.5, n), 1)  # ties in score and in start
+        if trial % 5 == 4:
+            utility[rng.integers(0, n, 3)] = np.nan  # the NumPy loop's own order
+        after = rng.random(n) < 0.1
+        candidates = rng.random(n) < 0.7
+        got = slots(index, utility, candidates, 12, after=after)
+        rows = np.flatnonzero(candidates)
+        order = best_rows(utility, rows, SHORTLIST * 12)
+        groups = index.franchise[order]
+        for slot in got:
+            pos = int(np.flatnonzero(order == slot.ranked_by)[0])
+            assert slot.row == _next_of(index, order, groups, utility, after, pos)
+        assert len(got) == 12
