@@ -215,8 +215,8 @@ class Recommender:
         ids). With ``query.explain``, each carries its top "because you watched" contributors
         (one holdout pass over the profile)."""
         if query.explain:
-            recs, _ = self.analyze(entries, query)
-            return recs
+            (run,) = self.passes([self.encode(entries)])
+            return self._analyze(run, entries, query, 5, insights=False)[0]
         return self.recommend_many([entries], query)[0]
 
     @one_call
