@@ -106,15 +106,17 @@ def _like_line(
         return None
     names = " and ".join(index.names[int(feats.rows[i])] for i in top)
     shared: list[str] = []
+    # What the two share with ``row``, on sets of column numbers (a title has a few dozen).
     studio = index.content["studio"]
-    if any(np.intersect1d(studio.row(int(feats.rows[i])), cols["studio"]).size for i in top):
+    own = set(cols["studio"].tolist())
+    if any(own.intersection(studio.row(int(feats.rows[i])).tolist()) for i in top):
         shared.append("same studio")
     terms: list[tuple[float, str]] = []
     for block in ("genre", "tag"):
         csr = index.content[block]
-        theirs = np.unique(np.concatenate([csr.row(int(feats.rows[i])) for i in top]))
-        for c in np.intersect1d(theirs, cols[block]):
-            terms.append((float(feats.taste[block][c]), index.vocab_names[block][int(c)]))
+        both = {c for i in top for c in csr.row(int(feats.rows[i])).tolist()}
+        taste, vocab = feats.taste[block], index.vocab_names[block]
+        terms.extend((float(taste[c]), vocab[c]) for c in both.intersection(cols[block].tolist()))
     seen: set[str] = set()
     for _, term in sorted(terms, reverse=True):
         if term not in seen and len(seen) < MAX_SHARED:
