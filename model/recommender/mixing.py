@@ -76,6 +76,7 @@ class CatalogRanking:
         # Of those, the ones a list may let through only when they come after a listed title
         # (later entries, by the sequel rule; unaired titles): their utility is read then alone.
         self._closed = self._side & (index.has_prequel | index.upcoming)
+        self._closed_rows = np.flatnonzero(self._closed)
         self._open_content = RowDot(index.content_all, np.flatnonzero(self._side & ~self._closed))
 
     def named(self, query: RecommendationQuery) -> np.ndarray:
@@ -127,11 +128,13 @@ class CatalogRanking:
         if log_scores is None or after is None:
             u = new_utility(self.index, feats, self._theta_new, self._static)
         else:  # the corpus rows are the network's: their side-channel terms are not read
-            opened = np.flatnonzero(self._closed & after)
+            opened = self._closed_rows[after[self._closed_rows]]
             u = new_utility(
                 self.index, feats, self._theta_new, self._static, self._open_content, opened
             )
-            u[self._closed & ~after] = -np.inf
+            kept = u[opened]
+            u[self._closed_rows] = -np.inf
+            u[opened] = kept
         if log_scores is not None:
             inside = self.corpus_rows >= 0
             rows = self.corpus_rows[inside]
