@@ -7,12 +7,14 @@ at once over 3 processes: 460 acknowledged too late when the reads came first). 
 ``ACK_AFTER`` seconds: done by then, a refusal is still private; not done, the command defers
 first and finishes the reads after. While more than ``BUSY`` interactions of this process wait
 on their first reads, a new one defers at once: in a burst even the timer fires late (the loop
-is busy), so only deferring before any read keeps every interaction inside the 3 s.
+is busy), so only deferring before any read keeps every interaction inside the 3 s. Once
+acknowledged, at most ``WORKING`` interactions of the process do their work at a time.
 """
 
 from __future__ import annotations
 
 import asyncio
+import weakref
 from collections.abc import Awaitable
 from typing import TypeVar
 
@@ -23,7 +25,36 @@ ACK_AFTER = 0.25
 """Seconds the first reads may take before the interaction is deferred anyway."""
 BUSY = 4
 """Interactions waiting on their first reads beyond which a new one defers before reading."""
+WORKING = 8
+"""Acknowledged interactions of this process that do their work at once; the others wait their
+turn (first come, first served) after their acknowledgement."""
 _waiting = 0  # this process's interactions in their first ACK_AFTER seconds of reads
+# One gate per event loop (a semaphore belongs to the loop it first waits on; tests run many).
+_working: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
+    weakref.WeakKeyDictionary()
+)
+_holders: weakref.WeakSet[asyncio.Task[object]] = weakref.WeakSet()  # tasks holding a slot
+
+
+async def take_turn() -> None:
+    """Hold one of the ``WORKING`` slots until the current interaction's task ends.
+
+    Why: in a burst (500 members at once) every acknowledged command otherwise runs its reads,
+    rendering and replies interleaved with all the others, so the event loop's ready queue
+    holds hundreds of callbacks and a heartbeat or a new interaction waits behind all of them
+    (loop lag); done in turns the same work finishes in the same time, in order."""
+    task = asyncio.current_task()
+    if task is None or task in _holders:
+        return
+    gate = _working.setdefault(asyncio.get_running_loop(), asyncio.Semaphore(WORKING))
+    await gate.acquire()
+    _holders.add(task)
+
+    def release(done: asyncio.Task[object]) -> None:
+        _holders.discard(done)
+        gate.release()
+
+    task.add_done_callback(release)
 
 
 async def deferred_after(
@@ -54,4 +85,5 @@ async def deferred_after(
             task.cancel()
     if not interaction.response.is_done():
         await interaction.response.defer(ephemeral=ephemeral, thinking=True)
+    await take_turn()
     return result

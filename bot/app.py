@@ -122,6 +122,7 @@ async def open_services(settings: Settings, *, migrate: bool = True) -> AsyncIte
         catalog,
         cache_size=settings.recommend_cache_size,
         prefetch=settings.recommend_prefetch,
+        mal=mal,
     )
     # A model that failed to load is not retried until its files change.
     watcher = ModelWatcher(settings.model_path, pool, catalog, loaded=loaded_from)

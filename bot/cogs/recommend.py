@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import dataclasses
 import logging
 from typing import Literal
 
@@ -20,11 +18,9 @@ from bot.services.accounts import AccountView
 from bot.services.catalog import AnimeInfo
 from bot.services.errors import NoModel, NotInServer, TitleNotFound
 from bot.services.guilds import GuildConfig
-from bot.services.recommendations import Recommendations
 from bot.views import RecommendationPager, ShareToggle
 
 log = logging.getLogger(__name__)
-COVER_FETCH_SECONDS = 2.5
 Media = Literal["tv", "movie", "ova", "ona", "special", "any"]
 Franchise = Literal["any", "new", "continue"]
 
@@ -32,7 +28,6 @@ Franchise = Literal["any", "new", "continue"]
 class RecommendCog(commands.Cog):
     def __init__(self, services: Services) -> None:
         self.services = services
-        self._covers: dict[int, asyncio.Future[int]] = {}  # cover fetches in flight, by title
 
     # --- helpers ------------------------------------------------------------------------------
 
@@ -59,26 +54,6 @@ class RecommendCog(commands.Cog):
         if anime is None:
             raise TitleNotFound(title)
         return anime
-
-    async def _with_cover(self, result: Recommendations) -> Recommendations:
-        """Fetch the first title's details (cover art) from MAL if the catalog lacks them;
-        best effort, bounded in time."""
-        mal, catalog = self.services.mal, self.services.catalog
-        if not result.items or mal is None or result.items[0].anime.details:
-            return result
-        first = result.items[0].anime.anime_id
-        # Concurrent calls that open on the same title wait for one MAL request, not one each.
-        fetch = self._covers.get(first)
-        if fetch is None:
-            fetch = asyncio.ensure_future(catalog.fill_details(mal, limit=1, first=[first]))
-            self._covers[first] = fetch
-            fetch.add_done_callback(lambda _: self._covers.pop(first, None))
-        try:
-            await asyncio.wait_for(asyncio.shield(fetch), COVER_FETCH_SECONDS)
-        except TimeoutError:
-            return result
-        items = (dataclasses.replace(result.items[0], anime=catalog.get(first)), *result.items[1:])
-        return dataclasses.replace(result, items=items)
 
     async def title_choices(
         self, current: str, *, allow_nsfw: bool = False
@@ -133,7 +108,7 @@ class RecommendCog(commands.Cog):
             allow_nsfw=config.allow_nsfw,
             franchise=franchise,
         )
-        result = await self._with_cover(result)
+        result = await services.recommendations.with_cover(result)
         per_page = count or config.default_count
         if target.id == interaction.user.id and result.items:
             # Your own list: the feedback menus (Not interested / Already seen / liked it).

@@ -5,8 +5,9 @@ Pure data in and out (no discord): the cogs render these results with :mod:`bot.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Final
 
 from bot.services.accounts import AccountService, AccountView
@@ -19,6 +20,7 @@ from bot.services.reccache import AnswerCache, Prefetcher, answer_key
 from model.recommender.query import RecommendationQuery
 
 if TYPE_CHECKING:
+    from common.mal import MalClient
     from model import ProfileEntry
     from model.results import Recommendation
 
@@ -30,6 +32,8 @@ MEDIA_CHOICES: Final[dict[str, frozenset[str] | None]] = {
     "ona": frozenset({"ona"}),
     "special": frozenset({"special", "tv_special"}),
 }
+COVER_FETCH_SECONDS = 2.5
+"""How long a reply waits for its first title's cover art from MAL."""
 RESULT_POOL = 50
 """Titles computed per /recommend (pages are cut from these), fixed so that concurrent calls
 share one micro-batch whatever their page size."""
@@ -115,10 +119,13 @@ class RecommendationService:
         *,
         cache_size: int = 1000,
         prefetch: bool = True,
+        mal: MalClient | None = None,
     ) -> None:
         self.pool = pool
         self.accounts = accounts
         self.catalog = catalog
+        self.mal = mal  # for cover art
+        self._covers: dict[int, asyncio.Future[int]] = {}  # cover fetches in flight, by title
         self.answers = AnswerCache(cache_size)
         self.prefetch = prefetch and cache_size > 0
         self.prefetcher = Prefetcher(self._warm, lambda: pool.queued == 0 and pool.running == 0)
@@ -223,6 +230,26 @@ class RecommendationService:
             self.answers.put(member, key, found)
         return found
 
+    async def with_cover(self, result: Recommendations) -> Recommendations:
+        """Fetch the first title's details (cover art) from MAL if the catalog lacks them;
+        best effort, bounded in time."""
+        mal, catalog = self.mal, self.catalog
+        if not result.items or mal is None or result.items[0].anime.details:
+            return result
+        first = result.items[0].anime.anime_id
+        # Concurrent calls that open on the same title wait for one MAL request, not one each.
+        fetch = self._covers.get(first)
+        if fetch is None:
+            fetch = asyncio.ensure_future(catalog.fill_details(mal, limit=1, first=[first]))
+            self._covers[first] = fetch
+            fetch.add_done_callback(lambda _: self._covers.pop(first, None))
+        try:
+            await asyncio.wait_for(asyncio.shield(fetch), COVER_FETCH_SECONDS)
+        except TimeoutError:
+            return result
+        items = (replace(result.items[0], anime=catalog.get(first)), *result.items[1:])
+        return replace(result, items=items)
+
     def warm_up(self, discord_user_id: int, *, allow_nsfw: bool) -> None:
         """Compute the member's default ``/recommend`` in the background, when the model is
         idle (after ``/link``: what members usually ask next); optional work, never awaited."""
@@ -243,7 +270,8 @@ class RecommendationService:
         account = await self.accounts.get(discord_user_id)
         if account is None:
             return False  # unlinked since
-        await self.recommend(account, allow_nsfw=allow_nsfw)
+        # The cover too: the answer's first title is what the member's reply will show.
+        await self.with_cover(await self.recommend(account, allow_nsfw=allow_nsfw))
         return True
 
     async def not_interested(self, discord_user_ids: Iterable[int]) -> frozenset[int]:
