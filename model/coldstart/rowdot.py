@@ -17,19 +17,31 @@ from __future__ import annotations
 
 import numpy as np
 
-from model.coldstart.index import Csr
+from model.coldstart.index import Csr, spans
+
+LONG = 48
+"""Rows with more entries than this are summed row by row, as :meth:`Csr.dot` does: the few
+longest rows would otherwise cost a vector operation per entry position for a handful of rows."""
 
 
 class RowDot:
     """``csr.dot(vector)[rows]`` with one vector operation per entry position (read-only)."""
 
-    def __init__(self, csr: Csr, rows: np.ndarray) -> None:
+    def __init__(self, csr: Csr, rows: np.ndarray, long: int = LONG) -> None:
         self.rows = np.asarray(rows, dtype=np.int64)
         lengths = csr.indptr[self.rows + 1] - csr.indptr[self.rows]
-        self._order = np.argsort(-lengths, kind="stable")
-        ranked = lengths[self._order]
+        order = np.argsort(-lengths, kind="stable")
+        ranked = lengths[order]
+        n_long = int(np.count_nonzero(ranked > long))
+        # The long rows: their entries one after the other, a sum per row (reduceat).
+        self._long = order[:n_long]
+        at_long = spans(csr.indptr, self.rows[self._long])
+        self._long_indices, self._long_data = csr.indices[at_long], csr.data[at_long]
+        self._long_starts = np.cumsum(ranked[:n_long]) - ranked[:n_long]
+        # The others: rows with a k-th entry, for every k, are a prefix of them ranked longest
+        # first; their k-th entries are stored together.
+        self._order, ranked = order[n_long:], ranked[n_long:]
         longest = int(ranked[0]) if len(ranked) else 0
-        # Rows with a k-th entry, for every k: a prefix of the rows ranked longest first.
         self._counts = np.searchsorted(-ranked, -np.arange(longest), "left").tolist()
         starts = csr.indptr[self.rows[self._order]]
         at = np.concatenate(
@@ -41,16 +53,21 @@ class RowDot:
     @property
     def nbytes(self) -> int:
         """Bytes held next to the matrix itself."""
-        return int(self._indices.nbytes + self._data.nbytes + self._order.nbytes)
+        arrays = (self._indices, self._data, self._order, self._long_indices, self._long_data)
+        return int(sum(a.nbytes for a in arrays))
 
     def dot(self, vector: np.ndarray) -> np.ndarray:
         """(len(rows),) = (csr @ vector)[rows], bit for bit as :meth:`Csr.dot` gives it."""
-        products = (self._data * vector.astype(np.float32)[self._indices]).astype(np.float64)
-        total = np.zeros(len(self.rows), dtype=np.float64)
+        v32 = vector.astype(np.float32)
+        products = self._data * v32[self._indices]  # float32, added to float64 sums
+        total = np.zeros(len(self._order), dtype=np.float64)
         start = 0
         for count in self._counts:
             total[:count] += products[start : start + count]
             start += count
         out = np.empty(len(self.rows), dtype=np.float64)
         out[self._order] = total
+        if len(self._long):
+            long_products = self._long_data * v32[self._long_indices]
+            out[self._long] = np.add.reduceat(long_products, self._long_starts, dtype=np.float64)
         return out
