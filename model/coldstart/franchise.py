@@ -44,15 +44,20 @@ def after_listed(index: TitleIndex, listed: np.ndarray) -> np.ndarray:
 
 
 def allowed(
-    index: TitleIndex, listed: np.ndarray, mode: str, *, sequels: bool = False
+    index: TitleIndex,
+    listed: np.ndarray,
+    mode: str,
+    *,
+    sequels: bool = False,
+    after: np.ndarray | None = None,
 ) -> np.ndarray:
     """(n,) bool: the titles ``mode`` and the sequel rule let through (the list's own titles
-    are the caller's to remove)."""
+    are the caller's to remove); ``after``: :func:`after_listed` of ``listed``, if known."""
     if mode not in MODES:
         raise ValueError(f"franchise must be one of {MODES}, got {mode!r}")
     ok = np.ones(index.n, dtype=bool)
     if not sequels:
-        ok &= ~index.has_prequel | after_listed(index, listed)
+        ok &= ~index.has_prequel | (after if after is not None else after_listed(index, listed))
     if mode == "any":
         return ok
     groups = np.zeros(index.n, dtype=bool)

@@ -149,10 +149,12 @@ class CatalogRanking:
         query: RecommendationQuery,
         corpus_mask: np.ndarray | None,
         known: bool = True,
+        after: np.ndarray | None = None,
     ) -> np.ndarray:
         """(n,) bool: catalog rows ``query`` may return (``corpus_mask``: the network's own
         candidate filter over corpus positions; ``known``: whether the network ranks its
-        corpus titles, else the side channel ranks every title).
+        corpus titles, else the side channel ranks every title; ``after``:
+        :func:`after_listed` of the list, if the caller has it).
 
         A title the side channel ranks that has not aired yet is left out unless it follows a
         title on the list (the announced next season of a show watched): nothing is known of
@@ -167,9 +169,13 @@ class CatalogRanking:
         if corpus_mask is not None:
             inside = self.corpus_rows >= 0
             mask[self.corpus_rows[inside]] &= corpus_mask[inside]
-        rules = allowed(index, feats.listed, query.franchise, sequels=not query.franchise_rules)
+        if after is None:
+            after = after_listed(index, feats.listed)
+        rules = allowed(
+            index, feats.listed, query.franchise, sequels=not query.franchise_rules, after=after
+        )
         side = self._side if known else np.ones(index.n, dtype=bool)
-        mask &= ~(side & index.upcoming & ~after_listed(index, feats.listed))
+        mask &= ~(side & index.upcoming & ~after)
         out: np.ndarray = mask & rules
         return out
 
@@ -192,7 +198,7 @@ class CatalogRanking:
         chosen: list[Slot] = slots(
             self.index,
             u,
-            self.candidates(feats, entries, query, corpus_mask, known),
+            self.candidates(feats, entries, query, corpus_mask, known, after),
             query.k,
             grouped=query.franchise_rules,
             after=after,
