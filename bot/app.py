@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING
@@ -23,7 +24,8 @@ from bot.client import DEFAULT_GATEWAY, AnirecBot
 from bot.context import Services
 from bot.db.engine import create_engine, session_factory
 from bot.db.migrate import upgrade
-from bot.metrics import Metrics, running_metrics
+from bot.gcpauses import collect_when_idle, freeze_long_lived
+from bot.metrics import Metrics, answering, running_metrics
 from bot.services.accounts import AccountService
 from bot.services.catalog import CatalogService, load_shipped
 from bot.services.cooldowns import SharedCooldowns
@@ -126,6 +128,7 @@ async def open_services(settings: Settings, *, migrate: bool = True) -> AsyncIte
     )
     # A model that failed to load is not retried until its files change.
     watcher = ModelWatcher(settings.model_path, pool, catalog, loaded=loaded_from)
+    collector: asyncio.Task[None] | None = None
     try:
         if shared:
             await guilds.listen(settings.database_url)
@@ -135,6 +138,8 @@ async def open_services(settings: Settings, *, migrate: bool = True) -> AsyncIte
         # The pool holds the model; this frame lives as long as the bot and must not keep a
         # model alive after a live swap replaced it.
         del recommender
+        gc.collect()
+        freeze_long_lived()  # the catalog and the model's indexes: out of every collection
         metrics = Metrics(
             {
                 "pool_queued": lambda: pool.queued,
@@ -145,6 +150,10 @@ async def open_services(settings: Settings, *, migrate: bool = True) -> AsyncIte
                 "answer_cache_misses": lambda: recommendations.answers.misses,
                 "mal_wait_s": lambda: round(mal.limiter.delay, 2),
             }
+        )
+        collector = asyncio.create_task(
+            collect_when_idle(lambda: pool.queued == pool.running == 0 and not answering()),
+            name="gc-when-idle",
         )
         async with running_metrics(
             metrics, interval=settings.metrics_interval_seconds, port=settings.metrics_port
@@ -169,6 +178,9 @@ async def open_services(settings: Settings, *, migrate: bool = True) -> AsyncIte
                 shared_cooldowns=SharedCooldowns(sessions) if shared else None,
             )
     finally:
+        if collector is not None:
+            collector.cancel()
+            await asyncio.gather(collector, return_exceptions=True)
         await guilds.close()
         await recommendations.prefetcher.close()
         await pool.close()

@@ -3,10 +3,10 @@
 
 Event-loop lag is sampled the usual way (a timer that should fire every ``LAG_EVERY`` seconds;
 how late it fires is time the loop spent on something else, GIL waits included). The line
-also carries the recommender pool's queue, the interactions being answered, how long the next
-MAL request would wait for the rate limit, and the process's memory from
-``/proc/self/smaps_rollup`` (RSS, and PSS: the memory-mapped model's pages shared between
-processes count once across them).
+also carries the garbage collector's pauses (:mod:`bot.gcpauses`), the recommender pool's
+queue, the interactions being answered, how long the next MAL request would wait for the rate
+limit, and the process's memory from ``/proc/self/smaps_rollup`` (RSS, and PSS: the
+memory-mapped model's pages shared between processes count once across them).
 """
 
 from __future__ import annotations
@@ -22,6 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from aiohttp import web
+
+from bot.gcpauses import GcPauses
 
 log = logging.getLogger(__name__)
 LAG_EVERY = 0.02
@@ -53,6 +55,15 @@ def memory_kib(pid: int | str = "self") -> dict[str, int]:
     return found
 
 
+def _answers_interaction(task: asyncio.Task[object]) -> bool:
+    return task.get_name().startswith(INTERACTION_TASKS)
+
+
+def answering() -> bool:
+    """Whether this event loop runs a slash command or a component callback now."""
+    return any(_answers_interaction(t) for t in asyncio.all_tasks())
+
+
 class LoopLag:
     """Samples of how late a periodic timer fires on this event loop."""
 
@@ -78,6 +89,7 @@ class Metrics:
 
     def __init__(self, probes: dict[str, Callable[[], float | int]] | None = None) -> None:
         self.lag = LoopLag()
+        self.gc = GcPauses()
         self.probes = dict(probes or {})
         self.started = time.monotonic()
 
@@ -91,15 +103,14 @@ class Metrics:
             "loop_lag_p99_ms": round(1000 * percentile(lags, 0.99), 1),
             "loop_lag_max_ms": round(1000 * max(lags, default=0.0), 1),
             "lag_samples": len(lags),
-            "interactions_in_flight": sum(
-                1 for t in tasks if t.get_name().startswith(INTERACTION_TASKS)
-            ),
+            "interactions_in_flight": sum(1 for t in tasks if _answers_interaction(t)),
         }
         for name, probe in self.probes.items():
             try:
                 values[name] = probe()
             except Exception:  # a reading must never take the line down
                 values[name] = None
+        values.update(self.gc.summary(window))
         memory = memory_kib()
         if memory:
             values["rss_mib"] = round(memory.get("Rss", 0) / 1024, 1)
@@ -132,6 +143,7 @@ async def running_metrics(
     """Sample loop lag, log a line every ``interval`` seconds (0: no line) and serve
     ``/metrics`` on 127.0.0.1:``port`` (None or 0: no endpoint), until exit."""
     tasks = [asyncio.create_task(metrics.lag.run(), name="metrics-loop-lag")]
+    metrics.gc.install()
     if interval > 0:
         tasks.append(asyncio.create_task(metrics.log_every(interval), name="metrics-log"))
     runner: web.AppRunner | None = None
@@ -145,6 +157,7 @@ async def running_metrics(
     try:
         yield metrics
     finally:
+        metrics.gc.uninstall()
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)

@@ -26,6 +26,7 @@ from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from bot.gcpauses import freeze_long_lived
 from bot.services.errors import NoModel
 from model.recommender.query import RecommendationQuery
 
@@ -145,6 +146,7 @@ class RecommenderPool:
                 # while the Recommender still held a cycle through its CandidateFilter).
                 self.released += 1
                 log.info("model swap: the replaced model is released")
+                freeze_long_lived()  # the new model's catalog lives as long
                 return
             started = time.perf_counter()
             gc.collect()
@@ -154,6 +156,7 @@ class RecommenderPool:
                     "model swap: the replaced model is released (gc in %.0f ms)",
                     (time.perf_counter() - started) * 1000,
                 )
+                freeze_long_lived()
                 return
             if loop is None or attempt >= COLLECT_ATTEMPTS:
                 log.warning("model swap: the replaced model is still referenced; not freed yet")

@@ -86,13 +86,14 @@ def report(numbers: dict[str, Any], database: str, note: str) -> str:
         raw["answer"].row("answered (reply complete)"),
         raw["link"].row("/link (setup), reply"),
         f"\n{'process':<8}{'lag p50':>9}{'lag p99':>9}{'lag max':>9}{'RSS MiB':>9}"
-        f"{'PSS MiB':>9}{'shared':>9}{'maps/file':>10}{'CPU s':>8}",
+        f"{'PSS MiB':>9}{'shared':>9}{'maps/file':>10}{'CPU s':>8}{'GC ms':>8}{'GC max':>8}",
     ]
     for p in numbers["per_process"]:
         lines.append(
             f"{p['index']:<8}{p['loop_lag_p50_ms']:>9.1f}{p['loop_lag_p99_ms']:>9.1f}"
             f"{p['loop_lag_max_ms']:>9.1f}{p['rss_mib']:>9.1f}{p['pss_mib']:>9.1f}"
             f"{p['shared_mib']:>9.1f}{p['model_maps_per_file_max']:>10}{p['cpu_s']:>8.2f}"
+            f"{p['gc_pause_total_ms'] or 0:>8.1f}{p['gc_pause_max_ms'] or 0:>8.1f}"
         )
     lines.append(
         f"CPU during the burst: bots {numbers['cpu_s_bots']:.2f} s "
