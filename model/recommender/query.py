@@ -53,7 +53,10 @@ class RecommendationQuery:
         object.__setattr__(self, "k", int(k))
         object.__setattr__(self, "media", frozenset(media) if media is not None else None)
         object.__setattr__(self, "include_planned", bool(include_planned))
-        object.__setattr__(self, "exclude", frozenset(int(a) for a in exclude))
+        # A frozenset is kept as given: the bot passes the same set of thousands of NSFW ids
+        # on every call, and copying it (and hashing the copy again) showed in its profile.
+        kept = exclude if type(exclude) is frozenset else frozenset(int(a) for a in exclude)
+        object.__setattr__(self, "exclude", kept)
         object.__setattr__(self, "explain", bool(explain))
         object.__setattr__(self, "franchise", franchise)
         object.__setattr__(self, "allow_nsfw", bool(allow_nsfw))
