@@ -25,7 +25,7 @@ ACK_AFTER = 0.25
 """Seconds the first reads may take before the interaction is deferred anyway."""
 BUSY = 4
 """Interactions waiting on their first reads beyond which a new one defers before reading."""
-WORKING = 8
+WORKING = 4
 """Acknowledged interactions of this process that do their work at once; the others wait their
 turn (first come, first served) after their acknowledgement."""
 _waiting = 0  # this process's interactions in their first ACK_AFTER seconds of reads

@@ -58,6 +58,9 @@ class GcPauses:
 
     def __init__(self, keep: int = KEEP) -> None:
         self.pauses: deque[tuple[float, int, float]] = deque(maxlen=keep)
+        # The callback only appends here: a collection can start inside any allocation,
+        # also while summary() walks ``pauses`` (a deque must not change under iteration).
+        self._fresh: list[tuple[float, int, float]] = []
         self._started = 0.0
         self._installed = False
 
@@ -67,7 +70,7 @@ class GcPauses:
             self._started = now
         elif self._started:
             generation = int(info.get("generation", 0))
-            self.pauses.append((time.monotonic(), generation, now - self._started))
+            self._fresh.append((time.monotonic(), generation, now - self._started))
 
     def install(self) -> None:
         if not self._installed:
@@ -82,6 +85,8 @@ class GcPauses:
     def summary(self, window: float) -> dict[str, float | int]:
         """Over the last ``window`` seconds: collections, total and longest pause (ms), and
         the full collections among them."""
+        fresh, self._fresh = self._fresh, []
+        self.pauses.extend(fresh)
         since = time.monotonic() - window
         recent = [(gen, s) for at, gen, s in self.pauses if at >= since]
         return {

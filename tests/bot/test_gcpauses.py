@@ -57,3 +57,19 @@ async def test_full_collections_wait_for_a_quiet_moment() -> None:
         pauses.uninstall()
         gc.unfreeze()
         gc.enable()
+
+
+def test_a_summary_survives_collections_that_start_inside_it() -> None:
+    """A collection can start in any allocation, also in the middle of a summary (it once
+    failed /metrics with "deque mutated during iteration")."""
+    pauses = GcPauses()
+    pauses.install()
+    before = gc.get_threshold()
+    gc.set_threshold(1)  # a young collection at nearly every allocation
+    try:
+        for _ in range(200):
+            summary = pauses.summary(60.0)
+        assert summary["gc_collections"] > 0
+    finally:
+        gc.set_threshold(*before)
+        pauses.uninstall()
