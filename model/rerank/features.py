@@ -17,31 +17,20 @@ from __future__ import annotations
 import numpy as np
 
 from model.coldstart.index import spans
-from model.rerank.tables import BLOCKS, Tables
+from model.rerank.tables import BLOCKS, FEATURES, Tables
 
-FEATURES = (
-    "logit",
-    "log_rank",
-    "network",
-    "rating",
-    "popularity",
-    "mean",
-    "related",
-    "follows",
-    "follows_liked",
-    "franchise",
-    "genre",
-    "tag",
-    "studio",
-    "type",
-    "era",
-    "no_year",
-    "logit_x_size",
-    "popularity_x_size",
-    "graft_max",
-    "graft_liked",
-)
+__all__ = ["COLUMN", "ERA_CAP", "FEATURES", "candidates", "profile_features", "rerank_logits"]
+
 COLUMN = {name: i for i, name in enumerate(FEATURES)}
+_LOGIT, _LOG_RANK, _NETWORK, _RATING = (
+    COLUMN[k] for k in ("logit", "log_rank", "network", "rating")
+)
+_POPULARITY, _RELATED, _FOLLOWS = COLUMN["popularity"], COLUMN["related"], COLUMN["follows"]
+_FOLLOWS_LIKED, _FRANCHISE = COLUMN["follows_liked"], COLUMN["franchise"]
+_TYPE, _ERA = COLUMN["type"], COLUMN["era"]
+_CONTENT = slice(COLUMN[BLOCKS[0]], COLUMN[BLOCKS[-1]] + 1)  # the blocks' columns, in order
+_LOGIT_X_SIZE, _POPULARITY_X_SIZE = COLUMN["logit_x_size"], COLUMN["popularity_x_size"]
+_GRAFT_MAX, _GRAFT_LIKED = COLUMN["graft_max"], COLUMN["graft_liked"]
 ERA_CAP = 3.0  # decades beyond which the distance stops counting
 
 
@@ -62,12 +51,12 @@ def _content(
 ) -> np.ndarray:
     """(C, blocks): the cosine of each candidate's content with the list's taste vector (the
     liking-weighted sum of the listed titles' content), per block, in the embedding space."""
-    embedding, block = tables.content_all
+    embedding, block = tables.content_wide
     taste = weights @ embedding[listed]
     norms = np.sqrt(np.bincount(block, taste * taste, minlength=len(BLOCKS)))
     taste = taste / np.where(norms > 0, norms, 1.0)[block]
     by_block = np.zeros((len(block), len(BLOCKS)))
-    by_block[np.arange(len(block)), block] = taste
+    by_block[tables.content_slots] = taste
     out: np.ndarray = embedding[cand] @ by_block
     return out
 
@@ -85,54 +74,52 @@ def profile_features(
     """(C, len(FEATURES)) for one list (its input ``indices`` and hybrid ``values``) and its
     candidates ``cand`` with their logits, graft part of the logits, predicted ratings and
     the graft's (len(indices), C) rows ``neighbours`` (None: no graft)."""
-    n = tables.n_items
     indices = np.asarray(indices, np.int64)
     values = np.asarray(values, np.float64)
     weights = np.maximum(values + 1.0, 0.0)
     c = len(cand)
-    out = np.zeros((c, len(FEATURES)))
-    col = COLUMN.__getitem__
+    # The per-title columns (popularity, mean, no_year) in one gather; the rest start at zero.
+    out: np.ndarray = tables.title_features[cand]
     size = np.log1p(len(indices)) / 5.0
-    out[:, col("logit")] = logits
-    out[:, col("log_rank")] = np.log1p(np.arange(c))
-    out[:, col("network")] = np.asarray(logits, np.float64) - graft
-    out[:, col("rating")] = ratings
-    out[:, col("popularity")] = tables.popularity[cand]
-    out[:, col("mean")] = tables.mean[cand]
-    links = spans(tables.rel_indptr, indices)
-    source = np.repeat(values, tables.rel_indptr[indices + 1] - tables.rel_indptr[indices])
+    out[:, _LOGIT] = logits
+    out[:, _LOG_RANK] = np.log1p(np.arange(c))
+    out[:, _NETWORK] = np.asarray(logits, np.float64) - graft
+    out[:, _RATING] = ratings
+    indptr = tables.rel_indptr
+    links = spans(indptr, indices)
+    source = np.repeat(values, indptr[indices + 1] - indptr[indices])
     other = tables.rel_other[links]
-    out[:, col("related")] = np.log1p(np.bincount(other, minlength=n)[cand])
+    out[:, _RELATED] = np.log1p(np.bincount(other, minlength=tables.n_items)[cand])
     follows = tables.rel_follows[links]
-    best = np.full(n, -np.inf)
+    best = np.full(tables.n_items, -np.inf)
     np.maximum.at(best, other[follows], source[follows])
-    out[:, col("follows")] = np.isfinite(best[cand])
-    out[:, col("follows_liked")] = np.where(np.isfinite(best[cand]), best[cand], 0.0)
-    groups, counts = np.unique(tables.franchise[indices], return_counts=True)
-    in_group = np.zeros(len(cand))
-    found = np.searchsorted(groups, tables.franchise[cand])
-    hit = found < len(groups)  # an empty list has no groups: nothing to index
-    hit[hit] = groups[found[hit]] == tables.franchise[cand][hit]
-    in_group[hit] = counts[found[hit]]
-    out[:, col("franchise")] = np.log1p(in_group)
-    sims = _content(tables, weights, indices, cand)
-    for b, block in enumerate(BLOCKS):
-        out[:, col(block)] = sims[:, b]
+    best = best[cand]
+    followed = np.isfinite(best)
+    out[:, _FOLLOWS] = followed
+    out[:, _FOLLOWS_LIKED] = np.where(followed, best, 0.0)
+    # Franchise groups renumbered densely at load: a count per group, read at the candidates.
+    group = tables.franchise_dense
+    in_group = np.bincount(group[indices], minlength=tables.n_franchises)[group[cand]]
+    out[:, _FRANCHISE] = np.log1p(in_group.astype(np.float64))
+    out[:, _CONTENT] = _content(tables, weights, indices, cand)
     total = weights.sum()
     if total > 0:
-        share = np.bincount(tables.media[indices], weights, minlength=int(tables.media.max()) + 1)
-        out[:, col("type")] = share[tables.media[cand]] / total
-        dated = tables.year[indices] > 0
-        if weights[dated].sum() > 0:
-            center = np.average(tables.year[indices][dated], weights=weights[dated])
-            era = np.minimum(np.abs(tables.year[cand] - center) / 10.0, ERA_CAP)
-            out[:, col("era")] = np.where(tables.year[cand] > 0, era, 0.0)
-    out[:, col("no_year")] = tables.year[cand] <= 0
-    out[:, col("logit_x_size")] = out[:, col("logit")] * size
-    out[:, col("popularity_x_size")] = out[:, col("popularity")] * size
+        share = np.bincount(tables.media[indices], weights, minlength=tables.n_media)
+        out[:, _TYPE] = share[tables.media[cand]] / total
+        year = tables.year[indices]
+        dated = year > 0
+        w = weights[dated]
+        scale = w.sum()
+        if scale > 0:
+            center = np.multiply(year[dated], w).sum() / scale  # np.average's operations
+            year_cand = tables.year[cand]
+            era = np.minimum(np.abs(year_cand - center) / 10.0, ERA_CAP)
+            out[:, _ERA] = np.where(year_cand > 0, era, 0.0)
+    out[:, _LOGIT_X_SIZE] = out[:, _LOGIT] * size
+    out[:, _POPULARITY_X_SIZE] = out[:, _POPULARITY] * size
     if neighbours is not None and len(indices):
-        out[:, col("graft_max")] = neighbours.max(axis=0)
-        out[:, col("graft_liked")] = values @ neighbours
+        out[:, _GRAFT_MAX] = neighbours.max(axis=0)
+        out[:, _GRAFT_LIKED] = values @ neighbours
     return out
 
 

@@ -29,6 +29,26 @@ from model.npyio import load_npz
 
 RERANK_FILE = "rerank.npz"
 BLOCKS = ("genre", "tag", "studio")
+FEATURES = (
+    "logit",
+    "log_rank",
+    "network",
+    "rating",
+    "popularity",
+    "mean",
+    "related",
+    "follows",
+    "follows_liked",
+    "franchise",
+    *BLOCKS,
+    "type",
+    "era",
+    "no_year",
+    "logit_x_size",
+    "popularity_x_size",
+    "graft_max",
+    "graft_liked",
+)  # the second stage's features (model.rerank.features), in the scorer's order
 
 
 class RerankError(ValueError):
@@ -58,12 +78,47 @@ class Tables:
     def n_items(self) -> int:
         return len(self.popularity)
 
+    # Per-artifact constants built once on first use, so a serving call gathers them at its
+    # candidates instead of recomputing or casting them.
+
     @cached_property
-    def content_all(self) -> tuple[np.ndarray, np.ndarray]:
-        """The blocks' embeddings side by side (N, D), and each column's block number."""
+    def content_wide(self) -> tuple[np.ndarray, np.ndarray]:
+        """The blocks' embeddings side by side (N, D) as float64 (the dtype their products
+        with the list's float64 weights are computed in), and each column's block number."""
         blocks = [np.asarray(self.content[b], np.float32) for b in BLOCKS]
         block = np.repeat(np.arange(len(blocks)), [e.shape[1] for e in blocks])
-        return np.ascontiguousarray(np.concatenate(blocks, axis=1)), block
+        wide = np.concatenate(blocks, axis=1).astype(np.float64)
+        return np.ascontiguousarray(wide), block
+
+    @cached_property
+    def content_slots(self) -> tuple[np.ndarray, np.ndarray]:
+        """(rows, columns) of the embedding columns' places in a (D, blocks) block matrix."""
+        block = self.content_wide[1]
+        return np.arange(len(block)), block
+
+    @cached_property
+    def title_features(self) -> np.ndarray:
+        """(N, len(FEATURES)) float64: the features that depend on the title alone (popularity,
+        mean score, no year), zero elsewhere."""
+        out = np.zeros((self.n_items, len(FEATURES)))
+        out[:, FEATURES.index("popularity")] = self.popularity
+        out[:, FEATURES.index("mean")] = self.mean
+        out[:, FEATURES.index("no_year")] = self.year <= 0
+        return out
+
+    @cached_property
+    def franchise_dense(self) -> np.ndarray:
+        """(N,) the franchise groups renumbered 0..n_franchises-1 (same groups)."""
+        dense: np.ndarray = np.unique(self.franchise, return_inverse=True)[1].reshape(-1)
+        return dense
+
+    @cached_property
+    def n_franchises(self) -> int:
+        return int(self.franchise_dense.max()) + 1 if self.n_items else 0
+
+    @cached_property
+    def n_media(self) -> int:
+        return int(self.media.max()) + 1 if self.n_items else 0
 
     def uses(self, name: str) -> bool:
         """Whether the scorer reads feature ``name`` (a feature fitted out has a zero row)."""
