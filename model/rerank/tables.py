@@ -120,9 +120,15 @@ class Tables:
     def n_media(self) -> int:
         return int(self.media.max()) + 1 if self.n_items else 0
 
+    @cached_property
+    def used(self) -> frozenset[str]:
+        """The features the scorer reads (a feature fitted out has a zero row)."""
+        kernel = self.layers[0][0]
+        return frozenset(n for i, n in enumerate(self.feature_names) if np.any(kernel[i] != 0))
+
     def uses(self, name: str) -> bool:
-        """Whether the scorer reads feature ``name`` (a feature fitted out has a zero row)."""
-        return bool(np.any(self.layers[0][0][self.feature_names.index(name)] != 0))
+        """Whether the scorer reads feature ``name``."""
+        return name in self.used
 
     def delta(self, features: np.ndarray) -> np.ndarray:
         """(C,) the learned change of each candidate's logit, from raw (C, F) features."""

@@ -3,9 +3,13 @@ first-written ones bit for bit, on random corpora, lists and candidates."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+from pathlib import Path
+
 import numpy as np
 import pytest
 
+from model.rerank.apply import _neighbours
 from model.rerank.features import candidates, profile_features
 from model.rerank.tables import BLOCKS, FEATURES, Tables
 from tests.model.rerank_reference import reference_features
@@ -65,3 +69,26 @@ def test_features_equal_the_reference_bit_for_bit(seed: int) -> None:
     for values in (np.ones(3), np.full(3, -2.0)):
         args = (tables, undated, values, cand, np.ones(3), np.zeros(3), np.zeros(3), None)
         assert profile_features(*args).tobytes() == reference_features(*args).tobytes()
+
+
+def test_neighbours_read_from_a_memory_map_equal_the_fancy_index(tmp_path: Path) -> None:
+    rng = np.random.default_rng(5)
+    path = tmp_path / "g.npy"
+    np.save(path, rng.normal(size=(40, 40)).astype(np.float32))
+    weight = np.load(path, mmap_mode="r")  # as an artifact's weights are served
+    scale = np.float32(0.37)
+    listed, cand = np.asarray([3, 7, 8, 30]), np.asarray([39, 0, 12, 5, 6])
+    got = _neighbours(weight, scale, listed, cand)
+    expected = np.asarray(weight[np.ix_(listed, cand)]) * scale
+    assert type(got) is np.ndarray and got.dtype == np.float32
+    assert got.tobytes() == expected.tobytes()
+    assert _neighbours(weight, scale, listed[:0], cand).shape == (0, 5)
+
+
+def test_the_scorer_s_used_features_are_its_nonzero_rows() -> None:
+    tables = random_tables(np.random.default_rng(1), 20)
+    kernel = tables.layers[0][0].copy()
+    kernel[FEATURES.index("rating")] = 0.0
+    fitted_out = replace(tables, layers=((kernel, np.zeros(1)),))
+    assert not fitted_out.uses("rating") and fitted_out.uses("graft_max")
+    assert fitted_out.used == frozenset(FEATURES) - {"rating"}
