@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from model.coldstart.index import spans
 from model.rerank.tables import BLOCKS, FEATURES, Tables
 
 __all__ = ["COLUMN", "ERA_CAP", "FEATURES", "candidates", "profile_features", "rerank_logits"]
@@ -36,14 +35,28 @@ ERA_CAP = 3.0  # decades beyond which the distance stops counting
 
 def candidates(logits: np.ndarray, listed: np.ndarray, k: int) -> np.ndarray:
     """The ``k`` titles with the highest logits that are not on the list, best first."""
-    scores = np.array(logits, np.float32)  # a copy; float32 like the logits, half the bytes
-    scores[listed] = -np.inf
-    k = min(k, int(np.isfinite(scores).sum()))
+    # The negated logits in one new array (float32 like the logits, half the bytes): the same
+    # values the selection and the sort below always read (−scores), negated once.
+    negated = np.negative(np.asarray(logits, np.float32))
+    negated[listed] = np.inf
+    k = min(k, int(np.count_nonzero(np.isfinite(negated))))
     if k <= 0:
         return np.empty(0, np.int64)
-    top = np.sort(np.argpartition(-scores, k - 1)[:k])  # ties: the lower position first
-    out: np.ndarray = top[np.argsort(-scores[top], kind="stable")].astype(np.int64)
+    top = np.sort(np.argpartition(negated, k - 1)[:k])  # ties: the lower position first
+    out: np.ndarray = top[np.argsort(negated[top], kind="stable")].astype(np.int64)
     return out
+
+
+def _links(tables: Tables, indices: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The positions of the listed titles' relations (``model.coldstart.index.spans``, with
+    the per-title link counts kept from load) and each listed title's count."""
+    lengths = tables.rel_lengths[indices]
+    if len(indices) == 0:
+        return np.empty(0, np.int64), lengths
+    ends = np.cumsum(lengths)
+    offsets = np.repeat(tables.rel_indptr[indices] - (ends - lengths), lengths)
+    links: np.ndarray = np.arange(int(ends[-1]), dtype=np.int64) + offsets
+    return links, lengths
 
 
 def _content(
@@ -85,9 +98,8 @@ def profile_features(
     out[:, _LOG_RANK] = np.log1p(np.arange(c))
     out[:, _NETWORK] = np.asarray(logits, np.float64) - graft
     out[:, _RATING] = ratings
-    indptr = tables.rel_indptr
-    links = spans(indptr, indices)
-    source = np.repeat(values, indptr[indices + 1] - indptr[indices])
+    links, lengths = _links(tables, indices)
+    source = np.repeat(values, lengths)
     other = tables.rel_other[links]
     out[:, _RELATED] = np.log1p(np.bincount(other, minlength=tables.n_items)[cand])
     follows = tables.rel_follows[links]
@@ -140,7 +152,7 @@ def rerank_logits(
     if len(cand) == 0:
         return out
     base = out[cand].astype(np.float64)
-    g = base if graft is None else np.asarray(graft, np.float64)[cand]
+    g = base if graft is None else np.asarray(graft)[cand].astype(np.float64)
     r = np.zeros(len(cand)) if ratings_at is None else np.asarray(ratings_at, np.float64)
     x = profile_features(tables, indices, values, cand, base, g, r, neighbours)
     delta = tables.delta(x)

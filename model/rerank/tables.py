@@ -117,6 +117,12 @@ class Tables:
         return int(self.franchise_dense.max()) + 1 if self.n_items else 0
 
     @cached_property
+    def rel_lengths(self) -> np.ndarray:
+        """(N,) int64: each title's number of relations."""
+        lengths: np.ndarray = np.diff(self.rel_indptr)
+        return lengths
+
+    @cached_property
     def n_media(self) -> int:
         return int(self.media.max()) + 1 if self.n_items else 0
 

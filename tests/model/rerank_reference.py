@@ -86,3 +86,14 @@ def reference_features(
         out[:, col("graft_max")] = neighbours.max(axis=0)
         out[:, col("graft_liked")] = values @ neighbours
     return out
+
+
+def reference_candidates(logits: np.ndarray, listed: np.ndarray, k: int) -> np.ndarray:
+    scores = np.array(logits, np.float32)
+    scores[listed] = -np.inf
+    k = min(k, int(np.isfinite(scores).sum()))
+    if k <= 0:
+        return np.empty(0, np.int64)
+    top = np.sort(np.argpartition(-scores, k - 1)[:k])
+    out: np.ndarray = top[np.argsort(-scores[top], kind="stable")].astype(np.int64)
+    return out

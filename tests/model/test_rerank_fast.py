@@ -12,7 +12,7 @@ import pytest
 from model.rerank.apply import _neighbours
 from model.rerank.features import candidates, profile_features
 from model.rerank.tables import BLOCKS, FEATURES, Tables
-from tests.model.rerank_reference import reference_features
+from tests.model.rerank_reference import reference_candidates, reference_features
 
 
 def random_tables(rng: np.random.Generator, n: int) -> Tables:
@@ -92,3 +92,16 @@ def test_the_scorer_s_used_features_are_its_nonzero_rows() -> None:
     fitted_out = replace(tables, layers=((kernel, np.zeros(1)),))
     assert not fitted_out.uses("rating") and fitted_out.uses("graft_max")
     assert fitted_out.used == frozenset(FEATURES) - {"rating"}
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_candidates_equal_the_reference_with_ties_and_infinities(dtype: type) -> None:
+    rng = np.random.default_rng(2)
+    for _ in range(50):
+        n = int(rng.integers(1, 400))
+        logits = np.round(rng.normal(size=n), 1).astype(dtype)  # many ties
+        logits[rng.random(n) < 0.1] = -np.inf
+        listed = rng.choice(n, int(rng.integers(0, n + 1)), replace=False)
+        for k in (1, 7, 150, 500):
+            got = candidates(logits, listed, k)
+            assert got.tolist() == reference_candidates(logits, listed, k).tolist()
