@@ -39,11 +39,15 @@ def candidates(logits: np.ndarray, listed: np.ndarray, k: int) -> np.ndarray:
     # values the selection and the sort below always read (−scores), negated once.
     negated = np.negative(np.asarray(logits, np.float32))
     negated[listed] = np.inf
-    k = min(k, int(np.count_nonzero(np.isfinite(negated))))
-    if k <= 0:
-        return np.empty(0, np.int64)
-    top = np.sort(np.argpartition(negated, k - 1)[:k])  # ties: the lower position first
-    out: np.ndarray = top[np.argsort(negated[top], kind="stable")].astype(np.int64)
+    top = np.argpartition(negated, k - 1)[:k] if 0 < k <= len(negated) else None
+    if top is None or not np.isfinite(negated[top]).all():
+        # Fewer than k finite logits (else the k best are finite): only those, counted.
+        k = min(k, int(np.count_nonzero(np.isfinite(negated))))
+        if k <= 0:
+            return np.empty(0, np.int64)
+        top = np.argpartition(negated, k - 1)[:k]
+    # Best first; ties: the lower position first.
+    out: np.ndarray = top[np.lexsort((top, negated[top]))].astype(np.int64)
     return out
 
 

@@ -101,7 +101,8 @@ def test_candidates_equal_the_reference_with_ties_and_infinities(dtype: type) ->
         n = int(rng.integers(1, 400))
         logits = np.round(rng.normal(size=n), 1).astype(dtype)  # many ties
         logits[rng.random(n) < 0.1] = -np.inf
+        logits[rng.random(n) < 0.02] = rng.choice([np.inf, np.nan])
         listed = rng.choice(n, int(rng.integers(0, n + 1)), replace=False)
-        for k in (1, 7, 150, 500):
+        for k in (0, 1, 7, 150, 500):
             got = candidates(logits, listed, k)
             assert got.tolist() == reference_candidates(logits, listed, k).tolist()
