@@ -70,6 +70,8 @@ async def deferred_after(
     global _waiting
     if _waiting >= BUSY and not interaction.response.is_done():
         await interaction.response.defer(ephemeral=ephemeral, thinking=True)
+        # Acknowledged already: its reads too wait for a turn, not just the work after them.
+        await take_turn()
     task = asyncio.ensure_future(checks)
     try:
         _waiting += 1
