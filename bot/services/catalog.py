@@ -94,9 +94,11 @@ class CatalogService(DetailFill):
         async with self._sessions() as session:
             rows = (await session.scalars(select(Anime))).all()
         self._info, self._rows_catalog, self._got = {}, {}, {}
+        # Forgotten first: the set is rebuilt on its next use, not updated row by row here.
+        self._unsafe = None
         self._remember(rows)
         self._index = None
-        self._unsafe = self._model_catalog = None
+        self._model_catalog = None
         if self._base_index is None:
             self._base_index = _BASE_INDEXES.get(self._base)
         if self._base_index is None:

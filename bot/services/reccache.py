@@ -125,7 +125,11 @@ class Prefetcher:
             self._queue.append(item)
             self._waiting.add(item)
         if not self.running:
-            self._task = asyncio.get_running_loop().create_task(self._drain())
+            try:
+                loop = asyncio.get_running_loop()
+            except RuntimeError:  # no event loop here: the next add() from one drains it
+                return
+            self._task = loop.create_task(self._drain())
 
     async def _drain(self) -> None:
         while self._queue:
