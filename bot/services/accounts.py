@@ -108,10 +108,6 @@ def profile_entry(anime_id: int, score: int, status: str) -> ProfileEntry:
     )
 
 
-def to_profile_entry(row: ListEntry) -> ProfileEntry:
-    return profile_entry(row.anime_id, row.score, row.status)
-
-
 class AccountService:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
