@@ -14,7 +14,7 @@ from bot.ack import deferred_after
 from bot.context import Services
 from bot.cooldowns import member_cooldown
 from bot.feedback_views import FeedbackPager, UndoSelect
-from bot.services.accounts import AccountView
+from bot.services.accounts import AccountView, StoredProfile
 from bot.services.catalog import AnimeInfo
 from bot.services.errors import NoModel, NotInServer, TitleNotFound
 from bot.services.guilds import GuildConfig
@@ -93,16 +93,17 @@ class RecommendCog(commands.Cog):
         self._require_model()
         target = self._target(interaction, member)
 
-        async def checks() -> tuple[GuildConfig, AccountView]:
+        async def checks() -> tuple[GuildConfig, AccountView, StoredProfile]:
             config = await services.guilds.get(interaction.guild_id)
-            account = await services.recommendations.viewable_account(
+            account, stored = await services.recommendations.viewable_profile(
                 interaction.user.id, target.id, config
             )
-            return config, account
+            return config, account, stored
 
-        config, account = await deferred_after(interaction, checks())
+        config, account, stored = await deferred_after(interaction, checks())
         result = await services.recommendations.recommend(
             account,
+            stored=stored,
             media=media,
             include_planned=include_planned,
             allow_nsfw=config.allow_nsfw,
@@ -119,13 +120,16 @@ class RecommendCog(commands.Cog):
                 per_page=per_page,
                 member_name=target.display_name,
             )
-            mine.message = await interaction.followup.send(embed=mine.embed(), view=mine, wait=True)
+            # The deferred response is the message: no need to wait for it as a Message.
+            mine.interaction = interaction
+            await interaction.followup.send(embed=mine.embed(), view=mine)
             return
         view = RecommendationPager(
             interaction.user.id, result, per_page=per_page, member_name=target.display_name
         )
         if view.pages > 1:
-            view.message = await interaction.followup.send(embed=view.embed(), view=view, wait=True)
+            view.interaction = interaction
+            await interaction.followup.send(embed=view.embed(), view=view)
         else:
             await interaction.followup.send(embed=view.embed())
 

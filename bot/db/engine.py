@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
 
 log = logging.getLogger(__name__)
@@ -114,3 +114,33 @@ async def write_session(
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     """Sessions that keep loaded objects usable after commit (no lazy loads in async code)."""
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+ReadConnections = Callable[[], AbstractAsyncContextManager[AsyncConnection]]
+"""``async with reads() as connection:``: a pooled connection for plain reads."""
+
+
+def read_connections(sessions: async_sessionmaker[AsyncSession]) -> ReadConnections:
+    """Connections of ``sessions``' engine for the reads every command makes (Core, no ORM
+    session); on PostgreSQL in autocommit, so a read is its queries alone.
+
+    Why: a session's checkout on PostgreSQL is a pre-ping, ``BEGIN``, the queries and a
+    ``ROLLBACK``, each a round trip, plus the ORM's bookkeeping; under a burst of ``/recommend``
+    that was a fifth of a bot process's CPU (README "Where the time went"). A read that needs
+    one snapshot of several tables does not belong here. SQLite keeps its own deferred ``BEGIN``
+    (:func:`create_engine`): a local read transaction costs nothing there."""
+    engine = sessions.kw["bind"]
+    if isinstance(engine, AsyncConnection):
+        # Sessions bound to one connection (a test's transaction): read on it too.
+        bound = engine
+
+        @asynccontextmanager
+        async def on_bound() -> AsyncIterator[AsyncConnection]:
+            yield bound
+
+        return on_bound
+    if not isinstance(engine, AsyncEngine):
+        raise TypeError("the session factory is not bound to an async engine or connection")
+    if engine.dialect.name == "postgresql":
+        engine = engine.execution_options(isolation_level="AUTOCOMMIT")
+    return engine.connect

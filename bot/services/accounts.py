@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import delete, func, select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
-from bot.db.engine import write_session
+from bot.db.engine import read_connections, write_session
 from bot.db.models import LinkedAccount, ListEntry, MemberFeedback, UnmappedEntry
 from bot.services.errors import NotLinked
 from bot.services.feedback import Feedback, FeedbackService, merge_profile
@@ -99,6 +99,13 @@ def list_stats(rows: list[ListEntry]) -> ListStats:
     )
 
 
+class StoredProfile(NamedTuple):
+    """A member's profile (list merged with "seen" marks) and their marks, newest first."""
+
+    entries: list[ProfileEntry]
+    marks: list[Feedback]
+
+
 def profile_entry(anime_id: int, score: int, status: str) -> ProfileEntry:
     """A stored entry as the model's input (scores clamped to 0–10, unknown statuses None)."""
     return ProfileEntry(
@@ -108,18 +115,39 @@ def profile_entry(anime_id: int, score: int, status: str) -> ProfileEntry:
     )
 
 
+async def _account(connection: AsyncConnection, discord_user_id: int) -> AccountView | None:
+    # Columns, not the ORM object: every command reads the account first, and the ORM's load
+    # (identity map, instance state) was a tenth of a process's CPU in a burst.
+    query = select(*VIEW_COLUMNS).where(LinkedAccount.discord_user_id == discord_user_id)
+    row = (await connection.execute(query)).first()
+    return AccountView.from_row(row) if row else None
+
+
+async def _profile(
+    connection: AsyncConnection, feedback: FeedbackService, discord_user_id: int
+) -> tuple[list[ProfileEntry], list[Feedback]]:
+    """The stored list merged with the member's marks, and the marks. Plain columns, not ORM
+    rows: an ORM object per list entry was a tenth of a bot process's CPU under a burst of
+    ``/recommend`` (``make loadtest``)."""
+    listed = await connection.execute(
+        select(ListEntry.anime_id, ListEntry.score, ListEntry.status).where(
+            ListEntry.discord_user_id == discord_user_id
+        )
+    )
+    entries = [profile_entry(*row) for row in listed]
+    marks = await feedback.of_member(connection, discord_user_id)
+    return merge_profile(entries, marks), marks
+
+
 class AccountService:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
+        self._reads = read_connections(sessions)
         self.feedback = FeedbackService(sessions)
 
     async def get(self, discord_user_id: int) -> AccountView | None:
-        # Columns, not the ORM object: every command reads the account first, and the ORM's
-        # load (identity map, instance state) was a tenth of a process's CPU in a burst.
-        async with self._sessions() as session:
-            query = select(*VIEW_COLUMNS).where(LinkedAccount.discord_user_id == discord_user_id)
-            row = (await session.execute(query)).first()
-            return AccountView.from_row(row) if row else None
+        async with self._reads() as connection:
+            return await _account(connection, discord_user_id)
 
     async def require(self, discord_user_id: int, *, self_: bool = True) -> AccountView:
         account = await self.get(discord_user_id)
@@ -141,19 +169,19 @@ class AccountService:
     async def profile_and_feedback(
         self, discord_user_id: int
     ) -> tuple[list[ProfileEntry], list[Feedback]]:
-        """:meth:`profile` and the member's marks (newest first), read in one session.
+        """:meth:`profile` and the member's marks (newest first), read on one connection."""
+        async with self._reads() as connection:
+            return await _profile(connection, self.feedback, discord_user_id)
 
-        Plain columns, not ORM rows: building an ORM object per list entry was a tenth of a
-        bot process's CPU under a burst of ``/recommend`` (``make loadtest``)."""
-        async with self._sessions() as session:
-            listed = await session.execute(
-                select(ListEntry.anime_id, ListEntry.score, ListEntry.status).where(
-                    ListEntry.discord_user_id == discord_user_id
-                )
-            )
-            entries = [profile_entry(*row) for row in listed]
-            marks = await self.feedback.of_member(session, discord_user_id)
-        return merge_profile(entries, marks), marks
+    async def with_profile(self, discord_user_id: int) -> tuple[AccountView, StoredProfile] | None:
+        """:meth:`get` and :meth:`profile_and_feedback` on one connection (what ``/recommend``
+        reads of a member); ``None`` if the member is not linked."""
+        async with self._reads() as connection:
+            account = await _account(connection, discord_user_id)
+            if account is None:
+                return None
+            entries, marks = await _profile(connection, self.feedback, discord_user_id)
+        return account, StoredProfile(entries, marks)
 
     async def stats(self, discord_user_id: int) -> ListStats:
         """Counts over the stored list, and how many entries have no MAL id."""

@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Final
 
 from sqlalchemy import Select, delete, select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
 from bot.db.engine import write_session
 from bot.db.models import LinkedAccount, MemberFeedback
@@ -107,9 +107,11 @@ class FeedbackService:
             out.setdefault(member, []).append(Feedback(anime_id, kind, created_at))
         return out
 
-    async def of_member(self, session: AsyncSession, discord_user_id: int) -> list[Feedback]:
-        """:meth:`of`, read in the caller's ``session``."""
-        rows = await session.execute(_marks_of([discord_user_id]))
+    async def of_member(
+        self, reader: AsyncSession | AsyncConnection, discord_user_id: int
+    ) -> list[Feedback]:
+        """:meth:`of`, read in the caller's session or on its connection."""
+        rows = await reader.execute(_marks_of([discord_user_id]))
         return [Feedback(anime_id, kind, created_at) for _, anime_id, kind, created_at in rows]
 
     async def mark(self, discord_user_id: int, anime_ids: Iterable[int], kind: str) -> int:

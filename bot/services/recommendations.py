@@ -10,9 +10,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Final
 
-from bot.services.accounts import AccountService, AccountView
+from bot.services.accounts import AccountService, AccountView, StoredProfile
 from bot.services.catalog import AnimeInfo, CatalogService
-from bot.services.errors import EmptyProfile, NotShared, TitleNotFound
+from bot.services.errors import EmptyProfile, NotLinked, NotShared, TitleNotFound
 from bot.services.feedback import NOT_INTERESTED
 from bot.services.guilds import GuildConfig
 from bot.services.pool import RecommenderPool
@@ -150,9 +150,29 @@ class RecommendationService:
             raise NotShared()
         return account
 
-    async def _profile(self, account: AccountView) -> tuple[list[ProfileEntry], frozenset[int]]:
-        """The account's profile and the titles it marked "Not interested" (one read)."""
-        entries, marks = await self.accounts.profile_and_feedback(account.discord_user_id)
+    async def viewable_profile(
+        self, viewer_id: int, member_id: int, config: GuildConfig
+    ) -> tuple[AccountView, StoredProfile]:
+        """:meth:`viewable_account` and its stored profile, read on one connection (what
+        ``/recommend`` needs, read before it is acknowledged)."""
+        found = await self.accounts.with_profile(member_id)
+        if found is None:
+            raise NotLinked(self_=member_id == viewer_id)
+        account, profile = found
+        if member_id != viewer_id and not (account.share_opt_in and config.members_can_view_others):
+            raise NotShared()
+        return account, profile
+
+    async def _profile(
+        self, account: AccountView, stored: StoredProfile | None = None
+    ) -> tuple[list[ProfileEntry], frozenset[int]]:
+        """The account's profile and the titles it marked "Not interested" (one read, unless
+        ``stored`` was read with the account)."""
+        if stored is None:
+            stored = StoredProfile(
+                *await self.accounts.profile_and_feedback(account.discord_user_id)
+            )
+        entries, marks = stored
         if not any(e.enters_input for e in entries):
             raise EmptyProfile()
         return entries, frozenset(m.anime_id for m in marks if m.kind == NOT_INTERESTED)
@@ -172,11 +192,13 @@ class RecommendationService:
         allow_nsfw: bool = False,
         franchise: str = "any",
         k: int = RESULT_POOL,
+        stored: StoredProfile | None = None,
     ) -> Recommendations:
+        """``stored``: the account's profile if it was read already (:meth:`viewable_profile`)."""
         if media not in MEDIA_CHOICES:
             raise ValueError(f"media must be one of {sorted(MEDIA_CHOICES)}")
         self.pool.require()
-        entries, not_interested = await self._profile(account)
+        entries, not_interested = await self._profile(account, stored)
         exclude = frozenset() if allow_nsfw else self.catalog.nsfw_ids()
         if not_interested:
             exclude |= not_interested

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import re
+from typing import Any
 
 import pytest
 
+from bot.views import RecommendationPager
 from fakes.discord import InteractionResult
 from fakes.discord.catalog import CATALOG, SAMPLE_LIST
 from tests.e2e.conftest import BotFactory, World
@@ -184,3 +186,27 @@ async def test_concurrent_members_are_all_answered(world: World, bot: object) ->
         assert f"Recommendations for {member.user.username}" in res.text, res.text
         assert len(listed_ids(res)) == 3
         assert res.ack_s is not None and res.ack_s < 3.0
+
+
+@pytest.mark.parametrize("member_shares", [False, True])
+async def test_recommend_buttons_disabled_when_the_view_times_out(
+    world: World, bot: Any, member_shares: bool
+) -> None:
+    """The reply is sent without waiting for it as a Message; on timeout the view still
+    disables its buttons, through the command's original response."""
+    await world.slash(world.alice, "link", username="alice_mal")
+    if member_shares:  # bob views alice's list: a plain pager, not the feedback menus
+        await world.slash(world.bob, "link", username="bob_mal")
+        profile = await world.slash(world.alice, "profile")
+        await world.click(profile, "Share my recommendations", world.alice)
+        recs = await world.slash(world.bob, "recommend", count=3, member=world.alice)
+    else:
+        recs = await world.slash(world.alice, "recommend", count=3)
+    assert recs.buttons() and not all(b.get("disabled") for b in recs.buttons())
+    # discord.py's store of live views (private; the timeout itself would take 10 minutes).
+    store = bot._connection._view_store._views
+    views = {item.view for items in store.values() for item in items.values()}
+    pagers = [v for v in views if isinstance(v, RecommendationPager)]
+    assert len(pagers) == 1, views
+    await pagers[0].on_timeout()
+    assert all(b.get("disabled") for b in recs.buttons()), recs.buttons()
