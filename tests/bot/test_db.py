@@ -13,7 +13,13 @@ from sqlalchemy import event, func, inspect, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
 from bot.db import Base, LinkedAccount, ListEntry
-from bot.db.engine import create_engine, session_factory, sqlite_path, write_session
+from bot.db.engine import (
+    create_engine,
+    read_connections,
+    session_factory,
+    sqlite_path,
+    write_session,
+)
 from bot.db.migrate import downgrade, upgrade
 from bot.db.url import DatabaseSettings
 from tests.backends import POSTGRES_URL
@@ -176,4 +182,51 @@ async def test_writers_queue_on_sqlite_and_readers_do_not_lock(sqlite_file_url: 
             assert account is not None and account.source == "20"
         assert "BEGIN" in begins and begins.count("BEGIN IMMEDIATE") == 21
     finally:
+        await engine.dispose()
+
+
+@pytest.mark.parametrize(
+    "url_kind", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
+async def test_read_connections_see_commits_and_run_without_a_transaction_on_postgresql(
+    url_kind: str, sqlite_file_url: str
+) -> None:
+    """The reads every command makes (``read_connections``): they see what a write committed,
+    and on PostgreSQL each statement is its own transaction (autocommit: no BEGIN/ROLLBACK
+    round trips), so ``now()`` moves between two statements of one read."""
+    if url_kind == "postgresql":
+        if POSTGRES_URL is None:
+            pytest.skip("ANIREC_TEST_POSTGRES_URL is not set")
+        url = POSTGRES_URL
+    else:
+        url = sqlite_file_url
+        await upgrade(url)
+    engine = create_engine(url)
+    sessions = session_factory(engine)
+    reads = read_connections(sessions)
+    user_id = 9_100_000_000 + (1 if url_kind == "sqlite" else 2)
+    try:
+        async with write_session(sessions) as session:
+            session.add(
+                LinkedAccount(
+                    discord_user_id=user_id,
+                    mal_username="reader",
+                    linked_at=datetime.now(UTC),
+                )
+            )
+        async with reads() as connection:
+            name = await connection.scalar(
+                select(LinkedAccount.mal_username).where(LinkedAccount.discord_user_id == user_id)
+            )
+            assert name == "reader"
+            if url_kind == "postgresql":
+                first = await connection.scalar(text("SELECT now()"))
+                await connection.execute(text("SELECT pg_sleep(0.01)"))
+                second = await connection.scalar(text("SELECT now()"))
+                assert second > first, "one transaction around the whole read"
+    finally:
+        async with write_session(sessions) as session:
+            await session.execute(
+                LinkedAccount.__table__.delete().where(LinkedAccount.discord_user_id == user_id)
+            )
         await engine.dispose()
