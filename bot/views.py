@@ -26,9 +26,6 @@ class OwnedView(discord.ui.View):
         super().__init__(timeout=timeout)
         self.owner_id = owner_id
         self.message: discord.InteractionMessage | discord.Message | None = None
-        # Or the command whose original response shows the view: edited through it on timeout,
-        # so the reply need not be parsed into a Message (``followup.send`` without ``wait``).
-        self.interaction: discord.Interaction | None = None
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         if interaction.user.id == self.owner_id:
@@ -52,11 +49,9 @@ class OwnedView(discord.ui.View):
         for item in self.children:
             if isinstance(item, discord.ui.Button | discord.ui.Select):
                 item.disabled = True
-        with contextlib.suppress(discord.HTTPException):
-            if self.message is not None:
+        if self.message is not None:
+            with contextlib.suppress(discord.HTTPException):
                 await self.message.edit(view=self)
-            elif self.interaction is not None:
-                await self.interaction.edit_original_response(view=self)
 
 
 class RecommendationPager(OwnedView):

@@ -120,16 +120,13 @@ class RecommendCog(commands.Cog):
                 per_page=per_page,
                 member_name=target.display_name,
             )
-            # The deferred response is the message: no need to wait for it as a Message.
-            mine.interaction = interaction
-            await interaction.followup.send(embed=mine.embed(), view=mine)
+            mine.message = await interaction.followup.send(embed=mine.embed(), view=mine, wait=True)
             return
         view = RecommendationPager(
             interaction.user.id, result, per_page=per_page, member_name=target.display_name
         )
         if view.pages > 1:
-            view.interaction = interaction
-            await interaction.followup.send(embed=view.embed(), view=view)
+            view.message = await interaction.followup.send(embed=view.embed(), view=view, wait=True)
         else:
             await interaction.followup.send(embed=view.embed())
 

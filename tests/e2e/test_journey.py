@@ -192,8 +192,8 @@ async def test_concurrent_members_are_all_answered(world: World, bot: object) ->
 async def test_recommend_buttons_disabled_when_the_view_times_out(
     world: World, bot: Any, member_shares: bool
 ) -> None:
-    """The reply is sent without waiting for it as a Message; on timeout the view still
-    disables its buttons, through the command's original response."""
+    """A pager that times out disables its buttons on the member's message (own list: the
+    feedback pager; another member's: the plain one)."""
     await world.slash(world.alice, "link", username="alice_mal")
     if member_shares:  # bob views alice's list: a plain pager, not the feedback menus
         await world.slash(world.bob, "link", username="bob_mal")
