@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
 
-from sqlalchemy import Select, delete, select
+from sqlalchemy import ColumnElement, Select, bindparam, delete, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
 from bot.db.engine import write_session
@@ -72,8 +72,9 @@ def merge_profile(
     return [*entries, *extra]
 
 
-def _marks_of(ids: Sequence[int]) -> Select[int, int, str, datetime]:
-    """The marks of ``ids`` as plain columns (member, title, kind, when), newest first."""
+def _marks_where(condition: ColumnElement[bool]) -> Select[int, int, str, datetime]:
+    """The marks ``condition`` picks as plain columns (member, title, kind, when), newest
+    first."""
     return (
         select(
             MemberFeedback.discord_user_id,
@@ -81,9 +82,18 @@ def _marks_of(ids: Sequence[int]) -> Select[int, int, str, datetime]:
             MemberFeedback.kind,
             MemberFeedback.created_at,
         )
-        .where(MemberFeedback.discord_user_id.in_(ids))
+        .where(condition)
         .order_by(MemberFeedback.created_at.desc(), MemberFeedback.anime_id)
     )
+
+
+def _marks_of(ids: Sequence[int]) -> Select[int, int, str, datetime]:
+    """The marks of the members ``ids``."""
+    return _marks_where(MemberFeedback.discord_user_id.in_(ids))
+
+
+# Built once (it keeps its cache key): every /recommend reads the caller's marks.
+_MARKS_OF_ONE = _marks_where(MemberFeedback.discord_user_id == bindparam("member"))
 
 
 class FeedbackService:
@@ -111,7 +121,7 @@ class FeedbackService:
         self, reader: AsyncSession | AsyncConnection, discord_user_id: int
     ) -> list[Feedback]:
         """:meth:`of`, read in the caller's session or on its connection."""
-        rows = await reader.execute(_marks_of([discord_user_id]))
+        rows = await reader.execute(_MARKS_OF_ONE, {"member": discord_user_id})
         return [Feedback(anime_id, kind, created_at) for _, anime_id, kind, created_at in rows]
 
     async def mark(self, discord_user_id: int, anime_ids: Iterable[int], kind: str) -> int:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from itertools import islice
 from typing import TYPE_CHECKING, Final
 
 from bot.services.accounts import AccountService, AccountView, StoredProfile
@@ -216,19 +217,26 @@ class RecommendationService:
         results = [r for r in results if self.catalog.allowed(r.anime_id, allow_nsfw)]
         planned = {e.anime_id for e in entries if e.is_planned}
         top = results[0].score if results else 1.0
+        get = self.catalog.get
         items = tuple(
             RecommendedTitle(
                 rank=i,
-                anime=self.catalog.get(r.anime_id),
+                anime=get(r.anime_id),
                 score=r.score,
                 predicted_score=r.predicted_score,
                 match=max(0.0, min(1.0, r.score / top)) if top > 0 else 0.0,
                 planned=r.anime_id in planned,
+                # The first few that may be shown: looked up only until there are enough.
                 because=tuple(
-                    info
-                    for c in r.contributors
-                    if c.effect > 0 and (info := self.catalog.get(c.anime_id)).allowed(allow_nsfw)
-                )[:BECAUSE_COUNT],
+                    islice(
+                        (
+                            info
+                            for c in r.contributors
+                            if c.effect > 0 and (info := get(c.anime_id)).allowed(allow_nsfw)
+                        ),
+                        BECAUSE_COUNT,
+                    )
+                ),
                 reasons=r.reasons,
                 source=r.source,
                 more=r.more,
