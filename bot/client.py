@@ -10,6 +10,7 @@ import json
 import logging
 from typing import Any
 
+import aiohttp
 import discord
 import yarl
 from discord import app_commands
@@ -28,6 +29,8 @@ from bot.shards import IdentifyBuckets, latency_ms
 log = logging.getLogger(__name__)
 DEFAULT_GATEWAY = "wss://gateway.discord.gg/"
 COMMAND_HASH_KEY = "command_tree_hash"
+HTTP_CONNECTIONS = 32
+"""Connections to Discord's HTTP API (and gateways) this process keeps open at most."""
 
 
 class AnirecTree(app_commands.CommandTree["AnirecBot"]):
@@ -50,6 +53,11 @@ class AnirecBot(commands.AutoShardedBot):
         intents = discord.Intents.none()
         intents.guilds = True
         self.shard_plan = services.settings.shards
+        if "connector" not in options:
+            # Bounded: a burst of interactions otherwise opens one connection per reply at
+            # once, and hundreds of connects and responses complete in one loop iteration
+            # (loop lag); past the bound a request waits for a connection to come back.
+            options["connector"] = aiohttp.TCPConnector(limit=HTTP_CONNECTIONS)
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=intents,
