@@ -30,6 +30,7 @@ from bot.services.accounts import AccountService
 from bot.services.catalog import CatalogService, load_shipped
 from bot.services.cooldowns import SharedCooldowns
 from bot.services.guilds import GuildSettingsService
+from bot.services.listchanges import ListChanges
 from bot.services.malbudget import DatabaseBudget
 from bot.services.modelrefresh import ModelRefresher
 from bot.services.modelwatch import ModelWatcher, fingerprint, seed_catalog
@@ -126,12 +127,18 @@ async def open_services(settings: Settings, *, migrate: bool = True) -> AsyncIte
         prefetch=settings.recommend_prefetch,
         mal=mal,
     )
+    # Every process re-warms the answers it keeps when a member's list changes, wherever the
+    # list was refreshed (PostgreSQL: LISTEN/NOTIFY; SQLite: this process).
+    list_changes = ListChanges()
+    list_changes.subscribers.append(recommendations.profile_changed)
+    accounts.feedback.changed.append(recommendations.profile_changed)
     # A model that failed to load is not retried until its files change.
     watcher = ModelWatcher(settings.model_path, pool, catalog, loaded=loaded_from)
     collector: asyncio.Task[None] | None = None
     try:
         if shared:
             await guilds.listen(settings.database_url)
+            await list_changes.listen(settings.database_url)
         if recommender is not None:
             added = await seed_catalog(catalog, recommender)
             log.info("model: %d titles (%d new in the catalog)", recommender.n_items, added)
@@ -162,7 +169,9 @@ async def open_services(settings: Settings, *, migrate: bool = True) -> AsyncIte
                 settings=settings,
                 sessions=sessions,
                 accounts=accounts,
-                sync=SyncService(sessions, mal, catalog, anilist=anilist, kitsu=kitsu),
+                sync=SyncService(
+                    sessions, mal, catalog, anilist=anilist, kitsu=kitsu, changes=list_changes
+                ),
                 catalog=catalog,
                 guilds=guilds,
                 pool=pool,
@@ -182,6 +191,7 @@ async def open_services(settings: Settings, *, migrate: bool = True) -> AsyncIte
             collector.cancel()
             await asyncio.gather(collector, return_exceptions=True)
         await guilds.close()
+        await list_changes.close()
         await recommendations.prefetcher.close()
         await pool.close()
         await mal.close()

@@ -30,7 +30,8 @@ log = logging.getLogger(__name__)
 DEFAULT_GATEWAY = "wss://gateway.discord.gg/"
 COMMAND_HASH_KEY = "command_tree_hash"
 HTTP_CONNECTIONS = 32
-"""Connections to Discord's HTTP API (and gateways) this process keeps open at most."""
+"""Connections to Discord's HTTP API this process opens at most (its shards' gateway
+websockets come on top)."""
 
 
 class AnirecTree(app_commands.CommandTree["AnirecBot"]):
@@ -56,8 +57,10 @@ class AnirecBot(commands.AutoShardedBot):
         if "connector" not in options:
             # Bounded: a burst of interactions otherwise opens one connection per reply at
             # once, and hundreds of connects and responses complete in one loop iteration
-            # (loop lag); past the bound a request waits for a connection to come back.
-            options["connector"] = aiohttp.TCPConnector(limit=HTTP_CONNECTIONS)
+            # (loop lag); past the bound a request waits for a connection to come back. Each
+            # shard's gateway websocket holds one of them for good: on top of the bound.
+            limit = HTTP_CONNECTIONS + len(self.shard_plan.ids)
+            options["connector"] = aiohttp.TCPConnector(limit=limit)
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=intents,

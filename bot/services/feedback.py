@@ -11,7 +11,8 @@ with the link (``/unlink``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import logging
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
@@ -23,6 +24,8 @@ from bot.db.engine import write_session
 from bot.db.models import LinkedAccount, MemberFeedback
 from bot.services.errors import NotLinked, ServiceError
 from model.profile import ProfileEntry
+
+log = logging.getLogger(__name__)
 
 NOT_INTERESTED: Final = "not_interested"
 SEEN: Final = "seen"
@@ -99,6 +102,16 @@ _MARKS_OF_ONE = _marks_where(MemberFeedback.discord_user_id == bindparam("member
 class FeedbackService:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
+        # Called with the member once changed marks are committed (their profile changed: the
+        # answer cache warms their answer again).
+        self.changed: list[Callable[[int], None]] = []
+
+    def _changed(self, discord_user_id: int) -> None:
+        for subscriber in self.changed:
+            try:
+                subscriber(discord_user_id)
+            except Exception:  # optional work: the mark itself is stored
+                log.exception("feedback: a subscriber failed for member %d", discord_user_id)
 
     async def of(self, discord_user_id: int) -> list[Feedback]:
         """The member's marks, newest first."""
@@ -155,7 +168,9 @@ class FeedbackService:
                 elif row.kind != kind:
                     row.kind = kind
                     changed += 1
-            return changed
+        if changed:
+            self._changed(discord_user_id)
+        return changed
 
     async def undo(self, discord_user_id: int, anime_ids: Iterable[int]) -> int:
         """Forget the marks on these titles; returns how many there were."""
@@ -170,4 +185,7 @@ class FeedbackService:
                 )
             )
             # DML returns a CursorResult at run time; SQLAlchemy's stubs type execute() as Result.
-            return int(result.rowcount)  # type: ignore[attr-defined]
+            undone = int(result.rowcount)  # type: ignore[attr-defined]
+        if undone:
+            self._changed(discord_user_id)
+        return undone

@@ -75,6 +75,11 @@ class AnswerCache:
         while len(self._answers) > self.size:
             self._answers.popitem(last=False)
 
+    def key_of(self, member: int) -> AnswerKey | None:
+        """The key of the member's kept answer (not a use: order and counts unchanged)."""
+        found = self._answers.get(member)
+        return None if found is None else found[0]
+
     def members(self) -> list[tuple[int, AnswerKey]]:
         """(member, key) of every answer kept, the most recently used first."""
         return [(member, found[0]) for member, found in reversed(self._answers.items())]

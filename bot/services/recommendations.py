@@ -286,6 +286,14 @@ class RecommendationService:
         if self.prefetch and self.pool.available:
             self.prefetcher.add(discord_user_id, allow_nsfw)
 
+    def profile_changed(self, discord_user_id: int) -> None:
+        """The member's stored list (:mod:`bot.services.listchanges`, any process) or marks
+        changed: if this process keeps an answer of theirs, compute it again in the background,
+        so the member's next ``/recommend`` does not wait for the model."""
+        key = self.answers.key_of(discord_user_id)
+        if key is not None and self.prefetch and self.pool.available:
+            self.prefetcher.add(discord_user_id, key.query.allow_nsfw)
+
     def _rewarm(self) -> None:
         """After a swap (a new model, or the catalog it ranks grew) or a change of the NSFW
         ids (MAL's details settled a title's status) no kept answer matches any more: compute

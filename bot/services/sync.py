@@ -26,6 +26,7 @@ from bot.services.accounts import AccountView, ListStats, list_stats
 from bot.services.catalog import CatalogService
 from bot.services.errors import NotLinked, SyncFailed
 from bot.services.leases import AccountLeases
+from bot.services.listchanges import ListChanges
 from bot.services.listsites import (
     FETCHED_SITES,
     SITE_NAMES,
@@ -81,9 +82,11 @@ class SyncService:
         kitsu: SiteClient | None = None,
         full_sync_max_age: timedelta = timedelta(days=3),
         leases: AccountLeases | None = None,
+        changes: ListChanges | None = None,
     ) -> None:
         self._sessions = sessions
         self.leases = leases or AccountLeases(sessions)
+        self.changes = changes or ListChanges()  # every stored list is announced
         self.sites = ListSites(mal, anilist, kitsu)
         self._catalog = catalog
         self.full_sync_max_age = full_sync_max_age
@@ -161,6 +164,9 @@ class SyncService:
             )
             await session.flush()
             view = AccountView.from_row(account)
+            announced = await self.changes.announce(session, discord_user_id)
+        if not announced:
+            self.changes.committed(discord_user_id)
         await self._catalog.add_titles({e.anime_id: e.title for e in by_id.values()})
         return SyncOutcome(view, list_stats(rows), changed=True, unknown=len(unknown))
 

@@ -159,3 +159,56 @@ async def test_a_changed_nsfw_status_warms_the_kept_answers_again(
         await asyncio.sleep(0.02)
     after = await service.recommend(account, k=40)
     assert 103 in ids(after) and service.answers.hits == 0
+
+
+async def test_a_changed_list_warms_the_members_kept_answer_again(
+    service: RecommendationService,  # noqa: F811
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    """A refreshed list (announced by the sync, :mod:`bot.services.listchanges`) gets its
+    answer computed in the background: the member's next /recommend is a hit on the new list.
+    A member this process keeps no answer of is left alone."""
+    account = await service.accounts.require(1)
+    before = await service.recommend(account)
+    async with sessions() as session, session.begin():
+        await session.execute(
+            delete(ListEntry).where(ListEntry.discord_user_id == 1, ListEntry.anime_id == 102)
+        )
+    service.profile_changed(2)  # never asked for here: nothing to warm
+    assert service.prefetcher.queued == 0
+    service.profile_changed(1)
+    assert service.prefetcher.queued == 1
+    for _ in range(200):
+        if service.prefetcher.queued == 0:
+            break
+        await asyncio.sleep(0.02)
+    batches = len(service.pool.batch_sizes)
+    after = await service.recommend(account)
+    assert service.answers.hits == 1 and len(service.pool.batch_sizes) == batches
+    assert after.known_count == (before.known_count or 0) - 1, "the answer for the new list"
+
+
+async def test_new_marks_warm_the_members_answer_again(
+    service: RecommendationService,  # noqa: F811
+) -> None:
+    """A "Not interested" mark (or an undone one) changes the profile: the answer is computed
+    again in the background, without the title; a mark that changes nothing warms nothing."""
+    service.prefetcher.batch = 1  # the test's sessions share one connection: one at a time
+    feedback = service.accounts.feedback
+    heard: list[int] = []
+    feedback.changed += [heard.append, service.profile_changed]
+    account = await service.accounts.require(1)
+    top = ids(await service.recommend(account))[0]  # the default query, as warmed
+    assert await feedback.mark(1, [top], NOT_INTERESTED) == 1
+    assert heard == [1] and service.prefetcher.queued == 1
+    for _ in range(200):
+        if service.prefetcher.queued == 0:
+            break
+        await asyncio.sleep(0.02)
+    batches = len(service.pool.batch_sizes)
+    marked = await service.recommend(account)
+    assert top not in ids(marked) and len(service.pool.batch_sizes) == batches
+    assert await feedback.mark(1, [top], NOT_INTERESTED) == 0 and heard == [1]
+    assert await feedback.undo(1, [top]) == 1 and heard == [1, 1]
+    assert service.prefetcher.queued == 1
+    await service.prefetcher.close()  # before the test's connection goes

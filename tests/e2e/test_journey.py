@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from bot.client import HTTP_CONNECTIONS
 from bot.views import RecommendationPager
 from fakes.discord import InteractionResult
 from fakes.discord.catalog import CATALOG, SAMPLE_LIST
@@ -210,3 +211,12 @@ async def test_recommend_buttons_disabled_when_the_view_times_out(
     assert len(pagers) == 1, views
     await pagers[0].on_timeout()
     assert all(b.get("disabled") for b in recs.buttons()), recs.buttons()
+
+
+async def test_http_connections_to_discord_are_bounded_above_the_shards(bot: Any) -> None:
+    """discord.py's own default is unbounded (a burst opened hundreds of connections at once);
+    the shards' websockets come on top of the bound, so no shard waits for an HTTP slot."""
+    limit = bot.http.connector.limit
+    assert limit == HTTP_CONNECTIONS + len(bot.shard_plan.ids) > 0
+    ping = await bot.http.get_gateway()  # requests go through the bounded connector
+    assert ping.startswith("ws")
