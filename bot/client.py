@@ -29,9 +29,6 @@ from bot.shards import IdentifyBuckets, latency_ms
 log = logging.getLogger(__name__)
 DEFAULT_GATEWAY = "wss://gateway.discord.gg/"
 COMMAND_HASH_KEY = "command_tree_hash"
-HTTP_CONNECTIONS = 32
-"""Connections to Discord's HTTP API this process opens at most (its shards' gateway
-websockets come on top)."""
 
 
 class AnirecTree(app_commands.CommandTree["AnirecBot"]):
@@ -59,7 +56,7 @@ class AnirecBot(commands.AutoShardedBot):
             # once, and hundreds of connects and responses complete in one loop iteration
             # (loop lag); past the bound a request waits for a connection to come back. Each
             # shard's gateway websocket holds one of them for good: on top of the bound.
-            limit = HTTP_CONNECTIONS + len(self.shard_plan.ids)
+            limit = services.settings.discord_http_connections + len(self.shard_plan.ids)
             options["connector"] = aiohttp.TCPConnector(limit=limit)
         super().__init__(
             command_prefix=commands.when_mentioned,

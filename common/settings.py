@@ -54,6 +54,7 @@ class Settings(MalSettings):
     log_level: str = "INFO"
     discord_api_base_url: str = "https://discord.com/api/v10"
     discord_gateway_url: str = "wss://gateway.discord.gg/"
+    discord_http_connections: int = Field(default=32, ge=1)
     refresh_interval_minutes: float = Field(default=30.0, gt=0)
     refresh_min_age_hours: float = Field(default=12.0, ge=0)
     recommender_threads: int = Field(default=2, ge=1)

@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 
-from bot.client import HTTP_CONNECTIONS
 from bot.views import RecommendationPager
 from fakes.discord import InteractionResult
 from fakes.discord.catalog import CATALOG, SAMPLE_LIST
@@ -217,6 +216,7 @@ async def test_http_connections_to_discord_are_bounded_above_the_shards(bot: Any
     """discord.py's own default is unbounded (a burst opened hundreds of connections at once);
     the shards' websockets come on top of the bound, so no shard waits for an HTTP slot."""
     limit = bot.http.connector.limit
-    assert limit == HTTP_CONNECTIONS + len(bot.shard_plan.ids) > 0
+    expected = bot.services.settings.discord_http_connections + len(bot.shard_plan.ids)
+    assert limit == expected and bot.services.settings.discord_http_connections == 32
     info = await bot.application_info()  # requests go through the bounded connector
     assert info.id == bot.application_id
