@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.db.engine import write_session
+from bot.db.engine import create_engine, session_factory, write_session
 from bot.services.catalog import CatalogService
 from bot.services.imports import read_upload
 from bot.services.listchanges import ListChanges
@@ -70,26 +70,36 @@ async def test_a_stored_list_is_heard_by_every_process(
         assert heard_here == [15] and heard_there == []
 
 
-async def test_a_rolled_back_change_is_not_announced(
-    processes: list[tuple[SyncService, list[int]]],
-    two: list[async_sessionmaker[AsyncSession]],
-    db_url: str,
-) -> None:
-    if not db_url.startswith("postgresql"):
-        pytest.skip("announcing inside a transaction is PostgreSQL's")
-    (writer, heard_here), (_, heard_there) = processes
+@pytest.mark.postgres
+async def test_a_rolled_back_change_is_not_announced(pg_url: str) -> None:
+    """Announced inside the writer's transaction (PostgreSQL): delivered at commit, never
+    for a rolled-back write."""
+    engine = create_engine(pg_url)
+    sessions = session_factory(engine)
+    writer, listener = ListChanges(), ListChanges()
+    heard_here: list[int] = []
+    heard_there: list[int] = []
+    writer.subscribers.append(heard_here.append)
+    listener.subscribers.append(heard_there.append)
+    for change in (writer, listener):
+        await change.listen(pg_url)
 
     async def failed_write() -> None:
-        async with write_session(two[0]) as session:
-            assert await writer.changes.announce(session, 16)
+        async with write_session(sessions) as session:
+            assert await writer.announce(session, 16)
             raise RuntimeError("failed write")
 
-    with pytest.raises(RuntimeError, match="failed write"):
-        await failed_write()
-    async with write_session(two[0]) as session:
-        assert await writer.changes.announce(session, 17)
-    assert await heard_within(heard_there, 1) and await heard_within(heard_here, 1)
-    assert heard_here == heard_there == [17]
+    try:
+        with pytest.raises(RuntimeError, match="failed write"):
+            await failed_write()
+        async with write_session(sessions) as session:
+            assert await writer.announce(session, 17)
+        assert await heard_within(heard_there, 1) and await heard_within(heard_here, 1)
+        assert heard_here == heard_there == [17]
+    finally:
+        for change in (writer, listener):
+            await change.close()
+        await engine.dispose()
 
 
 def test_a_subscriber_that_fails_does_not_stop_the_others() -> None:
