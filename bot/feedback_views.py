@@ -16,7 +16,7 @@ from bot import render
 from bot.render import FEEDBACK_FIELD, feedback_text
 from bot.services.catalog import AnimeInfo
 from bot.services.feedback import KINDS, Feedback
-from bot.services.recommendations import Recommendations
+from bot.services.recresults import Recommendations
 from bot.services.together import GroupPicks
 from bot.views import VIEW_TIMEOUT, OwnedView, RecommendationPager
 

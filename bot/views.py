@@ -13,7 +13,7 @@ import discord
 
 from bot.error_policy import UNEXPECTED, reply_error, user_message
 from bot.render import page_count, recommendations_embed
-from bot.services.recommendations import Recommendations
+from bot.services.recresults import Recommendations
 
 log = logging.getLogger(__name__)
 VIEW_TIMEOUT = 600.0

@@ -21,7 +21,7 @@ from bot.render.feedback import FEEDBACK_FIELD, feedback_text
 from bot.services.accounts import AccountView, ListStats
 from bot.services.catalog import AnimeInfo
 from bot.services.feedback import Feedback
-from bot.services.recommendations import ProfileInsightsView
+from bot.services.recresults import ProfileInsightsView
 
 
 def profile_embed(

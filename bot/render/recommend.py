@@ -21,7 +21,7 @@ from bot.render.common import (
     safe,
     title_list,
 )
-from bot.services.recommendations import Recommendations, RecommendedTitle, SimilarResult
+from bot.services.recresults import Recommendations, RecommendedTitle, SimilarResult
 from model.recommender.mixing import HANDFUL
 
 

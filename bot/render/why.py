@@ -13,7 +13,7 @@ from bot.render.common import (
     link,
     safe,
 )
-from bot.services.recommendations import Influence, WhyResult
+from bot.services.recresults import Influence, WhyResult
 
 
 def why_embed(result: WhyResult, *, member_name: str | None = None) -> discord.Embed:

@@ -132,14 +132,14 @@ async def _account(connection: AsyncConnection, discord_user_id: int) -> Account
 
 async def _profile(
     connection: AsyncConnection, feedback: FeedbackService, discord_user_id: int
-) -> tuple[list[ProfileEntry], list[Feedback]]:
+) -> StoredProfile:
     """The stored list merged with the member's marks, and the marks. Plain columns, not ORM
     rows: an ORM object per list entry was a tenth of a bot process's CPU under a burst of
     ``/recommend`` (``make loadtest``)."""
     listed = await connection.execute(_LISTED, {"member": discord_user_id})
     entries = [profile_entry(*row) for row in listed]
     marks = await feedback.of_member(connection, discord_user_id)
-    return merge_profile(entries, marks), marks
+    return StoredProfile(merge_profile(entries, marks), marks)
 
 
 class AccountService:
@@ -169,9 +169,7 @@ class AccountService:
         entries, _ = await self.profile_and_feedback(discord_user_id)
         return entries
 
-    async def profile_and_feedback(
-        self, discord_user_id: int
-    ) -> tuple[list[ProfileEntry], list[Feedback]]:
+    async def profile_and_feedback(self, discord_user_id: int) -> StoredProfile:
         """:meth:`profile` and the member's marks (newest first), read on one connection."""
         async with self._reads() as connection:
             return await _profile(connection, self.feedback, discord_user_id)
@@ -183,8 +181,7 @@ class AccountService:
             account = await _account(connection, discord_user_id)
             if account is None:
                 return None
-            entries, marks = await _profile(connection, self.feedback, discord_user_id)
-        return account, StoredProfile(entries, marks)
+            return account, await _profile(connection, self.feedback, discord_user_id)
 
     async def stats(self, discord_user_id: int) -> ListStats:
         """Counts over the stored list, and how many entries have no MAL id."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from itertools import islice
 from typing import TYPE_CHECKING, Final
 
@@ -18,6 +18,15 @@ from bot.services.feedback import NOT_INTERESTED
 from bot.services.guilds import GuildConfig
 from bot.services.pool import RecommenderPool
 from bot.services.reccache import AnswerCache, Prefetcher, answer_key
+from bot.services.recresults import (
+    Influence,
+    ProfileInsightsView,
+    Recommendations,
+    RecommendedTitle,
+    SimilarResult,
+    Surprise,
+    WhyResult,
+)
 from model.recommender.query import RecommendationQuery
 
 if TYPE_CHECKING:
@@ -41,72 +50,14 @@ share one micro-batch whatever their page size."""
 BECAUSE_COUNT = 3
 
 
-@dataclass(frozen=True, slots=True)
-class RecommendedTitle:
-    rank: int
-    anime: AnimeInfo
-    score: float
-    predicted_score: float  # 1–10
-    match: float  # 0–1: this title's score relative to the best one in the list
-    planned: bool  # on the member's plan-to-watch
-    because: tuple[AnimeInfo, ...]  # entries that push it up most
-    reasons: tuple[str, ...] = ()  # why, in words (the catalog side channel: "sequel of X, ...")
-    source: str = "model"  # "catalog": ranked by the side channel, predicted_score = MAL mean
-    more: int = 0  # other titles of its franchise this line stands for
-
-
-@dataclass(frozen=True, slots=True)
-class Recommendations:
-    account: AccountView
-    items: tuple[RecommendedTitle, ...]
-    media: str
-    include_planned: bool
-    unknown_count: int  # list entries outside the model's corpus
-    known_count: int | None = None  # entries the network reads (None: no model to ask)
-
-
-@dataclass(frozen=True, slots=True)
-class Influence:
-    anime: AnimeInfo
-    effect: float  # > 0 pushes the title up
-    share: float | None = None  # effect as a fraction of the title's score, when known
-
-
-@dataclass(frozen=True, slots=True)
-class WhyResult:
-    account: AccountView
-    anime: AnimeInfo
-    in_corpus: bool
-    on_list: bool
-    rank: int | None
-    predicted_score: float | None
-    user_score: int | None
-    surprise: float | None
-    pushes_up: tuple[Influence, ...]
-    pushes_down: tuple[Influence, ...]
-    source: str = "model"  # "catalog": placed by the side channel, predicted_score = MAL mean
-    reasons: tuple[str, ...] = ()  # the side channel's, in words
-
-
-@dataclass(frozen=True, slots=True)
-class SimilarResult:
-    anime: AnimeInfo
-    in_corpus: bool
-    items: tuple[tuple[AnimeInfo, float], ...]
-
-
-@dataclass(frozen=True, slots=True)
-class Surprise:
-    anime: AnimeInfo
-    user_score: int
-    predicted_score: float
-
-
-@dataclass(frozen=True, slots=True)
-class ProfileInsightsView:
-    most_impactful: tuple[Influence, ...]
-    most_surprising: tuple[Surprise, ...]
-    unknown_count: int
+def _viewable(viewer_id: int, account: AccountView, config: GuildConfig) -> AccountView:
+    """``account`` if its list may answer the viewer: their own, or a member's who shares it
+    where the server allows that."""
+    if account.discord_user_id != viewer_id and not (
+        account.share_opt_in and config.members_can_view_others
+    ):
+        raise NotShared()
+    return account
 
 
 class RecommendationService:
@@ -144,12 +95,8 @@ class RecommendationService:
     ) -> AccountView:
         """The account whose list answers the viewer; someone else's only if they share and
         the server allows it."""
-        if member_id == viewer_id:
-            return await self.accounts.require(member_id)
-        account = await self.accounts.require(member_id, self_=False)
-        if not (account.share_opt_in and config.members_can_view_others):
-            raise NotShared()
-        return account
+        account = await self.accounts.require(member_id, self_=member_id == viewer_id)
+        return _viewable(viewer_id, account, config)
 
     async def viewable_profile(
         self, viewer_id: int, member_id: int, config: GuildConfig
@@ -159,10 +106,7 @@ class RecommendationService:
         found = await self.accounts.with_profile(member_id)
         if found is None:
             raise NotLinked(self_=member_id == viewer_id)
-        account, profile = found
-        if member_id != viewer_id and not (account.share_opt_in and config.members_can_view_others):
-            raise NotShared()
-        return account, profile
+        return _viewable(viewer_id, found[0], config), found[1]
 
     async def _profile(
         self, account: AccountView, stored: StoredProfile | None = None
@@ -170,9 +114,7 @@ class RecommendationService:
         """The account's profile and the titles it marked "Not interested" (one read, unless
         ``stored`` was read with the account)."""
         if stored is None:
-            stored = StoredProfile(
-                *await self.accounts.profile_and_feedback(account.discord_user_id)
-            )
+            stored = await self.accounts.profile_and_feedback(account.discord_user_id)
         entries, marks = stored
         if not any(e.enters_input for e in entries):
             raise EmptyProfile()

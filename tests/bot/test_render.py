@@ -10,7 +10,7 @@ import pytest
 from bot import render
 from bot.services.accounts import AccountView, ListStats
 from bot.services.catalog import AnimeInfo
-from bot.services.recommendations import (
+from bot.services.recresults import (
     Influence,
     ProfileInsightsView,
     Recommendations,

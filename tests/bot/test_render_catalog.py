@@ -4,7 +4,7 @@ counts, the note when the model barely knows the list."""
 from __future__ import annotations
 
 from bot import render
-from bot.services.recommendations import Recommendations, RecommendedTitle, WhyResult
+from bot.services.recresults import Recommendations, RecommendedTitle, WhyResult
 from tests.bot.test_render import account, anime, assert_fits
 
 
