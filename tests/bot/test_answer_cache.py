@@ -18,6 +18,14 @@ from model import Recommender
 from tests.bot.test_recommendations import recommender, service  # noqa: F401  (fixtures)
 
 
+async def drained(warmed: RecommendationService) -> None:
+    """Wait (bounded, 4 s) until no warm-up is queued or running."""
+    for _ in range(200):
+        if warmed.prefetcher.queued == 0:
+            return
+        await asyncio.sleep(0.02)
+
+
 def ids(result) -> list[int]:  # type: ignore[no-untyped-def]
     return [item.anime.anime_id for item in result.items]
 
@@ -75,10 +83,7 @@ async def test_a_warm_up_fills_the_cache_for_the_default_recommend(
     service.prefetcher.batch = 1  # the test's sessions share one connection: one at a time
     service.warm_up(1, allow_nsfw=False)
     service.warm_up(424242, allow_nsfw=False)  # not linked: skipped, nothing breaks
-    for _ in range(200):
-        if service.prefetcher.queued == 0:
-            break
-        await asyncio.sleep(0.02)
+    await drained(service)
     assert service.prefetcher.queued == 0 and service.prefetcher.done == 1
     account = await service.accounts.require(1)
     batches = len(service.pool.batch_sizes)
@@ -131,10 +136,7 @@ async def test_a_swap_warms_the_kept_answers_again(
     await service.recommend(account)
     service.pool.swap(service.pool.recommender)  # e.g. the catalog grew: a new generation
     assert service.prefetcher.queued == 1
-    for _ in range(200):
-        if service.prefetcher.queued == 0:
-            break
-        await asyncio.sleep(0.02)
+    await drained(service)
     batches = len(service.pool.batch_sizes)
     await service.recommend(account)
     assert service.answers.hits == 1 and len(service.pool.batch_sizes) == batches
@@ -153,10 +155,7 @@ async def test_a_changed_nsfw_status_warms_the_kept_answers_again(
                  None, 10, "white", None, 12)
     )  # fmt: skip
     assert service.prefetcher.queued == 1
-    for _ in range(200):
-        if service.prefetcher.queued == 0:
-            break
-        await asyncio.sleep(0.02)
+    await drained(service)
     after = await service.recommend(account, k=40)
     assert 103 in ids(after) and service.answers.hits == 0
 
@@ -178,10 +177,7 @@ async def test_a_changed_list_warms_the_members_kept_answer_again(
     assert service.prefetcher.queued == 0
     service.profile_changed(1)
     assert service.prefetcher.queued == 1
-    for _ in range(200):
-        if service.prefetcher.queued == 0:
-            break
-        await asyncio.sleep(0.02)
+    await drained(service)
     batches = len(service.pool.batch_sizes)
     after = await service.recommend(account)
     assert service.answers.hits == 1 and len(service.pool.batch_sizes) == batches
@@ -201,10 +197,7 @@ async def test_new_marks_warm_the_members_answer_again(
     top = ids(await service.recommend(account))[0]  # the default query, as warmed
     assert await feedback.mark(1, [top], NOT_INTERESTED) == 1
     assert heard == [1] and service.prefetcher.queued == 1
-    for _ in range(200):
-        if service.prefetcher.queued == 0:
-            break
-        await asyncio.sleep(0.02)
+    await drained(service)
     batches = len(service.pool.batch_sizes)
     marked = await service.recommend(account)
     assert top not in ids(marked) and len(service.pool.batch_sizes) == batches

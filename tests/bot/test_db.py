@@ -37,6 +37,15 @@ TABLES = {
 }
 
 
+def database_url(url_kind: str, sqlite_file_url: str) -> str:
+    """The database of a ``url_kind`` parameter (PostgreSQL skips the test when none is set)."""
+    if url_kind == "sqlite":
+        return sqlite_file_url
+    if POSTGRES_URL is None:
+        pytest.skip("ANIREC_TEST_POSTGRES_URL is not set")
+    return POSTGRES_URL
+
+
 async def test_migrated_schema_matches_the_models(connection: AsyncConnection) -> None:
     def diff(sync_connection: object) -> list[object]:
         context = MigrationContext.configure(sync_connection, opts={"compare_type": True})
@@ -49,12 +58,7 @@ async def test_migrated_schema_matches_the_models(connection: AsyncConnection) -
     "url_kind", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 )
 async def test_upgrade_downgrade_upgrade(url_kind: str, sqlite_file_url: str) -> None:
-    if url_kind == "postgresql":
-        if POSTGRES_URL is None:
-            pytest.skip("ANIREC_TEST_POSTGRES_URL is not set")
-        url = POSTGRES_URL
-    else:
-        url = sqlite_file_url
+    url = database_url(url_kind, sqlite_file_url)
 
     async def tables() -> set[str]:
         engine = create_engine(url)
@@ -194,12 +198,8 @@ async def test_read_connections_see_commits_and_run_without_a_transaction_on_pos
     """The reads every command makes (``read_connections``): they see what a write committed,
     and on PostgreSQL each statement is its own transaction (autocommit: no BEGIN/ROLLBACK
     round trips), so ``now()`` moves between two statements of one read."""
-    if url_kind == "postgresql":
-        if POSTGRES_URL is None:
-            pytest.skip("ANIREC_TEST_POSTGRES_URL is not set")
-        url = POSTGRES_URL
-    else:
-        url = sqlite_file_url
+    url = database_url(url_kind, sqlite_file_url)
+    if url_kind == "sqlite":
         await upgrade(url)
     engine = create_engine(url)
     sessions = session_factory(engine)
