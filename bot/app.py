@@ -131,7 +131,7 @@ async def open_services(settings: Settings, *, migrate: bool = True) -> AsyncIte
     # list was refreshed (PostgreSQL: LISTEN/NOTIFY; SQLite: this process).
     list_changes = ListChanges()
     list_changes.subscribers.append(recommendations.profile_changed)
-    accounts.feedback.changed.append(recommendations.profile_changed)
+    accounts.feedback.on_change = list_changes.committed  # marks: this process's answers
     # A model that failed to load is not retried until its files change.
     watcher = ModelWatcher(settings.model_path, pool, catalog, loaded=loaded_from)
     collector: asyncio.Task[None] | None = None

@@ -11,7 +11,6 @@ with the link (``/unlink``).
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,8 +23,6 @@ from bot.db.engine import write_session
 from bot.db.models import LinkedAccount, MemberFeedback
 from bot.services.errors import NotLinked, ServiceError
 from model.profile import ProfileEntry
-
-log = logging.getLogger(__name__)
 
 NOT_INTERESTED: Final = "not_interested"
 SEEN: Final = "seen"
@@ -103,15 +100,8 @@ class FeedbackService:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
         # Called with the member once changed marks are committed (their profile changed: the
-        # answer cache warms their answer again).
-        self.changed: list[Callable[[int], None]] = []
-
-    def _changed(self, discord_user_id: int) -> None:
-        for subscriber in self.changed:
-            try:
-                subscriber(discord_user_id)
-            except Exception:  # optional work: the mark itself is stored
-                log.exception("feedback: a subscriber failed for member %d", discord_user_id)
+        # answer cache warms their answer again, bot.services.listchanges).
+        self.on_change: Callable[[int], None] = lambda _member: None
 
     async def of(self, discord_user_id: int) -> list[Feedback]:
         """The member's marks, newest first."""
@@ -169,7 +159,7 @@ class FeedbackService:
                     row.kind = kind
                     changed += 1
         if changed:
-            self._changed(discord_user_id)
+            self.on_change(discord_user_id)
         return changed
 
     async def undo(self, discord_user_id: int, anime_ids: Iterable[int]) -> int:
@@ -187,5 +177,5 @@ class FeedbackService:
             # DML returns a CursorResult at run time; SQLAlchemy's stubs type execute() as Result.
             undone = int(result.rowcount)  # type: ignore[attr-defined]
         if undone:
-            self._changed(discord_user_id)
+            self.on_change(discord_user_id)
         return undone

@@ -9,6 +9,8 @@ every process's listener (:mod:`bot.services.invalidation`) hears it exactly whe
 committed, and never for a rolled-back one; while this process's listener is down its own
 changes are delivered directly. A lost notification only costs a warm-up: nothing is stale,
 because an answer is keyed by the profile it was computed from (:mod:`bot.services.reccache`).
+Changed marks (``FeedbackService.on_change``) go to :meth:`ListChanges.committed`: this process
+only, the one that took the mark and serves the member.
 """
 
 from __future__ import annotations

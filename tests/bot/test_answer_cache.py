@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.db.models import ListEntry
 from bot.services.feedback import NOT_INTERESTED
+from bot.services.listchanges import ListChanges
 from bot.services.reccache import AnswerCache, Prefetcher
 from bot.services.recommendations import RecommendationService
 from common.mal.models import AlternativeTitles, MalAnime
@@ -192,7 +193,9 @@ async def test_new_marks_warm_the_members_answer_again(
     service.prefetcher.batch = 1  # the test's sessions share one connection: one at a time
     feedback = service.accounts.feedback
     heard: list[int] = []
-    feedback.changed += [heard.append, service.profile_changed]
+    changes = ListChanges()
+    changes.subscribers += [heard.append, service.profile_changed]
+    feedback.on_change = changes.committed  # as bot.app wires it
     account = await service.accounts.require(1)
     top = ids(await service.recommend(account))[0]  # the default query, as warmed
     assert await feedback.mark(1, [top], NOT_INTERESTED) == 1
