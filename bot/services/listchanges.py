@@ -34,7 +34,6 @@ class ListChanges:
     def __init__(self) -> None:
         self.subscribers: list[Callable[[int], None]] = []
         self._listener: NotifyListener | None = None
-        self.delivered = 0
 
     @property
     def shared(self) -> bool:
@@ -75,7 +74,6 @@ class ListChanges:
         self._deliver(member)
 
     def _deliver(self, member: int) -> None:
-        self.delivered += 1
         for subscriber in self.subscribers:
             try:
                 subscriber(member)
